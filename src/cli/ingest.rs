@@ -1,0 +1,93 @@
+//! `attune ingest PATH...`
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{CliError, CliResult, print_json};
+use crate::app::App;
+use crate::intake::files;
+use crate::pipeline::{self, Ingested, Summary};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Maildirs, mbox files, .eml files, or folders of .eml files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The mailbox name recorded on the messages and tickets.
+    #[arg(long, default_value = "import")]
+    pub mailbox: String,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print one line per message.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+pub async fn run(app: &App, args: &Args) -> CliResult {
+    let entries = files::scan(&args.paths)?;
+    let summary = ingest_entries(app, &entries, &args.mailbox, args.verbose, !args.json).await?;
+    if args.json {
+        print_json(&summary)
+    } else {
+        print_summary(&summary);
+        if summary.errors > 0 {
+            return Err(CliError::user(format!("{} message(s) could not be read; see above", summary.errors)));
+        }
+        Ok(())
+    }
+}
+
+pub async fn ingest_entries(app: &App, entries: &[files::Entry], mailbox: &str, verbose: bool, progress: bool) -> Result<Summary, CliError> {
+    let bar = if progress && entries.len() >= 50 && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(entries.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut summary = Summary::default();
+    for entry in entries {
+        let raw = match entry.load() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("cannot read {}: {e}", entry.origin());
+                summary.errors += 1;
+                continue;
+            }
+        };
+        let outcome = pipeline::ingest(app, &raw, mailbox).await?;
+        if verbose {
+            let line = match &outcome {
+                Ingested::Duplicate(_) => format!("{}: duplicate", raw.origin),
+                Ingested::Quarantined { reason, .. } => format!("{}: quarantined ({reason})", raw.origin),
+                Ingested::Stored { kind, ticket, draft, .. } => format!("{}: {kind} → ticket #{ticket}, {draft:?}", raw.origin),
+            };
+            match &bar {
+                Some(b) => b.println(line),
+                None => println!("{line}"),
+            }
+        }
+        summary.add(&outcome);
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(summary)
+}
+
+pub fn print_summary(s: &Summary) {
+    println!(
+        "ingested {}, duplicates {}, quarantined {}; tickets new {}, updated {}; drafts new {}, updated {}",
+        s.ingested, s.duplicates, s.quarantined, s.tickets_new, s.tickets_updated, s.drafts_created, s.drafts_updated
+    );
+}

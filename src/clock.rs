@@ -1,0 +1,130 @@
+//! The one source of "now".
+//!
+//! Every part of attune asks this clock for the time, never the system directly, so that
+//! `ATTUNE_NOW` can replay a day and tests can move time by hand.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use jiff::{SignedDuration, Timestamp};
+
+#[derive(Clone, Debug)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+enum Inner {
+    /// Wall time, possibly shifted: starts at `start` and runs on at the real pace.
+    Running { start: Timestamp, started: Instant },
+    /// Stands still until a test moves it.
+    Manual(Mutex<Timestamp>),
+}
+
+impl Clock {
+    /// The system clock, unless `ATTUNE_NOW` (RFC 3339) says where to start.
+    pub fn from_env() -> Result<Clock, String> {
+        match std::env::var("ATTUNE_NOW") {
+            Ok(value) if !value.trim().is_empty() => {
+                let start = parse_rfc3339(value.trim()).map_err(|e| {
+                    format!("ATTUNE_NOW: {e} (expected RFC 3339, like 2026-11-26T09:30:00Z)")
+                })?;
+                Ok(Clock::starting_at(start))
+            }
+            _ => Ok(Clock::system()),
+        }
+    }
+
+    pub fn system() -> Clock {
+        Clock::starting_at(Timestamp::now())
+    }
+
+    pub fn starting_at(start: Timestamp) -> Clock {
+        Clock {
+            inner: Arc::new(Inner::Running {
+                start,
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    /// A clock that only moves when told to (tests).
+    pub fn manual(at: Timestamp) -> Clock {
+        Clock {
+            inner: Arc::new(Inner::Manual(Mutex::new(at))),
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        match &*self.inner {
+            Inner::Running { start, started } => {
+                let elapsed = SignedDuration::try_from(started.elapsed()).unwrap_or(SignedDuration::ZERO);
+                start.saturating_add(elapsed).unwrap_or(*start)
+            }
+            Inner::Manual(at) => *at.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    pub fn now_secs(&self) -> i64 {
+        self.now().as_second()
+    }
+
+    /// Moves a manual clock forward; a running clock ignores this.
+    pub fn advance(&self, by: SignedDuration) {
+        if let Inner::Manual(at) = &*self.inner {
+            let mut at = at.lock().unwrap_or_else(|p| p.into_inner());
+            *at = at.saturating_add(by).unwrap_or(*at);
+        }
+    }
+
+    pub fn set(&self, to: Timestamp) {
+        if let Inner::Manual(at) = &*self.inner {
+            *at.lock().unwrap_or_else(|p| p.into_inner()) = to;
+        }
+    }
+}
+
+/// Unix seconds as a timestamp (saturating at jiff's range).
+pub fn ts(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(if secs < 0 { Timestamp::MIN } else { Timestamp::MAX })
+}
+
+/// RFC 3339 with an offset or `Z` (jiff's Timestamp parser accepts exactly that).
+pub fn parse_rfc3339(text: &str) -> Result<Timestamp, String> {
+    text.parse::<Timestamp>().map_err(|e| e.to_string())
+}
+
+/// Unix seconds to RFC 3339 in UTC, the form every `--json` output uses.
+pub fn rfc3339(secs: i64) -> String {
+    Timestamp::from_second(secs)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| secs.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let t: Timestamp = "2026-11-26T09:00:00Z".parse().unwrap();
+        let clock = Clock::manual(t);
+        assert_eq!(clock.now(), t);
+        clock.advance(SignedDuration::from_hours(2));
+        assert_eq!(clock.now().to_string(), "2026-11-26T11:00:00Z");
+    }
+
+    #[test]
+    fn running_clock_starts_where_told() {
+        let t: Timestamp = "2020-01-01T00:00:00Z".parse().unwrap();
+        let clock = Clock::starting_at(t);
+        let now = clock.now();
+        assert!(now >= t && now.as_second() - t.as_second() < 5);
+    }
+
+    #[test]
+    fn rfc3339_round_trip() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert!(parse_rfc3339("yesterday").is_err());
+    }
+}

@@ -1,0 +1,802 @@
+//! Typed configuration: TOML file (or the embedded defaults), then `ATTUNE_SECTION__KEY`
+//! environment overrides, then validation. Every error names the key, where the value
+//! came from (file and line, or the environment variable) and the reason.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::domain::{EmailAddress, Lang, Register};
+
+/// A secret read from config: never printed.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// "30m", "4h", "1d", "90s". What a day means (calendar or business) is the caller's
+/// business: `sla.*` counts business days, the rest count calendar days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DurationSpec {
+    pub amount: i64,
+    pub unit: DurationUnit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationUnit {
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+}
+
+impl DurationSpec {
+    pub fn parse(s: &str) -> Result<DurationSpec, String> {
+        let t = s.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let amount: i64 = num
+            .parse()
+            .map_err(|_| format!("`{s}` is not a duration (expected a number and a unit, like \"30m\", \"4h\" or \"1d\")"))?;
+        let unit = match unit.trim() {
+            "s" => DurationUnit::Seconds,
+            "m" | "min" => DurationUnit::Minutes,
+            "h" => DurationUnit::Hours,
+            "d" => DurationUnit::Days,
+            other => {
+                return Err(format!(
+                    "`{s}`: unknown unit `{other}` (use s, m, h or d, like \"30m\", \"4h\" or \"1d\")"
+                ));
+            }
+        };
+        if amount <= 0 {
+            return Err(format!("`{s}` must be more than zero"));
+        }
+        Ok(DurationSpec { amount, unit })
+    }
+
+    /// Calendar seconds (a day is 24 hours).
+    pub fn calendar_secs(&self) -> i64 {
+        self.amount
+            * match self.unit {
+                DurationUnit::Seconds => 1,
+                DurationUnit::Minutes => 60,
+                DurationUnit::Hours => 3600,
+                DurationUnit::Days => 86_400,
+            }
+    }
+}
+
+impl TryFrom<String> for DurationSpec {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        DurationSpec::parse(&s)
+    }
+}
+
+impl fmt::Display for DurationSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = match self.unit {
+            DurationUnit::Seconds => "s",
+            DurationUnit::Minutes => "m",
+            DurationUnit::Hours => "h",
+            DurationUnit::Days => "d",
+        };
+        write!(f, "{}{}", self.amount, u)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupportConfig {
+    /// The address customers write to and replies come from.
+    pub address: EmailAddress,
+    /// The team's name: the display name on replies and the sign-off when no agent signs.
+    pub name: String,
+    /// Other addresses that deliver to the same mailbox (mail from them is our own).
+    pub aliases: Vec<EmailAddress>,
+    /// The language of a reply when the customer's cannot be told reliably.
+    pub default_language: Lang,
+    /// The domain of our Message-IDs (default: the support address's domain).
+    pub message_id_domain: Option<String>,
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        SupportConfig {
+            address: EmailAddress::parse("support@example.com").expect("valid literal"),
+            name: "Example Support".into(),
+            aliases: vec![],
+            default_language: Lang::En,
+            message_id_domain: None,
+        }
+    }
+}
+
+impl SupportConfig {
+    pub fn message_id_domain(&self) -> String {
+        self.message_id_domain.clone().unwrap_or_else(|| self.address.domain().to_string())
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite:PATH` (relative paths resolve against the config file's folder) or
+    /// `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite:data/attune.db".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    /// Where replies are written as .eml files when no `[smtp]` is configured.
+    pub dir: PathBuf,
+    /// Transient failures are retried this many times in all, then the draft is failed.
+    pub max_attempts: u32,
+    /// The first retry waits this long; each next one twice as long (with jitter).
+    pub retry_base: DurationSpec,
+    /// How often the daemon's outbox loop looks for approved replies.
+    pub poll_interval: DurationSpec,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig {
+            dir: PathBuf::from("data/outbox"),
+            max_attempts: 6,
+            retry_base: DurationSpec::parse("30s").expect("literal"),
+            poll_interval: DurationSpec::parse("2s").expect("literal"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaConfig {
+    /// How long a customer may wait for the first answer, in business time ("1d" is one
+    /// business day: the working hours of one day).
+    pub first_response: DurationSpec,
+    /// When an acknowledgment promises the next update ("within one business day").
+    pub next_update: DurationSpec,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig {
+            first_response: DurationSpec::parse("4h").expect("literal"),
+            next_update: DurationSpec::parse("1d").expect("literal"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHoursConfig {
+    /// IANA time zone, like "Europe/Berlin".
+    pub timezone: String,
+    #[serde(default = "default_days")]
+    pub days: Vec<String>,
+    #[serde(default = "default_start")]
+    pub start: String,
+    #[serde(default = "default_end")]
+    pub end: String,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+fn default_days() -> Vec<String> {
+    ["mon", "tue", "wed", "thu", "fri"].iter().map(|s| s.to_string()).collect()
+}
+fn default_start() -> String {
+    "09:00".into()
+}
+fn default_end() -> String {
+    "17:00".into()
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AckConfig {
+    /// A follow-up is acknowledged only when nothing went out to the customer this long.
+    pub quiet_period: DurationSpec,
+    pub per_sender_per_hour: u32,
+    pub per_sender_per_day: u32,
+}
+
+impl Default for AckConfig {
+    fn default() -> Self {
+        AckConfig {
+            quiet_period: DurationSpec::parse("24h").expect("literal"),
+            per_sender_per_hour: 3,
+            per_sender_per_day: 10,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThreadingConfig {
+    /// The ticket token in subjects is `[` + prefix + number + `]`, like `[#123]`.
+    pub token_prefix: String,
+    /// When set, tokens carry a short keyed hash (`[#123-k4f2q]`) so they cannot be
+    /// guessed; tokens without a valid hash are then ignored.
+    pub token_secret: Option<Secret>,
+    /// A reply to a resolved ticket reopens it within this window; later it opens a new
+    /// ticket linked to the old one.
+    pub reopen_window: DurationSpec,
+}
+
+impl Default for ThreadingConfig {
+    fn default() -> Self {
+        ThreadingConfig {
+            token_prefix: "#".into(),
+            token_secret: None,
+            reopen_window: DurationSpec::parse("30d").expect("literal"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VoiceConfig {
+    /// The most formal register replies may take.
+    pub most_formal: Register,
+    /// The most casual register replies may take.
+    pub most_casual: Register,
+    /// Answer one step more formally than the customer wrote.
+    pub step_up: bool,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        VoiceConfig {
+            most_formal: Register::Formal,
+            most_casual: Register::Casual,
+            step_up: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DraftingConfig {
+    /// Product names to recognise in customers' mail, so a reply can name theirs.
+    pub products: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub support: SupportConfig,
+    pub database: DatabaseConfig,
+    pub outbox: OutboxConfig,
+    pub sla: SlaConfig,
+    pub business_hours: Option<BusinessHoursConfig>,
+    pub ack: AckConfig,
+    pub threading: ThreadingConfig,
+    pub voice: VoiceConfig,
+    pub drafting: DraftingConfig,
+    /// The file this came from (None: embedded defaults).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// One thing wrong with a config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// Dotted key, like `sla.first_response`; empty for a file-level problem.
+    pub key: String,
+    /// Where the value came from: `path:line` or the environment variable.
+    pub origin: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.origin, self.reason)
+        } else {
+            write!(f, "{}: `{}`: {}", self.origin, self.key, self.reason)
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ConfigError {
+    pub issues: Vec<ConfigIssue>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the configuration has {} error(s):", self.issues.len())?;
+        for issue in &self.issues {
+            writeln!(f, "  - {issue}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Environment variables starting with `ATTUNE_` that are not config keys.
+const OTHER_ATTUNE_VARS: [&str; 3] = ["ATTUNE_CONFIG", "ATTUNE_NOW", "ATTUNE_LOG"];
+
+const SECTIONS: [&str; 9] = [
+    "support",
+    "database",
+    "outbox",
+    "sla",
+    "business_hours",
+    "ack",
+    "threading",
+    "voice",
+    "drafting",
+];
+
+impl Config {
+    /// `--config PATH`, else `ATTUNE_CONFIG`, else the embedded defaults; then the
+    /// environment's overrides.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let path = path
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("ATTUNE_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from));
+        match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|e| ConfigError {
+                    issues: vec![ConfigIssue {
+                        key: String::new(),
+                        origin: p.display().to_string(),
+                        reason: format!("cannot read the config file: {e}"),
+                    }],
+                })?;
+                Config::from_parts(Some(&p), &text, &env)
+            }
+            None => Config::from_parts(None, "", &env),
+        }
+    }
+
+    /// The whole load, from text and an environment, so tests need no files or globals.
+    pub fn from_parts(path: Option<&Path>, text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let origin_file = path.map(|p| p.display().to_string()).unwrap_or_else(|| "defaults".into());
+        let mut issues = Vec::new();
+
+        let mut table: toml::Table = match text.parse::<toml::Table>() {
+            Ok(t) => t,
+            Err(e) => {
+                let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+                return Err(ConfigError {
+                    issues: vec![ConfigIssue {
+                        key: String::new(),
+                        origin: format!("{origin_file}:{line}"),
+                        reason: format!("not valid TOML: {}", e.message()),
+                    }],
+                });
+            }
+        };
+
+        // Environment overrides: ATTUNE_SECTION__KEY. Remember which keys they set so an
+        // error can name the variable rather than the file.
+        let mut from_env: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("ATTUNE_") else { continue };
+            if OTHER_ATTUNE_VARS.contains(&name.as_str()) {
+                continue;
+            }
+            let parts: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+            if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+                issues.push(ConfigIssue {
+                    key: String::new(),
+                    origin: name.clone(),
+                    reason: "not a config key: use ATTUNE_SECTION__KEY, like ATTUNE_SLA__FIRST_RESPONSE".into(),
+                });
+                continue;
+            }
+            if !SECTIONS.contains(&parts[0].as_str()) {
+                issues.push(ConfigIssue {
+                    key: parts.join("."),
+                    origin: name.clone(),
+                    reason: format!("unknown section `{}` (known: {})", parts[0], SECTIONS.join(", ")),
+                });
+                continue;
+            }
+            let last = parts[parts.len() - 1].clone();
+            if !insert_path(&mut table, &parts[..parts.len() - 1], last, env_value(value)) {
+                issues.push(ConfigIssue {
+                    key: parts.join("."),
+                    origin: name.clone(),
+                    reason: "sets a key inside something that is not a table".into(),
+                });
+                continue;
+            }
+            from_env.insert(parts.join("."), name.clone());
+        }
+
+        // Unknown top-level keys are errors, like unknown keys inside sections.
+        for key in table.keys() {
+            if !SECTIONS.contains(&key.as_str()) {
+                issues.push(ConfigIssue {
+                    key: key.clone(),
+                    origin: format!("{origin_file}:{}", find_line(text, None, key)),
+                    reason: format!("unknown section (known: {})", SECTIONS.join(", ")),
+                });
+            }
+        }
+
+        let base_dir = path.and_then(Path::parent).map(Path::to_path_buf);
+        let mut config = Config {
+            source: path.map(Path::to_path_buf),
+            ..Config::default()
+        };
+        let mut ctx = SectionCtx {
+            table: &mut table,
+            text,
+            origin_file: &origin_file,
+            from_env: &from_env,
+            issues: &mut issues,
+        };
+        if let Some(v) = ctx.section("support") {
+            config.support = v;
+        }
+        if let Some(v) = ctx.section("database") {
+            config.database = v;
+        }
+        if let Some(v) = ctx.section("outbox") {
+            config.outbox = v;
+        }
+        if let Some(v) = ctx.section("sla") {
+            config.sla = v;
+        }
+        if ctx.table.contains_key("business_hours") {
+            config.business_hours = ctx.section("business_hours");
+        }
+        if let Some(v) = ctx.section("ack") {
+            config.ack = v;
+        }
+        if let Some(v) = ctx.section("threading") {
+            config.threading = v;
+        }
+        if let Some(v) = ctx.section("voice") {
+            config.voice = v;
+        }
+        if let Some(v) = ctx.section("drafting") {
+            config.drafting = v;
+        }
+
+        config.validate(&mut ctx);
+        config.resolve_paths(base_dir.as_deref());
+
+        if issues.is_empty() { Ok(config) } else { Err(ConfigError { issues }) }
+    }
+
+    /// Cross-key checks serde cannot make.
+    fn validate(&self, ctx: &mut SectionCtx<'_>) {
+        if self.support.name.trim().is_empty() || self.support.name.contains(['\r', '\n']) {
+            ctx.issue("support", "name", "must be a non-empty single line".into());
+        }
+        if self.voice.most_casual > self.voice.most_formal {
+            ctx.issue(
+                "voice",
+                "most_casual",
+                format!(
+                    "`{}` is more formal than voice.most_formal `{}`",
+                    self.voice.most_casual, self.voice.most_formal
+                ),
+            );
+        }
+        if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres://") || self.database.url.starts_with("postgresql://")) {
+            ctx.issue(
+                "database",
+                "url",
+                format!("`{}` is neither sqlite:PATH nor postgres://…", self.database.url),
+            );
+        }
+        if self.database.max_connections == 0 {
+            ctx.issue("database", "max_connections", "must be at least 1".into());
+        }
+        if self.outbox.max_attempts == 0 {
+            ctx.issue("outbox", "max_attempts", "must be at least 1".into());
+        }
+        if let Some(bh) = &self.business_hours
+            && let Err((key, reason)) = crate::empathy::lateness::BusinessCalendar::from_config(bh)
+        {
+            ctx.issue("business_hours", key, reason);
+        }
+        if let Some(secret) = &self.threading.token_secret
+            && secret.expose().len() < 16
+        {
+            ctx.issue("threading", "token_secret", "must be at least 16 characters".into());
+        }
+        let prefix = &self.threading.token_prefix;
+        if prefix.is_empty() || prefix.len() > 8 || prefix.chars().any(|c| c.is_whitespace() || c == '[' || c == ']' || c.is_ascii_digit()) {
+            ctx.issue(
+                "threading",
+                "token_prefix",
+                "must be 1 to 8 characters, without spaces, digits or brackets".into(),
+            );
+        }
+    }
+
+    fn resolve_paths(&mut self, base: Option<&Path>) {
+        let Some(base) = base else { return };
+        if let Some(rest) = self.database.url.strip_prefix("sqlite:") {
+            let rest = rest.trim_start_matches("//");
+            let (file, query) = rest.split_once('?').map(|(f, q)| (f, Some(q))).unwrap_or((rest, None));
+            if !file.is_empty() && file != ":memory:" && Path::new(file).is_relative() {
+                let joined = base.join(file);
+                self.database.url = match query {
+                    Some(q) => format!("sqlite:{}?{q}", joined.display()),
+                    None => format!("sqlite:{}", joined.display()),
+                };
+            }
+        }
+        if self.outbox.dir.is_relative() {
+            self.outbox.dir = base.join(&self.outbox.dir);
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.starts_with("sqlite:")
+    }
+}
+
+struct SectionCtx<'a> {
+    table: &'a mut toml::Table,
+    text: &'a str,
+    origin_file: &'a str,
+    from_env: &'a BTreeMap<String, String>,
+    issues: &'a mut Vec<ConfigIssue>,
+}
+
+impl SectionCtx<'_> {
+    fn origin(&self, section: &str, key: &str) -> String {
+        let dotted = format!("{section}.{key}");
+        if let Some(var) = self.from_env.get(&dotted) {
+            return format!("environment {var}");
+        }
+        format!("{}:{}", self.origin_file, find_line(self.text, Some(section), key))
+    }
+
+    fn issue(&mut self, section: &str, key: &str, reason: String) {
+        let origin = self.origin(section, key);
+        self.issues.push(ConfigIssue {
+            key: format!("{section}.{key}"),
+            origin,
+            reason,
+        });
+    }
+
+    fn section<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+        let value = self
+            .table
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+        if !value.is_table() {
+            self.issues.push(ConfigIssue {
+                key: name.to_string(),
+                origin: format!("{}:{}", self.origin_file, find_line(self.text, None, name)),
+                reason: "must be a table ([section])".into(),
+            });
+            return None;
+        }
+        match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                let path = err.path().to_string();
+                let inner = err.into_inner().to_string();
+                // An environment value that looked like a number or list may have been
+                // meant as text: retry it as a string before reporting.
+                let dotted = format!("{name}.{path}");
+                if self.from_env.contains_key(&dotted)
+                    && let Some(toml::Value::Table(t)) = self.table.get_mut(name)
+                    && let Some(v) = t.get_mut(&path)
+                    && !v.is_str()
+                {
+                    *v = toml::Value::String(v.to_string().trim_matches('"').to_string());
+                    return self.section(name);
+                }
+                let (key, reason) = if path == "." || path.is_empty() {
+                    // Unknown field errors come with the path of the table itself.
+                    let key = unknown_field(&inner).map(|f| f.to_string()).unwrap_or_default();
+                    (key, inner)
+                } else {
+                    (path, inner)
+                };
+                let reason = reason.replace("invalid value: string ", "");
+                self.issue(name, &key, reason);
+                None
+            }
+        }
+    }
+}
+
+/// Sets `table.a.b.…` = value, creating tables on the way; false if the path crosses a
+/// non-table.
+fn insert_path(table: &mut toml::Table, path: &[String], key: String, value: toml::Value) -> bool {
+    let Some((head, rest)) = path.split_first() else {
+        table.insert(key, value);
+        return true;
+    };
+    let entry = table.entry(head.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    match entry {
+        toml::Value::Table(t) => insert_path(t, rest, key, value),
+        _ => false,
+    }
+}
+
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// An environment value as TOML if it reads as a TOML value (number, bool, array),
+/// else as a plain string.
+fn env_value(raw: &str) -> toml::Value {
+    match format!("v = {raw}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line where `key` is set in `[section]` (or at top level), 0 when not found
+/// (a default or a missing key).
+fn find_line(text: &str, section: Option<&str>, key: &str) -> usize {
+    let mut current: Option<String> = None;
+    let key_head = key.split('.').next().unwrap_or(key);
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if let Some(name) = l.strip_prefix('[') {
+            let name = name.trim_start_matches('[').trim_end_matches(']').trim_end_matches(']').trim();
+            if section.is_none() && name == key_head {
+                return i + 1;
+            }
+            current = Some(name.to_string());
+            continue;
+        }
+        if current.as_deref() == section
+            && let Some((k, _)) = l.split_once('=')
+            && k.trim().trim_matches('"') == key_head
+        {
+            return i + 1;
+        }
+    }
+    if let Some(section) = section {
+        // Point at the section header when the key itself is not in the file.
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().trim_start_matches('[').trim_end_matches(']') == section {
+                return i + 1;
+            }
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = env.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        Config::from_parts(Some(Path::new("/etc/attune/attune.toml")), text, &env)
+    }
+
+    #[test]
+    fn defaults_load_without_a_file() {
+        let c = Config::from_parts(None, "", &[]).unwrap();
+        assert_eq!(c.support.address.as_str(), "support@example.com");
+        assert_eq!(c.sla.first_response.to_string(), "4h");
+        assert_eq!(c.database.url, "sqlite:data/attune.db");
+        assert!(c.business_hours.is_none());
+    }
+
+    #[test]
+    fn bad_duration_names_key_line_and_reason() {
+        let err = load("[sla]\n\nfirst_response = \"4x\"\n", &[]).unwrap_err();
+        let issue = &err.issues[0];
+        assert_eq!(issue.key, "sla.first_response");
+        assert_eq!(issue.origin, "/etc/attune/attune.toml:3");
+        assert!(issue.reason.contains("unknown unit"), "{}", issue.reason);
+    }
+
+    #[test]
+    fn unknown_keys_and_sections_are_errors() {
+        let err = load("[sla]\nfirst_reponse = \"4h\"\n[slaa]\nx = 1\n", &[]).unwrap_err();
+        let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
+        assert!(keys.contains(&"sla.first_reponse"), "{keys:?}");
+        assert!(keys.contains(&"slaa"), "{keys:?}");
+        let typo = err.issues.iter().find(|i| i.key == "sla.first_reponse").unwrap();
+        assert_eq!(typo.origin, "/etc/attune/attune.toml:2");
+    }
+
+    #[test]
+    fn environment_overrides_win_and_are_named_in_errors() {
+        let c = load(
+            "[sla]\nfirst_response = \"4h\"\n",
+            &[("ATTUNE_SLA__FIRST_RESPONSE", "30m"), ("ATTUNE_SUPPORT__ADDRESS", "help@acme.test")],
+        )
+        .unwrap();
+        assert_eq!(c.sla.first_response.to_string(), "30m");
+        assert_eq!(c.support.address.as_str(), "help@acme.test");
+
+        let err = load("", &[("ATTUNE_ACK__PER_SENDER_PER_HOUR", "lots")]).unwrap_err();
+        assert_eq!(err.issues[0].key, "ack.per_sender_per_hour");
+        assert_eq!(err.issues[0].origin, "environment ATTUNE_ACK__PER_SENDER_PER_HOUR");
+
+        let c = load("", &[("ATTUNE_ACK__PER_SENDER_PER_HOUR", "5"), ("ATTUNE_SUPPORT__NAME", "2024")]).unwrap();
+        assert_eq!(c.ack.per_sender_per_hour, 5);
+        assert_eq!(c.support.name, "2024");
+
+        let err = load("", &[("ATTUNE_NOPE__X", "1")]).unwrap_err();
+        assert!(err.issues[0].reason.contains("unknown section"));
+        assert!(load("", &[("ATTUNE_NOW", "x"), ("ATTUNE_LOG", "debug")]).is_ok());
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_file() {
+        let c = load("[database]\nurl = \"sqlite:state/a.db\"\n[outbox]\ndir = \"out\"\n", &[]).unwrap();
+        assert_eq!(c.database.url, "sqlite:/etc/attune/state/a.db");
+        assert_eq!(c.outbox.dir, PathBuf::from("/etc/attune/out"));
+    }
+
+    #[test]
+    fn business_hours_are_checked() {
+        let err = load("[business_hours]\ntimezone = \"Mars/Olympus\"\n", &[]).unwrap_err();
+        assert_eq!(err.issues[0].key, "business_hours.timezone");
+        let err = load("[business_hours]\ntimezone = \"UTC\"\nstart = \"18:00\"\nend = \"09:00\"\n", &[]).unwrap_err();
+        assert_eq!(err.issues[0].key, "business_hours.end");
+        let ok = load(
+            "[business_hours]\ntimezone = \"Europe/Berlin\"\ndays = [\"mon\",\"fri\"]\nholidays = [\"2026-12-25\"]\n",
+            &[],
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn syntax_errors_give_a_line() {
+        let err = load("[sla]\nfirst_response = \n", &[]).unwrap_err();
+        assert!(err.issues[0].origin.ends_with(":2") || err.issues[0].origin.ends_with(":3"), "{:?}", err.issues);
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+    }
+}

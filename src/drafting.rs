@@ -1,0 +1,301 @@
+//! Drafting: read the customer (name, language, register, sentiment, their words), judge
+//! the wait, choose the template by purpose, language and register, render it, and lint
+//! the result. The facts a draft used are kept with it, so approval can re-render the same
+//! reply with the approving agent's name and the lateness as it is then.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::domain::{Kind, Lang, Purpose, Register, Sentiment};
+use crate::empathy::details::{self, Detail, DetailKind};
+use crate::empathy::language::{self, LanguageSource};
+use crate::empathy::lateness::{Calendar, Lateness};
+use crate::empathy::lint::{self, CustomerFacts, Finding, LintInput};
+use crate::empathy::locale::locale;
+use crate::empathy::names::{self, NameInputs, NameSource, PersonName};
+use crate::empathy::register::{self, RegisterReading};
+use crate::empathy::sentiment;
+use crate::mail::parse::Inbound;
+use crate::mail::quote;
+use crate::templates::{TemplateError, TemplateKey, Templates};
+use crate::text::{normalize, words};
+
+/// Everything a draft was built from; stored with it as JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Facts {
+    pub purpose: Purpose,
+    pub name: Option<PersonName>,
+    pub name_source: NameSource,
+    pub language: Lang,
+    pub language_source: LanguageSource,
+    pub customer_register: RegisterReading,
+    pub register: Register,
+    pub sentiment: Sentiment,
+    pub sentiment_score: f64,
+    pub detail: Option<Detail>,
+    pub kind: Kind,
+    pub dmarc_fail: bool,
+    /// When the customer's message reached us.
+    pub arrived_at: i64,
+    /// The wait as judged at `judged_at` (drafting, then approval, then sending).
+    pub lateness: Lateness,
+    pub judged_at: i64,
+    pub ticket_ref: String,
+    pub customer_subject: String,
+    /// The agent who signs, once one approved.
+    pub signer: Option<String>,
+    /// Sending was held up past the SLA after approval and the apology was added then.
+    #[serde(default)]
+    pub apology_added_at_send: bool,
+}
+
+impl Facts {
+    pub fn customer_facts(&self) -> CustomerFacts {
+        CustomerFacts {
+            kind: self.kind,
+            dmarc_fail: self.dmarc_fail,
+            register: self.customer_register.clone(),
+            sentiment: self.sentiment,
+            name: self.name.clone(),
+            detail: self.detail.clone(),
+        }
+    }
+
+    pub fn template_key(&self) -> TemplateKey {
+        TemplateKey::new(self.purpose, self.language, self.register)
+    }
+}
+
+/// What we read from the customer's message.
+#[derive(Clone, Debug)]
+pub struct CustomerReading {
+    pub stripped: String,
+    pub name: Option<PersonName>,
+    pub name_source: NameSource,
+    pub language: Lang,
+    pub language_source: LanguageSource,
+    pub register: RegisterReading,
+    pub sentiment: Sentiment,
+    pub sentiment_score: f64,
+    pub detail: Option<Detail>,
+}
+
+pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> CustomerReading {
+    let stripped = quote::strip(&m.text).text;
+    let finding = names::find_name(&NameInputs {
+        display_name: m.reply_target().name.as_deref().or(m.from.name.as_deref()),
+        local_part: Some(m.reply_target().address.local_part()),
+        stripped_body: &stripped,
+        correction,
+    });
+    let lang_sample = format!("{}\n{}", m.subject, stripped);
+    let lang = language::detect(&lang_sample, config.support.default_language);
+    let register = register::detect(&stripped, lang.lang);
+    let score = sentiment::compound(&format!("{}. {}", m.subject, stripped), lang.lang);
+    let detail = details::find(&format!("{}\n{}", m.subject, stripped), &config.drafting.products);
+    CustomerReading {
+        stripped,
+        name: finding.name,
+        name_source: finding.source,
+        language: lang.lang,
+        language_source: lang.source,
+        register,
+        sentiment: sentiment::classify(score),
+        sentiment_score: score,
+        detail,
+    }
+}
+
+/// "thanks, that worked!": nothing to acknowledge, but worth an agent's look.
+pub fn is_thank_you_only(reading: &CustomerReading) -> bool {
+    let text = &reading.stripped;
+    if text.contains('?') {
+        return false;
+    }
+    let loc = locale(reading.language);
+    let en = locale(Lang::En);
+    let mut norm = format!(" {} ", normalize(text));
+    let had_thanks = loc.thanks.iter().chain(en.thanks.iter()).any(|t| crate::text::contains_phrase(&norm, t))
+        || loc.thank_you_only.iter().any(|t| crate::text::contains_phrase(&norm, t));
+    if !had_thanks {
+        return false;
+    }
+    let mut phrases: Vec<&str> = loc
+        .thank_you_only
+        .iter()
+        .chain(en.thank_you_only.iter())
+        .chain(loc.closings.iter())
+        .chain(loc.greetings.iter())
+        .chain(en.greetings.iter())
+        .copied()
+        .collect();
+    phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in phrases {
+        norm = norm.replace(&format!(" {p} "), " ").replace(&format!(" {p},"), " ").replace(&format!(" {p}!"), " ").replace(&format!(" {p}."), " ");
+    }
+    let name_words: Vec<String> = reading.name.as_ref().map(|n| normalize(&n.full()).split(' ').map(str::to_string).collect()).unwrap_or_default();
+    let filler = ["so", "much", "very", "a", "lot", "again", "for", "your", "the", "help", "it", "that", "now", "all", "and", "you", "guys", "team", "really", "just"];
+    let rest: Vec<&str> = words(&norm)
+        .into_iter()
+        .filter(|w| !filler.contains(w) && !name_words.iter().any(|n| n == w))
+        .collect();
+    rest.len() <= 1
+}
+
+/// The values a template may use (documented in templates/VARIABLES.md).
+pub struct Context<'a> {
+    pub config: &'a Config,
+    pub calendar: &'a Calendar,
+    pub facts: &'a Facts,
+    pub ticket_token: &'a str,
+    pub agent: Option<&'a str>,
+}
+
+fn greeting_for(facts: &Facts) -> String {
+    names::greeting(facts.language, facts.register, facts.name.as_ref())
+}
+
+pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
+    let f = c.facts;
+    let loc = locale(f.language);
+    let day = c.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
+    let next_secs = c.calendar.sla_secs(c.config.sla.next_update);
+    let detail_of = |k: DetailKind| f.detail.as_ref().filter(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
+    let name = f.name.as_ref();
+    json!({
+        "greeting": greeting_for(f),
+        "name": name.map(|n| n.full()).unwrap_or_default(),
+        "given_name": name.and_then(|n| n.given.clone()).unwrap_or_default(),
+        "has_name": name.is_some(),
+        "late": f.lateness.late,
+        "very_late": f.lateness.very_late,
+        "wait": loc.wait(f.lateness.waited_calendar_secs),
+        "apology": apology,
+        "negative": f.sentiment == Sentiment::Negative,
+        "reference": f.detail.as_ref().map(|d| d.value.clone()).unwrap_or_default(),
+        "order": detail_of(DetailKind::Order),
+        "invoice": detail_of(DetailKind::Invoice),
+        "error": detail_of(DetailKind::Error),
+        "product": detail_of(DetailKind::Product),
+        "ticket_ref": f.ticket_ref,
+        "ticket_token": c.ticket_token,
+        "next_update": loc.within_business(next_secs, day),
+        "agent": c.agent.unwrap_or(""),
+        "team": c.config.support.name,
+        "signer": c.agent.unwrap_or(&c.config.support.name),
+        "subject": f.customer_subject,
+    })
+}
+
+/// Renders the apology snippet for these facts (empty when not late).
+pub fn render_apology(templates: &Templates, c: &Context<'_>) -> Result<String, TemplateError> {
+    if !c.facts.lateness.late {
+        return Ok(String::new());
+    }
+    let key = TemplateKey::new(Purpose::Apology, c.facts.language, c.facts.register);
+    let ctx = template_context(c, "");
+    Ok(templates.render(&key, &ctx)?.replace('\n', " ").trim().to_string())
+}
+
+/// Renders the reply for these facts.
+pub fn render(templates: &Templates, c: &Context<'_>) -> Result<String, TemplateError> {
+    let apology = render_apology(templates, c)?;
+    let ctx = template_context(c, &apology);
+    templates.render(&c.facts.template_key(), &ctx)
+}
+
+pub fn lint_body(config: &Config, facts: &Facts, body: &str, subject: &str, has_in_reply_to: bool, agent: Option<&str>) -> Vec<Finding> {
+    let customer = facts.customer_facts();
+    let signers: Vec<&str> = match agent {
+        Some(a) => vec![a],
+        None => vec![config.support.name.as_str()],
+    };
+    lint::lint(&LintInput {
+        body,
+        subject,
+        has_in_reply_to,
+        lang: facts.language,
+        expected_lang: facts.language,
+        customer: &customer,
+        lateness: facts.lateness,
+        most_casual: config.voice.most_casual,
+        most_formal: config.voice.most_formal,
+        signers: &signers,
+    })
+}
+
+/// An agent's edited text gets the approving agent in its sign-off: the team line of the
+/// drafted sign-off is kept and the agent's name goes above it.
+pub fn apply_signer(body: &str, agent: &str, team: &str) -> String {
+    let lines: Vec<&str> = body.trim_end().lines().collect();
+    let tail_has_agent = lines.iter().rev().take(3).any(|l| l.contains(agent));
+    if tail_has_agent {
+        return body.trim_end().to_string();
+    }
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    match out.last() {
+        Some(last) if last.trim() == team => {
+            let at = out.len() - 1;
+            out.insert(at, agent.to_string());
+        }
+        _ => out.push(agent.to_string()),
+    }
+    out.join("\n")
+}
+
+/// Puts an apology after the greeting line of a text that has none.
+pub fn insert_apology(body: &str, apology: &str) -> String {
+    if apology.is_empty() {
+        return body.to_string();
+    }
+    let mut lines = body.lines();
+    let greeting = lines.next().unwrap_or("");
+    let rest: Vec<&str> = lines.collect();
+    let rest = rest.join("\n");
+    format!("{greeting}\n\n{apology}\n\n{}", rest.trim_start_matches('\n'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(text: &str, lang: Lang) -> CustomerReading {
+        CustomerReading {
+            stripped: text.into(),
+            name: names::parse_person("Jane Doe"),
+            name_source: NameSource::DisplayName,
+            language: lang,
+            language_source: LanguageSource::Detected,
+            register: register::detect(text, lang),
+            sentiment: Sentiment::Positive,
+            sentiment_score: 0.5,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn thank_you_only_messages() {
+        for t in ["Thanks, that worked!", "Thank you so much!\n\nBest,\nJane", "thx", "Perfect, thanks a lot :)", "Works now, thank you!"] {
+            assert!(is_thank_you_only(&reading(t, Lang::En)), "{t}");
+        }
+        for t in ["Thanks, but it still does not work.", "Thank you. Could you also send the invoice?", "Hello, my order 1234 is missing."] {
+            assert!(!is_thank_you_only(&reading(t, Lang::En)), "{t}");
+        }
+        assert!(is_thank_you_only(&reading("Vielen Dank, hat geklappt!", Lang::De)));
+        assert!(is_thank_you_only(&reading("Merci beaucoup, ça marche !", Lang::Fr)));
+    }
+
+    #[test]
+    fn signer_goes_above_the_team_line() {
+        let body = "Hello Jane,\n\nText.\n\nBest regards,\nExample Support";
+        assert_eq!(apply_signer(body, "Sam Taylor", "Example Support"), "Hello Jane,\n\nText.\n\nBest regards,\nSam Taylor\nExample Support");
+        assert_eq!(apply_signer("Hi,\n\nText.\nSam Taylor", "Sam Taylor", "Example Support"), "Hi,\n\nText.\nSam Taylor");
+        assert_eq!(apply_signer("Hi,\n\nText.", "Sam", "Team"), "Hi,\n\nText.\nSam");
+    }
+
+    #[test]
+    fn apology_after_greeting() {
+        assert_eq!(insert_apology("Hello Jane,\n\nText.", "Sorry for the wait."), "Hello Jane,\n\nSorry for the wait.\n\nText.");
+    }
+}

@@ -1,0 +1,125 @@
+//! The customer's language: whatlang restricted to the languages we have templates for,
+//! trusted only when it says it is reliable; else a stop-word count; else the default.
+
+use serde::{Deserialize, Serialize};
+use whatlang::{Detector, Lang as WLang};
+
+use crate::domain::Lang;
+use crate::empathy::locale::locale;
+use crate::text::{normalize, words};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LanguageSource {
+    Detected,
+    StopWords,
+    Default,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageReading {
+    pub lang: Lang,
+    pub source: LanguageSource,
+}
+
+fn to_whatlang(l: Lang) -> WLang {
+    match l {
+        Lang::En => WLang::Eng,
+        Lang::De => WLang::Deu,
+        Lang::Fr => WLang::Fra,
+        Lang::Es => WLang::Spa,
+        Lang::It => WLang::Ita,
+        Lang::Nl => WLang::Nld,
+        Lang::Pt => WLang::Por,
+    }
+}
+
+fn from_whatlang(l: WLang) -> Option<Lang> {
+    Lang::ALL.into_iter().find(|x| to_whatlang(*x) == l)
+}
+
+pub fn detect(text: &str, default: Lang) -> LanguageReading {
+    let sample: String = text.chars().take(2000).collect();
+    let detector = Detector::with_allowlist(Lang::ALL.iter().map(|l| to_whatlang(*l)).collect());
+    if let Some(info) = detector.detect(&sample)
+        && info.is_reliable()
+        && let Some(lang) = from_whatlang(info.lang())
+    {
+        // whatlang can be confidently wrong on very short texts; the stop words must not
+        // clearly disagree.
+        let counts = stop_word_counts(&sample);
+        let best = counts.iter().max_by_key(|(_, n)| *n).copied();
+        let own = counts.iter().find(|(l, _)| *l == lang).map(|(_, n)| *n).unwrap_or(0);
+        if let Some((other, n)) = best
+            && other != lang
+            && n >= 3
+            && n >= own * 3
+        {
+            return LanguageReading {
+                lang: other,
+                source: LanguageSource::StopWords,
+            };
+        }
+        return LanguageReading {
+            lang,
+            source: LanguageSource::Detected,
+        };
+    }
+    let mut counts = stop_word_counts(&sample);
+    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    if let [(best, n1), (_, n2), ..] = counts.as_slice()
+        && *n1 >= 2
+        && *n1 >= 2 * *n2
+    {
+        return LanguageReading {
+            lang: *best,
+            source: LanguageSource::StopWords,
+        };
+    }
+    LanguageReading {
+        lang: default,
+        source: LanguageSource::Default,
+    }
+}
+
+fn stop_word_counts(text: &str) -> Vec<(Lang, usize)> {
+    let norm = normalize(text);
+    let ws = words(&norm);
+    Lang::ALL
+        .iter()
+        .map(|l| {
+            let sw = locale(*l).stop_words;
+            (*l, ws.iter().filter(|w| sw.contains(w)).count())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_seven_languages() {
+        let cases = [
+            ("Hello, my order has not arrived yet and I would like to know where it is.", Lang::En),
+            ("Guten Tag, meine Bestellung ist leider immer noch nicht angekommen. Können Sie mir helfen?", Lang::De),
+            ("Bonjour, ma commande n'est toujours pas arrivée et je voudrais savoir où elle est.", Lang::Fr),
+            ("Hola, mi pedido todavía no ha llegado y me gustaría saber dónde está.", Lang::Es),
+            ("Buongiorno, il mio ordine non è ancora arrivato e vorrei sapere dove si trova.", Lang::It),
+            ("Goedendag, mijn bestelling is nog steeds niet aangekomen en ik wil graag weten waar hij is.", Lang::Nl),
+            ("Olá, a minha encomenda ainda não chegou e gostaria de saber onde está.", Lang::Pt),
+        ];
+        for (text, lang) in cases {
+            assert_eq!(detect(text, Lang::En).lang, lang, "{text}");
+        }
+    }
+
+    #[test]
+    fn short_unreliable_text_falls_back() {
+        // whatlang calls "ok thanks" Vietnamese; we must not guess from it.
+        let r = detect("ok thanks", Lang::De);
+        assert_eq!(r.lang, Lang::De, "{r:?}");
+        let r = detect("ok", Lang::Fr);
+        assert_eq!(r, LanguageReading { lang: Lang::Fr, source: LanguageSource::Default });
+    }
+}

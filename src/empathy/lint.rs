@@ -1,0 +1,468 @@
+//! The empathy rubric as a lint: sixteen checks, each pass / fail / n/a with a message.
+//! It runs on every draft when it is made, when an agent edits it, and on templates when
+//! an admin saves them. A check with no word list for the draft's language says n/a,
+//! never pass.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Kind, Lang, Register, Sentiment};
+use crate::empathy::details::Detail;
+use crate::empathy::lateness::Lateness;
+use crate::empathy::locale::{Locale, locale};
+use crate::empathy::names::{PersonName, expected_greeting_name, is_role};
+use crate::empathy::register::{self, RegisterReading};
+use crate::empathy::{language, sentiment};
+use crate::text::{any_phrase, any_stem, contains_phrase, has_emoji, normalize, sentences, word_count, words};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    #[serde(rename = "pass")]
+    Pass,
+    #[serde(rename = "fail")]
+    Fail,
+    #[serde(rename = "n/a")]
+    NotApplicable,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "n/a",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The rubric's check name, like "greeting" or "late-apology".
+    pub check: String,
+    /// Its number in the rubric (0–15).
+    pub number: u8,
+    /// A must check: a draft failing one is flagged in the queue.
+    pub must: bool,
+    pub result: Outcome,
+    pub message: String,
+}
+
+pub const CHECKS: [(&str, u8, bool); 16] = [
+    ("gate", 0, true),
+    ("language", 1, true),
+    ("greeting", 2, true),
+    ("register", 3, true),
+    ("late-apology", 4, true),
+    ("gratitude", 5, false),
+    ("their-words", 6, false),
+    ("empathy", 7, false),
+    ("ownership", 8, false),
+    ("no-deflection", 9, false),
+    ("invites-contact", 10, false),
+    ("next-step", 11, false),
+    ("follow-up", 12, false),
+    ("politeness", 13, false),
+    ("sentiment", 14, false),
+    ("hygiene", 15, true),
+];
+
+/// What the lint knows about the customer's message.
+#[derive(Clone, Debug)]
+pub struct CustomerFacts {
+    pub kind: Kind,
+    pub dmarc_fail: bool,
+    pub register: RegisterReading,
+    pub sentiment: Sentiment,
+    pub name: Option<PersonName>,
+    pub detail: Option<Detail>,
+}
+
+/// Everything the lint judges a draft against.
+#[derive(Clone, Debug)]
+pub struct LintInput<'a> {
+    pub body: &'a str,
+    pub subject: &'a str,
+    pub has_in_reply_to: bool,
+    /// The language the draft is written in (its template's).
+    pub lang: Lang,
+    /// The language it should be in (the customer's, or the default).
+    pub expected_lang: Lang,
+    pub customer: &'a CustomerFacts,
+    pub lateness: Lateness,
+    pub most_casual: Register,
+    pub most_formal: Register,
+    /// Who signs: the approving agent, or the team when none has yet.
+    pub signers: &'a [&'a str],
+}
+
+pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
+    let loc = locale(input.lang);
+    let norm = normalize(input.body);
+    let mut out = Vec::with_capacity(16);
+    let mut push = |i: usize, result: Outcome, message: String| {
+        let (check, number, must) = CHECKS[i];
+        out.push(Finding {
+            check: check.to_string(),
+            number,
+            must,
+            result,
+            message,
+        });
+    };
+
+    // 0 Gate.
+    let c = input.customer;
+    if c.kind != Kind::Human {
+        push(0, Outcome::Fail, format!("the message is {}: it must not be acknowledged", c.kind));
+    } else if c.dmarc_fail {
+        push(0, Outcome::Fail, "the sender failed DMARC: a forged sender must not get mail from us".into());
+    } else {
+        push(0, Outcome::Pass, "a person wrote this".into());
+    }
+
+    // 1 Language.
+    let reading = language::detect(input.body, input.lang);
+    if input.lang != input.expected_lang {
+        push(1, Outcome::Fail, format!("written in {} but the customer's language is {}", input.lang, input.expected_lang));
+    } else if reading.source == language::LanguageSource::Detected && reading.lang != input.lang {
+        push(1, Outcome::Fail, format!("the text reads as {}, not {}", reading.lang, input.lang));
+    } else {
+        push(1, Outcome::Pass, format!("in {}", input.lang));
+    }
+
+    // 2 Greeting and name.
+    let (r, m) = check_greeting(input, loc);
+    push(2, r, m);
+
+    // 3 Register.
+    let draft_reading = register::detect(input.body, input.lang);
+    let (r, m) = check_register(input, &draft_reading);
+    push(3, r, m);
+
+    // 4 Late apology.
+    let apology = any_phrase(&norm, loc.delay_apology);
+    let l = input.lateness;
+    if l.late {
+        match apology {
+            None => push(4, Outcome::Fail, "the wait broke the SLA but the reply does not apologize for it".into()),
+            Some(_) if l.very_late && !names_a_wait(&norm, loc) => push(
+                4,
+                Outcome::Fail,
+                "the wait is past three times the SLA: say how long it took (\"it took us three days\")".into(),
+            ),
+            Some(p) => push(4, Outcome::Pass, format!("apologizes for the wait (\"{p}\")")),
+        }
+    } else if let Some(p) = apology {
+        push(4, Outcome::Fail, format!("apologizes for a delay (\"{p}\") but the SLA was met"));
+    } else {
+        push(4, Outcome::Pass, "on time, no apology for a delay".into());
+    }
+
+    // 5 Gratitude.
+    match any_phrase(&norm, loc.thanks).or_else(|| any_stem(&norm, &["thank", "dank", "remerci", "agradec", "ringrazi", "obrigad"])) {
+        Some(p) => push(5, Outcome::Pass, format!("thanks the customer (\"{p}\")")),
+        None => push(5, Outcome::Fail, "does not thank the customer".into()),
+    }
+
+    // 6 Their words.
+    match &c.detail {
+        Some(d) if norm.contains(&normalize(&d.value)) => push(6, Outcome::Pass, format!("reuses \"{}\"", d.value)),
+        Some(d) => push(6, Outcome::Fail, format!("does not mention \"{}\" from the customer's message", d.value)),
+        None => push(6, Outcome::NotApplicable, "no order number, error or product in the message".into()),
+    }
+
+    // 7 Empathy, not sympathy.
+    if let Some(b) = any_phrase(&norm, loc.banned_sympathy) {
+        push(7, Outcome::Fail, format!("\"{b}\" is sympathy or dismissive; say \"I understand how frustrating…\""));
+    } else if c.sentiment == Sentiment::Negative {
+        match any_phrase(&norm, loc.understanding) {
+            Some(p) => push(7, Outcome::Pass, format!("shows understanding (\"{p}\")")),
+            None => push(7, Outcome::Fail, "the customer is upset: say that you understand (\"I understand how frustrating…\")".into()),
+        }
+    } else {
+        match any_stem(&norm, loc.emotion_words) {
+            Some(e) => push(7, Outcome::Fail, format!("attributes an emotion (\"{e}…\") the customer did not express")),
+            None => push(7, Outcome::Pass, "no emotion attributed to a calm customer".into()),
+        }
+    }
+
+    // 8 Ownership.
+    match any_phrase(&norm, loc.ownership) {
+        Some(p) => push(8, Outcome::Pass, format!("takes ownership (\"{p}\")")),
+        None => push(8, Outcome::Fail, "no first-person commitment (\"I am working with the team…\")".into()),
+    }
+
+    // 9 No bare deflection.
+    match any_phrase(&norm, loc.deflection) {
+        Some(d) if any_phrase(&norm, loc.handoff).is_none() => push(
+            9,
+            Outcome::Fail,
+            format!("\"{d}\" sends the customer elsewhere without saying who follows up"),
+        ),
+        Some(_) => push(9, Outcome::Pass, "a hand-off with who follows up".into()),
+        None => push(9, Outcome::Pass, "does not send the customer elsewhere".into()),
+    }
+
+    // 10 No discouraging contact.
+    if let Some(d) = any_phrase(&norm, loc.discouraging) {
+        push(10, Outcome::Fail, format!("\"{d}\" discourages contact"));
+    } else if let Some(p) = any_phrase(&norm, loc.reply_invite) {
+        push(10, Outcome::Pass, format!("invites a reply (\"{p}\")"));
+    } else {
+        push(10, Outcome::Fail, "does not invite the customer to reply".into());
+    }
+
+    // 11 Next step and time.
+    if let Some(u) = any_phrase(&norm, loc.unconditional) {
+        push(11, Outcome::Fail, format!("\"{u}\" is a promise nobody can keep"));
+    } else if let Some(t) = any_phrase(&norm, loc.time_phrases) {
+        push(11, Outcome::Pass, format!("says when (\"{t}\")"));
+    } else {
+        push(11, Outcome::Fail, "does not say what happens next and when".into());
+    }
+
+    // 12 Follow-up.
+    let body_sentences = sentences(input.body);
+    let tail_start = body_sentences.len().saturating_sub(6);
+    let tail: Vec<&String> = body_sentences[tail_start..].iter().collect();
+    let tail_norm = normalize(&tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+    if any_phrase(&tail_norm, loc.followup).is_some() || tail.iter().any(|s| s.trim_end().ends_with('?')) {
+        push(12, Outcome::Pass, "ends with a follow-up or a question".into());
+    } else {
+        push(12, Outcome::Fail, "does not end with a follow-up (\"I'll update you…\") or a check".into());
+    }
+
+    // 13 Politeness.
+    let (r, m) = check_politeness(&body_sentences, loc, input.lang);
+    push(13, r, m);
+
+    // 14 Sentiment.
+    if !sentiment::has_lexicon(input.lang) {
+        push(14, Outcome::NotApplicable, format!("no sentiment lexicon for {}", input.lang));
+    } else {
+        let score = sentiment::compound(&core_text(input.body, loc), input.lang);
+        let opener = body_sentences.iter().skip(1).take(2).map(|s| normalize(s)).find_map(|s| any_phrase(&s, loc.cheerful));
+        if score < 0.05 {
+            push(14, Outcome::Fail, format!("reads negative or flat (compound {score:.2}); it should be at least slightly positive"));
+        } else if c.sentiment == Sentiment::Negative && score > 0.8 {
+            push(14, Outcome::Fail, format!("too exuberant for an upset customer (compound {score:.2} > 0.80)"));
+        } else if c.sentiment == Sentiment::Negative && let Some(o) = opener {
+            push(14, Outcome::Fail, format!("cheerful opener \"{o}\" for an upset customer"));
+        } else if c.sentiment == Sentiment::Negative && has_emoji(input.body) {
+            push(14, Outcome::Fail, "emoji in a reply to an upset customer".into());
+        } else {
+            push(14, Outcome::Pass, format!("compound {score:.2}"));
+        }
+    }
+
+    // 15 Hygiene.
+    let (r, m) = check_hygiene(input);
+    push(15, r, m);
+
+    out
+}
+
+/// The reply without its greeting line and sign-off: formulas like "Best regards" say
+/// nothing about tone and would swamp a short text's sentiment.
+pub fn core_text(body: &str, loc: &Locale) -> String {
+    let lines: Vec<&str> = body.lines().collect();
+    let first = lines.iter().position(|l| !l.trim().is_empty()).map(|i| i + 1).unwrap_or(0);
+    let mut end = lines.len();
+    let non_empty: Vec<usize> = (first..lines.len()).filter(|i| !lines[*i].trim().is_empty()).collect();
+    for i in non_empty.iter().rev().take(4) {
+        let l = normalize(lines[*i].trim().trim_end_matches([',', '!', '.', ':']));
+        if loc.closings.iter().any(|c| l == *c || (l.starts_with(c) && l.len() < c.len() + 12)) {
+            end = *i;
+            break;
+        }
+    }
+    lines[first.min(end)..end].join("\n")
+}
+
+/// Every must check passed (n/a counts as not failed).
+pub fn must_pass(findings: &[Finding]) -> bool {
+    findings.iter().all(|f| !(f.must && f.result == Outcome::Fail))
+}
+
+pub fn failures(findings: &[Finding]) -> Vec<&Finding> {
+    findings.iter().filter(|f| f.result == Outcome::Fail).collect()
+}
+
+fn names_a_wait(norm: &str, loc: &Locale) -> bool {
+    let units = [loc.hour.0, loc.hour.1, loc.day.0, loc.day.1, loc.week.0, loc.week.1];
+    let ws = words(norm);
+    ws.windows(2).any(|w| {
+        let is_number = w[0].chars().all(|c| c.is_ascii_digit()) || loc.numbers.iter().skip(1).any(|n| n.to_lowercase() == w[0]);
+        is_number && units.iter().any(|u| u.to_lowercase() == w[1])
+    })
+}
+
+fn check_greeting(input: &LintInput<'_>, loc: &Locale) -> (Outcome, String) {
+    let Some(first) = input.body.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return (Outcome::Fail, "the reply is empty".into());
+    };
+    let first_norm = normalize(first);
+    let Some(greet) = loc
+        .greetings
+        .iter()
+        .filter(|g| first_norm.starts_with(*g))
+        .max_by_key(|g| g.len())
+    else {
+        return (Outcome::Fail, format!("the first line \"{first}\" is not a greeting in {}", input.lang));
+    };
+    // What follows the greeting word(s), without punctuation.
+    let rest: String = first.chars().skip(greet.chars().count()).collect();
+    let rest = rest.trim().trim_matches(|c: char| c == ',' || c == ':' || c == '!' || c == '.').trim();
+    if rest.contains('@') {
+        return (Outcome::Fail, "greets with an email address".into());
+    }
+    if words(rest).iter().any(|w| crate::text::is_all_caps(w) && w.chars().count() > 2) {
+        return (Outcome::Fail, format!("\"{rest}\" is in ALL CAPS"));
+    }
+    // "Dear Customer", "Hallo Kunde": a role, not a person.
+    let rest_words: Vec<&str> = words(rest);
+    if rest_words.iter().any(|w| is_role(w)) && !rest.is_empty() {
+        let known = input.customer.name.as_ref().map(|n| n.full()).unwrap_or_default();
+        if !rest_words.iter().all(|w| known.contains(w)) {
+            return (Outcome::Fail, format!("greets a role (\"{rest}\"), not a person"));
+        }
+    }
+    let gendered = ["mr", "mrs", "ms", "herr", "frau", "monsieur", "madame", "sr", "sra", "sig", "sig.ra", "heer", "mevrouw", "dott.ssa", "señor", "señora", "senhor", "senhora", "signora", "estimado", "estimada", "prezado", "prezada", "geehrter", "geehrte"];
+    let uses_gender = normalize(first).split(|c: char| !c.is_alphanumeric() && c != '.').any(|w| gendered.contains(&w.trim_end_matches('.')));
+    match &input.customer.name {
+        Some(name) => {
+            let register = register::detect(input.body, input.lang).register;
+            let expected = expected_greeting_name(register.max(Register::Casual), name);
+            let given_ok = name.given.as_deref().is_some_and(|g| rest.contains(g));
+            let full_ok = rest.contains(&name.full()) || name.surname.as_deref().is_some_and(|s| rest.contains(s) && name.has_title());
+            if uses_gender && name.honorific.is_none() {
+                return (Outcome::Fail, "the greeting assumes a gender the customer did not give".into());
+            }
+            if rest.contains(&expected) || given_ok || full_ok {
+                (Outcome::Pass, format!("greets {} as they write it", rest))
+            } else {
+                (Outcome::Fail, format!("the greeting \"{first}\" does not use the customer's name as they write it ({expected})"))
+            }
+        }
+        None => {
+            if rest.is_empty() || rest.eq_ignore_ascii_case("there") || rest.eq_ignore_ascii_case("all") {
+                (Outcome::Pass, "no name known: a name-free greeting".into())
+            } else {
+                (Outcome::Fail, format!("no name is known but the greeting says \"{rest}\""))
+            }
+        }
+    }
+}
+
+fn check_register(input: &LintInput<'_>, draft: &RegisterReading) -> (Outcome, String) {
+    let customer = &input.customer.register;
+    let low = customer.register.clamp(input.most_casual, input.most_formal);
+    let high = customer.register.one_step_more_formal().clamp(input.most_casual, input.most_formal);
+    if draft.register < low || draft.register > high {
+        return (
+            Outcome::Fail,
+            format!(
+                "the reply reads {} but the customer wrote {} (allowed: {}{})",
+                draft.register,
+                customer.register,
+                low,
+                if high != low { format!(" or {high}") } else { String::new() }
+            ),
+        );
+    }
+    if customer.uses_v && draft.uses_t {
+        return (Outcome::Fail, "the customer uses the polite form (Sie/vous/usted/Lei/u); the reply must too".into());
+    }
+    if customer.uses_t && !customer.uses_v && draft.uses_v && draft.register == customer.register {
+        return (Outcome::Fail, "the customer uses the familiar form; at the same register the reply should too".into());
+    }
+    if draft.emoji && !customer.emoji {
+        return (Outcome::Fail, "emoji, though the customer used none".into());
+    }
+    if draft.slang && !customer.slang {
+        return (Outcome::Fail, "slang, though the customer used none".into());
+    }
+    if draft.exclamations > 1 {
+        return (Outcome::Fail, format!("{} exclamation marks (at most one)", draft.exclamations));
+    }
+    (Outcome::Pass, format!("{} for a {} message", draft.register, customer.register))
+}
+
+static BLAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(you|your)\b.{0,40}\b(should have|didn't|did not|failed|forgot|must have|fault|wrong|never|were supposed)").expect("static regex")
+});
+
+fn check_politeness(sents: &[String], loc: &Locale, lang: Lang) -> (Outcome, String) {
+    for s in sents {
+        let n = normalize(s);
+        let first_words = words(&n);
+        let Some(first) = first_words.first() else { continue };
+        for opener in loc.impolite_openers {
+            if starts_with_words(&n, opener) {
+                return (Outcome::Fail, format!("a sentence starts with \"{opener}\": \"{}\"", s.trim()));
+            }
+        }
+        if lang == Lang::En && BLAME.is_match(s.trim()) {
+            return (Outcome::Fail, format!("\"{}\" blames the customer", s.trim()));
+        }
+        let is_request = !s.trim_end().ends_with('?') && !n.contains("please") && !n.contains("bitte") && !n.contains("s'il") && !n.contains("por favor") && !n.contains("per favore") && !n.contains("alstublieft") && !n.contains("graag");
+        if is_request && first_words.len() >= 2 {
+            for imp in loc.imperatives {
+                if starts_with_words(&n, imp) && !(lang == Lang::En && matches!(*first, "see" | "note") && n.contains("you")) {
+                    return (Outcome::Fail, format!("\"{}\" orders the customer; ask instead (\"Could you…?\")", s.trim()));
+                }
+            }
+        }
+    }
+    (Outcome::Pass, "requests are asked, openers are polite".into())
+}
+
+fn starts_with_words(norm_sentence: &str, phrase: &str) -> bool {
+    norm_sentence.starts_with(phrase)
+        && norm_sentence[phrase.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '\'')
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{\{|\}\}|\[(?:Name|NAME|name|Customer|First ?Name|Vorname|Nom|Nombre|Nome|Naam|Agent|Order)\]|<(?:NAME|Name|name)>|\bXXX\b|\bTODO\b|\bTBD\b").expect("static regex")
+});
+
+fn check_hygiene(input: &LintInput<'_>) -> (Outcome, String) {
+    let mut problems = Vec::new();
+    if let Some(m) = PLACEHOLDER.find(input.body) {
+        problems.push(format!("a placeholder is left (\"{}\")", m.as_str()));
+    }
+    if input.body.lines().any(|l| l.trim_start().starts_with('>')) || crate::mail::quote::strip(input.body).had_quote {
+        problems.push("echoes a quoted thread".to_string());
+    }
+    let n = word_count(input.body);
+    if !(40..=180).contains(&n) {
+        problems.push(format!("{n} words (40–180)"));
+    }
+    let tail: Vec<&str> = input.body.lines().map(str::trim).filter(|l| !l.is_empty()).rev().take(3).collect();
+    if !input.signers.iter().any(|s| !s.trim().is_empty() && tail.iter().any(|l| l.contains(s.trim()))) {
+        problems.push(format!("no person in the sign-off (expected {})", input.signers.join(" or ")));
+    }
+    if !input.subject.trim_start().to_lowercase().starts_with("re:") {
+        problems.push("the subject does not start with \"Re:\"".to_string());
+    }
+    if !input.has_in_reply_to {
+        problems.push("no In-Reply-To".to_string());
+    }
+    if problems.is_empty() {
+        (Outcome::Pass, format!("{n} words, signed, threaded"))
+    } else {
+        (Outcome::Fail, problems.join("; "))
+    }
+}
+
+/// Phrase presence helper the drafting stage shares: does the text apologize for a delay?
+pub fn apologizes_for_delay(text: &str, lang: Lang) -> bool {
+    any_phrase(&normalize(text), locale(lang).delay_apology).is_some()
+}
+
+/// Helper for editing flows: is `needle` (normalised) in the text?
+pub fn mentions(text: &str, needle: &str) -> bool {
+    contains_phrase(&normalize(text), &normalize(needle))
+}

@@ -1,0 +1,765 @@
+//! The customer's name, by the rubric's rules: the From display name (RFC 2047 already
+//! decoded by the parser), the sign-off (which wins when it agrees, or when the display
+//! name is missing), the local part only when it is clearly `first.last`; never an
+//! address, a role or a guessed gender. An agent's correction always wins (the caller
+//! passes it in).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Lang, Register};
+use crate::empathy::locale::locale;
+use crate::text::{fold, is_all_caps, normalize};
+
+/// An honorific the customer used. Gendered ones are kept as the customer's own choice;
+/// attune never infers one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Honorific {
+    /// Mr, Herr, M., Monsieur, Sr., Sig., meneer, dhr.
+    Mr,
+    /// Ms, Mrs, Frau, Mme, Madame, Sra., Sig.ra, mevrouw, mevr.
+    Ms,
+    /// Mrs specifically (English keeps it).
+    Mrs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Academic {
+    Dr,
+    Prof,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameSource {
+    DisplayName,
+    SignOff,
+    DisplayNameAndSignOff,
+    LocalPart,
+    ViaForm,
+    Correction,
+    None,
+}
+
+impl NameSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameSource::DisplayName => "display name",
+            NameSource::SignOff => "sign-off",
+            NameSource::DisplayNameAndSignOff => "display name and sign-off",
+            NameSource::LocalPart => "address (first.last)",
+            NameSource::ViaForm => "form relay (\"… via …\")",
+            NameSource::Correction => "agent's correction",
+            NameSource::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    /// Given name(s) as the customer spells them.
+    pub given: Option<String>,
+    pub surname: Option<String>,
+    pub honorific: Option<Honorific>,
+    pub academic: Option<Academic>,
+    /// The title exactly as written ("Dott.ssa", "Dr."), for languages we cannot map.
+    pub title_as_written: Option<String>,
+}
+
+impl PersonName {
+    pub fn full(&self) -> String {
+        match (&self.given, &self.surname) {
+            (Some(g), Some(s)) => format!("{g} {s}"),
+            (Some(g), None) => g.clone(),
+            (None, Some(s)) => s.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.given.is_none() && self.surname.is_none()
+    }
+
+    pub fn has_title(&self) -> bool {
+        self.honorific.is_some() || self.academic.is_some()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameFinding {
+    pub name: Option<PersonName>,
+    pub source: NameSource,
+}
+
+/// Words that are roles or systems, never people.
+const ROLE_WORDS: &[&str] = &[
+    "postmaster", "mailer-daemon", "mailer daemon", "mail delivery system", "mail delivery subsystem",
+    "support", "info", "billing", "sales", "noreply", "no-reply", "no reply", "donotreply", "do-not-reply",
+    "online shop", "onlineshop", "shop", "customer", "customers", "customer service", "customer care",
+    "service", "team", "admin", "administrator", "webmaster", "office", "contact", "hello", "help",
+    "helpdesk", "help desk", "accounts", "accounting", "finance", "newsletter", "notifications",
+    "notification", "alerts", "system", "root", "kunde", "kundenservice", "client", "service client",
+    "cliente", "klant", "klantenservice", "atendimento", "servizio clienti", "buchhaltung", "rechnung",
+    "facturation", "facturación", "verkauf", "vente", "ventas", "vendite", "vendas", "inbox", "mail",
+    "orders", "order", "bestellung", "commande", "pedidos", "ordini", "bestellingen", "reception",
+    "unknown", "user", "test", "ceo", "hr", "it", "marketing", "press", "jobs", "careers", "security",
+    "abuse", "privacy", "legal", "feedback", "enquiries", "inquiries", "contact form", "kontaktformular",
+    "formulaire de contact", "formulario de contacto", "modulo di contatto", "contactformulier",
+    "formulário de contato", "wordpress", "typeform", "google forms", "jotform",
+];
+
+const HONORIFICS: &[(&str, Honorific)] = &[
+    ("mr", Honorific::Mr),
+    ("mister", Honorific::Mr),
+    ("herr", Honorific::Mr),
+    ("monsieur", Honorific::Mr),
+    ("m", Honorific::Mr),
+    ("sr", Honorific::Mr),
+    ("señor", Honorific::Mr),
+    ("sig", Honorific::Mr),
+    ("signor", Honorific::Mr),
+    ("signore", Honorific::Mr),
+    ("meneer", Honorific::Mr),
+    ("dhr", Honorific::Mr),
+    ("de heer", Honorific::Mr),
+    ("senhor", Honorific::Mr),
+    ("ms", Honorific::Ms),
+    ("miss", Honorific::Ms),
+    ("mrs", Honorific::Mrs),
+    ("frau", Honorific::Ms),
+    ("madame", Honorific::Ms),
+    ("mme", Honorific::Ms),
+    ("mlle", Honorific::Ms),
+    ("sra", Honorific::Ms),
+    ("señora", Honorific::Ms),
+    ("sig.ra", Honorific::Ms),
+    ("signora", Honorific::Ms),
+    ("mevrouw", Honorific::Ms),
+    ("mevr", Honorific::Ms),
+    ("senhora", Honorific::Ms),
+];
+
+fn academic_of(token: &str) -> Option<Academic> {
+    match fold(token.trim_end_matches('.')).as_str() {
+        "dr" | "doctor" | "dott" | "dott.ssa" | "dra" | "docteur" | "doktor" => Some(Academic::Dr),
+        "prof" | "professor" | "professeur" | "profa" | "prof.ssa" | "prof.dr" => Some(Academic::Prof),
+        _ => None,
+    }
+}
+
+fn honorific_of(token: &str) -> Option<Honorific> {
+    let t = fold(token.trim_end_matches('.'));
+    HONORIFICS.iter().find(|(w, _)| *w == t).map(|(_, h)| *h)
+}
+
+pub fn is_role(name: &str) -> bool {
+    let n = fold(name.trim().trim_matches(|c: char| !c.is_alphanumeric()));
+    if n.is_empty() {
+        return true;
+    }
+    if ROLE_WORDS.contains(&n.as_str()) {
+        return true;
+    }
+    // "Acme Support", "Billing Team", "The Online Shop": any role word as a whole word
+    // beside a non-name makes it a role.
+    let words: Vec<&str> = n.split_whitespace().collect();
+    words.iter().any(|w| {
+        matches!(
+            *w,
+            "support" | "team" | "noreply" | "no-reply" | "postmaster" | "mailer-daemon" | "daemon"
+                | "helpdesk" | "service" | "services" | "shop" | "store" | "billing" | "sales" | "info"
+                | "newsletter" | "notifications" | "system" | "kundenservice" | "gmbh" | "ltd" | "inc"
+                | "llc" | "sarl" | "s.a." | "bv" | "b.v." | "ag" | "corp" | "team." | "desk"
+        )
+    })
+}
+
+/// Title-cases an ALL CAPS name: "MCDONALD" → "McDonald", "O'BRIEN" → "O'Brien",
+/// "VAN DER BERG" → "van der Berg", "JEAN-PIERRE" → "Jean-Pierre".
+pub fn title_case_name(name: &str) -> String {
+    let particles = ["van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "la", "le", "dos", "das", "do", "ten", "ter", "zu", "y"];
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let n = words.len();
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let lower = w.to_lowercase();
+            // A particle stays lower case unless it is the only or the first-and-given word.
+            if i > 0 && i + 1 < n && particles.contains(&lower.as_str()) {
+                return lower;
+            }
+            if i > 0 && particles.contains(&lower.as_str()) && n > 2 {
+                return lower;
+            }
+            lower
+                .split('-')
+                .map(cap_word)
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cap_word(w: &str) -> String {
+    if let Some(rest) = w.strip_prefix("o'") {
+        return format!("O'{}", cap_first(rest));
+    }
+    if let Some(rest) = w.strip_prefix("mc")
+        && rest.chars().count() >= 2
+    {
+        return format!("Mc{}", cap_first(rest));
+    }
+    if let Some(rest) = w.strip_prefix("mac")
+        && rest.chars().count() >= 3
+        && !["macie", "mack", "macy", "mace", "macon", "maci"].contains(&w)
+    {
+        return format!("Mac{}", cap_first(rest));
+    }
+    cap_first(w)
+}
+
+fn cap_first(w: &str) -> String {
+    let mut c = w.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Parses a display name or sign-off line into a name, or None when it is not a person.
+pub fn parse_person(raw: &str) -> Option<PersonName> {
+    let mut s = raw.trim().trim_matches(|c: char| c == '"' || c == '\'' || c == ',' || c == ';').trim().to_string();
+    if s.is_empty() || s.contains('@') || s.contains("://") {
+        return None;
+    }
+    // "Jane Roe via Contact Form", "Jane via Service": the person is before " via ".
+    if let Some(idx) = s.to_lowercase().find(" via ") {
+        s = s[..idx].trim().to_string();
+    }
+    // "Jane Doe (ACME)" or "Jane Doe [ACME]": drop the organisation.
+    if let Some(idx) = s.find(['(', '[', '|']) {
+        let head = s[..idx].trim();
+        if !head.is_empty() {
+            s = head.to_string();
+        }
+    }
+    if is_role(&s) {
+        return None;
+    }
+    // Reject anything with digits or odd symbols: names are letters, spaces, . ' -
+    if s.chars().any(|c| !(c.is_alphabetic() || c == ' ' || c == '.' || c == '\'' || c == '’' || c == '-' || c == ',')) {
+        return None;
+    }
+
+    // "Doe, Jane" → Jane Doe.
+    let s = match s.split_once(',') {
+        Some((last, first)) if !first.trim().is_empty() && !last.trim().is_empty() && !first.contains(',') => {
+            format!("{} {}", first.trim(), last.trim())
+        }
+        Some((first, _)) => first.trim().to_string(),
+        None => s,
+    };
+
+    let mut tokens: Vec<String> = s.split_whitespace().map(str::to_string).collect();
+    let mut person = PersonName::default();
+    // Leading titles: "Dr. Jane Doe", "Frau Dr. Doe", "Prof. Dr. Müller".
+    while let Some(first) = tokens.first() {
+        let low = first.to_lowercase();
+        if let Some(a) = academic_of(&low).filter(|_| tokens.len() > 1) {
+            if person.academic.is_none() || a == Academic::Prof {
+                person.academic = Some(a);
+            }
+            // Dott.ssa and Dra. carry the gender the customer gave.
+            if low.starts_with("dott.ssa") || low.trim_end_matches('.') == "dra" || low.trim_end_matches('.') == "profa" {
+                person.honorific.get_or_insert(Honorific::Ms);
+            }
+            push_title(&mut person, first);
+            tokens.remove(0);
+        } else if let Some(h) = honorific_of(first).filter(|_| tokens.len() > 1) {
+            if person.honorific.is_none() {
+                person.honorific = Some(h);
+            }
+            push_title(&mut person, first);
+            tokens.remove(0);
+        } else {
+            break;
+        }
+    }
+    // "de heer" (Dutch) spans two tokens.
+    if tokens.len() > 2 && tokens[0].eq_ignore_ascii_case("de") && tokens[1].eq_ignore_ascii_case("heer") {
+        person.honorific = Some(Honorific::Mr);
+        tokens.drain(..2);
+    }
+    // Trailing degrees: "Jane Doe PhD", "Jane Doe MD".
+    while tokens.len() > 1
+        && matches!(tokens.last().map(|t| t.trim_end_matches('.').to_lowercase()).as_deref(), Some("phd" | "md" | "jr" | "sr" | "mba" | "msc" | "ba"))
+    {
+        tokens.pop();
+    }
+    if tokens.is_empty() || tokens.len() > 5 {
+        return None;
+    }
+    // Single-letter initials are fine ("J. Doe"), but a name must have at least one
+    // token of two or more letters.
+    if !tokens.iter().any(|t| t.chars().filter(|c| c.is_alphabetic()).count() >= 2) {
+        return None;
+    }
+    let joined = tokens.join(" ");
+    let cased = if is_all_caps(&joined.replace([' ', '-', '\'', '.'], "")) || joined.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_lowercase()) {
+        title_case_name(&joined)
+    } else {
+        joined
+    };
+    let tokens: Vec<&str> = cased.split_whitespace().collect();
+    if person.has_title() && tokens.len() == 1 {
+        // "Dr. Watson", "Frau Müller": a surname with a title.
+        person.surname = Some(tokens[0].to_string());
+    } else if tokens.len() == 1 {
+        person.given = Some(tokens[0].to_string());
+    } else {
+        // Surname particles belong to the surname: "Ludwig van Beethoven".
+        let particles = ["van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "le", "la", "dos", "das", "do", "ten", "ter", "zu"];
+        let mut split = tokens.len() - 1;
+        while split > 1 && particles.contains(&tokens[split - 1].to_lowercase().as_str()) {
+            split -= 1;
+        }
+        person.given = Some(tokens[..split].join(" "));
+        person.surname = Some(tokens[split..].join(" "));
+    }
+    // A given name like "J." alone is not something to greet.
+    if person.given.as_deref().is_some_and(|g| g.trim_end_matches('.').chars().count() < 2) && person.surname.is_none() {
+        return None;
+    }
+    Some(person)
+}
+
+fn push_title(person: &mut PersonName, token: &str) {
+    match &mut person.title_as_written {
+        Some(t) => {
+            t.push(' ');
+            t.push_str(token);
+        }
+        None => person.title_as_written = Some(token.to_string()),
+    }
+}
+
+/// The local part gives a name only when it is clearly `first.last` and alphabetic.
+pub fn from_local_part(local: &str) -> Option<PersonName> {
+    let local = local.split('+').next().unwrap_or(local);
+    let parts: Vec<&str> = local.split('.').collect();
+    if parts.len() != 2 {
+        return None;
+    }
+    if !parts.iter().all(|p| p.chars().count() >= 2 && p.chars().all(|c| c.is_alphabetic())) {
+        return None;
+    }
+    let candidate = format!("{} {}", parts[0], parts[1]);
+    if is_role(&candidate) || is_role(parts[0]) || is_role(parts[1]) {
+        return None;
+    }
+    Some(PersonName {
+        given: Some(title_case_name(parts[0])),
+        surname: Some(title_case_name(parts[1])),
+        ..PersonName::default()
+    })
+}
+
+/// The name in the sign-off: the last lines of what the customer wrote this time
+/// ("Best,\nJane", "Thanks, Jane", "Mit freundlichen Grüßen\nDr. Hans Müller").
+pub fn from_sign_off(stripped_body: &str) -> Option<PersonName> {
+    let lines: Vec<&str> = stripped_body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let n = lines.len();
+    if n == 0 {
+        return None;
+    }
+    let is_closing = |line: &str| -> bool {
+        let l = normalize(line.trim_end_matches([',', '!', '.', ';', ':', '-']));
+        crate::domain::Lang::ALL.iter().any(|lang| locale(*lang).closings.contains(&l.as_str()))
+    };
+    let last = lines[n - 1].trim_start_matches(['-', '–', '—', '~']).trim();
+    // "Best,\nJane" (closing on its own line, name below).
+    if n >= 2 && is_closing(lines[n - 2]) && looks_like_name_line(last) {
+        return parse_person(last);
+    }
+    // "Best,\nJane Doe\nACME Corp": closing two lines up, a company below the name.
+    if n >= 3 && is_closing(lines[n - 3]) && looks_like_name_line(lines[n - 2]) && !looks_like_sentence(lines[n - 1]) {
+        return parse_person(lines[n - 2]);
+    }
+    // "Thanks, Jane" on one line.
+    if let Some((closing, name)) = last.rsplit_once(',')
+        && is_closing(closing)
+        && looks_like_name_line(name.trim())
+    {
+        return parse_person(name.trim());
+    }
+    // "-Jane" or "– Jane" as the very last line.
+    if lines[n - 1].starts_with(['-', '–', '—', '~']) && looks_like_name_line(last) {
+        return parse_person(last);
+    }
+    None
+}
+
+fn looks_like_sentence(line: &str) -> bool {
+    line.split_whitespace().count() > 5 || line.ends_with(['.', '?', '!'])
+}
+
+fn looks_like_name_line(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.is_empty() || words.len() > 5 {
+        return false;
+    }
+    if line.ends_with(['?', '!']) || line.contains(['@', ':', '/', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+        return false;
+    }
+    // Names start with a capital (or a title), except ALL-lowercase one-word sign-offs
+    // like "jane", which people do write.
+    words.iter().all(|w| {
+        let first = w.chars().next();
+        first.is_some_and(|c| c.is_uppercase())
+            || ["van", "von", "de", "der", "den", "da", "di", "del", "du", "le", "la", "dos", "das", "do"].contains(&w.to_lowercase().as_str())
+    }) || (words.len() == 1 && words[0].chars().all(|c| c.is_lowercase() && c.is_alphabetic()) && words[0].chars().count() >= 2)
+}
+
+/// Do two names refer to the same person as far as spelling goes? The sign-off "agrees"
+/// with the display name when one of its names is one of the display name's names.
+fn agrees(display: &PersonName, sign: &PersonName) -> bool {
+    let d: Vec<String> = display.full().split_whitespace().map(fold).collect();
+    let s: Vec<String> = sign.full().split_whitespace().map(fold).collect();
+    s.iter().any(|w| w.trim_end_matches('.').chars().count() >= 2 && d.contains(w))
+}
+
+pub struct NameInputs<'a> {
+    /// From's display name (decoded).
+    pub display_name: Option<&'a str>,
+    /// From's local part.
+    pub local_part: Option<&'a str>,
+    /// The message as the customer wrote it this time (quotes and signature stripped).
+    pub stripped_body: &'a str,
+    /// A name an agent set for this contact.
+    pub correction: Option<&'a str>,
+}
+
+pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
+    if let Some(c) = input.correction
+        && let Some(p) = parse_person(c)
+    {
+        return NameFinding {
+            name: Some(p),
+            source: NameSource::Correction,
+        };
+    }
+    let via = input.display_name.is_some_and(|d| d.to_lowercase().contains(" via "));
+    let display = input.display_name.and_then(parse_person);
+    let sign = from_sign_off(input.stripped_body);
+    match (display, sign) {
+        (Some(d), Some(s)) if agrees(&d, &s) => NameFinding {
+            name: Some(merge(&d, &s)),
+            source: NameSource::DisplayNameAndSignOff,
+        },
+        (Some(d), _) => NameFinding {
+            name: Some(d),
+            source: if via { NameSource::ViaForm } else { NameSource::DisplayName },
+        },
+        (None, Some(s)) => NameFinding {
+            name: Some(s),
+            source: NameSource::SignOff,
+        },
+        (None, None) => match input.local_part.and_then(from_local_part) {
+            Some(p) => NameFinding {
+                name: Some(p),
+                source: NameSource::LocalPart,
+            },
+            None => NameFinding {
+                name: None,
+                source: NameSource::None,
+            },
+        },
+    }
+}
+
+/// The sign-off's spelling wins (people sign with the name they want to be called);
+/// what it leaves out comes from the display name.
+fn merge(display: &PersonName, sign: &PersonName) -> PersonName {
+    let mut out = display.clone();
+    let display_surname = display.surname.as_deref().map(fold);
+    match (&sign.given, &sign.surname) {
+        (Some(g), Some(s)) => {
+            out.given = Some(g.clone());
+            out.surname = Some(s.clone());
+        }
+        (Some(g), None) => {
+            // "Jane" signing for "Jane Doe", or "Doe" alone? A lone word that is the
+            // display surname is not a given name.
+            if display_surname.as_deref() == Some(fold(g).as_str()) {
+                out.surname = Some(g.clone());
+            } else {
+                out.given = Some(g.clone());
+            }
+        }
+        (None, Some(s)) => out.surname = Some(s.clone()),
+        (None, None) => {}
+    }
+    if sign.honorific.is_some() {
+        out.honorific = sign.honorific;
+    }
+    if sign.academic.is_some() {
+        out.academic = sign.academic;
+    }
+    if sign.title_as_written.is_some() {
+        out.title_as_written = sign.title_as_written.clone();
+    }
+    out
+}
+
+/// The first line of a reply, per the rubric's table.
+pub fn greeting(lang: Lang, register: Register, name: Option<&PersonName>) -> String {
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return nameless_greeting(lang, register).to_string();
+    };
+    let given = name.given.clone().unwrap_or_else(|| name.full());
+    let full = name.full();
+    match register {
+        Register::Casual => match lang {
+            Lang::En => format!("Hi {given},"),
+            Lang::De => format!("Hallo {given},"),
+            Lang::Fr => format!("Salut {given},"),
+            Lang::Es => format!("Hola {given},"),
+            Lang::It => format!("Ciao {given},"),
+            Lang::Nl => format!("Hoi {given},"),
+            Lang::Pt => format!("Oi {given},"),
+        },
+        Register::Neutral => match lang {
+            Lang::En => format!("Hello {given},"),
+            Lang::De => format!("Guten Tag {given},"),
+            Lang::Fr => format!("Bonjour {given},"),
+            Lang::Es => format!("Hola, {given}:"),
+            Lang::It => format!("Buongiorno {given},"),
+            Lang::Nl => format!("Beste {given},"),
+            Lang::Pt => format!("Olá, {given},"),
+        },
+        Register::Formal => formal_greeting(lang, name, &full),
+    }
+}
+
+fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
+    let surname = name.surname.clone();
+    let (Some(surname), true) = (surname, name.has_title()) else {
+        return match lang {
+            Lang::En => format!("Dear {full},"),
+            Lang::De => format!("Guten Tag {full},"),
+            Lang::Fr => format!("Bonjour {full},"),
+            Lang::Es => format!("Buenos días, {full}:"),
+            Lang::It => format!("Gentile {full},"),
+            Lang::Nl => format!("Geachte {full},"),
+            Lang::Pt => format!("Bom dia, {full},"),
+        };
+    };
+    let h = name.honorific;
+    let a = name.academic;
+    let dr = |s: &str| a.map(|a| match a { Academic::Dr => s.to_string(), Academic::Prof => "Prof.".to_string() });
+    match lang {
+        Lang::En => match (a, h) {
+            (Some(Academic::Dr), _) => format!("Dear Dr {surname},"),
+            (Some(Academic::Prof), _) => format!("Dear Professor {surname},"),
+            (None, Some(Honorific::Mr)) => format!("Dear Mr {surname},"),
+            (None, Some(Honorific::Mrs)) => format!("Dear Mrs {surname},"),
+            (None, Some(Honorific::Ms)) => format!("Dear Ms {surname},"),
+            (None, None) => format!("Dear {full},"),
+        },
+        Lang::De => {
+            let t = dr("Dr.").map(|t| format!("{t} ")).unwrap_or_default();
+            match h {
+                Some(Honorific::Mr) => format!("Sehr geehrter Herr {t}{surname},"),
+                Some(Honorific::Ms | Honorific::Mrs) => format!("Sehr geehrte Frau {t}{surname},"),
+                None => format!("Guten Tag {t}{surname},"),
+            }
+        }
+        Lang::Fr => match (h, a) {
+            (Some(Honorific::Mr), _) => format!("Bonjour Monsieur {surname},"),
+            (Some(_), _) => format!("Bonjour Madame {surname},"),
+            (None, Some(Academic::Dr)) => format!("Bonjour Docteur {surname},"),
+            (None, _) => format!("Bonjour Professeur {surname},"),
+        },
+        Lang::Es => match (h, a) {
+            (Some(Honorific::Mr), _) => format!("Estimado Sr. {surname}:"),
+            (Some(_), _) => format!("Estimada Sra. {surname}:"),
+            (None, _) => format!("Buenos días, {} {surname}:", dr("Dr.").unwrap_or_default()),
+        },
+        Lang::It => match (h, a) {
+            (Some(Honorific::Ms | Honorific::Mrs), Some(Academic::Dr)) => format!("Gentile Dott.ssa {surname},"),
+            (Some(Honorific::Mr), Some(Academic::Dr)) => format!("Gentile Dott. {surname},"),
+            (Some(Honorific::Mr), _) => format!("Gentile Sig. {surname},"),
+            (Some(_), _) => format!("Gentile Sig.ra {surname},"),
+            (None, Some(Academic::Prof)) => format!("Gentile Prof. {surname},"),
+            // "Dr." without a gender: the title as the customer wrote it, not Dott./Dott.ssa.
+            (None, _) => format!("Gentile {} {surname},", name.title_as_written.clone().unwrap_or_else(|| "Dr.".into())),
+        },
+        Lang::Nl => match h {
+            Some(Honorific::Mr) => format!("Geachte heer {surname},"),
+            Some(_) => format!("Geachte mevrouw {surname},"),
+            None => format!("Geachte {} {surname},", if a == Some(Academic::Prof) { "prof." } else { "dr." }),
+        },
+        Lang::Pt => match h {
+            Some(Honorific::Mr) => format!("Prezado Sr. {surname},"),
+            Some(_) => format!("Prezada Sra. {surname},"),
+            None => format!("Bom dia, {} {surname},", dr("Dr.").unwrap_or_default()),
+        },
+    }
+}
+
+pub fn nameless_greeting(lang: Lang, register: Register) -> &'static str {
+    match (lang, register) {
+        (Lang::En, Register::Casual) => "Hi,",
+        (Lang::En, _) => "Hello,",
+        (Lang::De, Register::Casual) => "Hallo,",
+        (Lang::De, _) => "Guten Tag,",
+        (Lang::Fr, Register::Casual) => "Salut,",
+        (Lang::Fr, _) => "Bonjour,",
+        (Lang::Es, Register::Casual) => "Hola,",
+        (Lang::Es, Register::Neutral) => "Hola:",
+        (Lang::Es, Register::Formal) => "Buenos días:",
+        (Lang::It, Register::Casual) => "Ciao,",
+        (Lang::It, _) => "Buongiorno,",
+        (Lang::Nl, Register::Casual) => "Hoi,",
+        (Lang::Nl, Register::Neutral) => "Hallo,",
+        (Lang::Nl, Register::Formal) => "Goedendag,",
+        (Lang::Pt, Register::Casual) => "Oi,",
+        (Lang::Pt, Register::Neutral) => "Olá,",
+        (Lang::Pt, Register::Formal) => "Bom dia,",
+    }
+}
+
+/// The name a greeting of this register should contain (for the lint).
+pub fn expected_greeting_name(register: Register, name: &PersonName) -> String {
+    match register {
+        Register::Formal if name.has_title() && name.surname.is_some() => name.surname.clone().unwrap_or_default(),
+        Register::Formal => name.full(),
+        _ => name.given.clone().unwrap_or_else(|| name.full()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(display: Option<&str>, local: &str, body: &str) -> NameFinding {
+        find_name(&NameInputs {
+            display_name: display,
+            local_part: Some(local),
+            stripped_body: body,
+            correction: None,
+        })
+    }
+
+    fn given(f: &NameFinding) -> Option<String> {
+        f.name.as_ref().and_then(|n| n.given.clone())
+    }
+
+    #[test]
+    fn display_name_forms() {
+        assert_eq!(given(&find(Some("Doe, Jane"), "jd", "")), Some("Jane".into()));
+        assert_eq!(given(&find(Some("François Dupont"), "fd", "")), Some("François".into()));
+        assert_eq!(find(Some("JANE MCDONALD"), "x", "").name.unwrap().full(), "Jane McDonald");
+        assert_eq!(find(Some("SEAN O'BRIEN"), "x", "").name.unwrap().full(), "Sean O'Brien");
+        assert_eq!(find(Some("LUDWIG VAN BEETHOVEN"), "x", "").name.unwrap().full(), "Ludwig van Beethoven");
+        let via = find(Some("Jane Roe via Contact Form"), "forms", "");
+        assert_eq!(via.name.unwrap().full(), "Jane Roe");
+        assert_eq!(via.source, NameSource::ViaForm);
+        assert_eq!(given(&find(Some("Jane via Service"), "x", "")), Some("Jane".into()));
+    }
+
+    #[test]
+    fn roles_and_addresses_are_not_names() {
+        for d in ["postmaster", "Mail Delivery System", "support", "Info", "billing", "Sales", "noreply", "Online Shop", "jane@example.com", "ACME Support Team", "Kundenservice"] {
+            assert!(find(Some(d), "x1", "").name.is_none(), "{d}");
+        }
+    }
+
+    #[test]
+    fn local_part_only_when_first_dot_last() {
+        assert_eq!(find(None, "jane.doe", "").name.unwrap().full(), "Jane Doe");
+        assert!(find(None, "jdoe", "").name.is_none());
+        assert!(find(None, "jane", "").name.is_none());
+        assert!(find(None, "jane.doe2", "").name.is_none());
+        assert!(find(None, "j.doe", "").name.is_none());
+        assert!(find(None, "info.sales", "").name.is_none());
+    }
+
+    #[test]
+    fn sign_off_wins_when_it_agrees_or_display_is_missing() {
+        let f = find(Some("Jane Doe"), "x", "Where is my order?\n\nBest,\nJane");
+        assert_eq!(f.source, NameSource::DisplayNameAndSignOff);
+        assert_eq!(f.name.unwrap().given.as_deref(), Some("Jane"));
+        // Spelling from the sign-off.
+        let f = find(Some("Francois Dupont"), "x", "Merci.\n\nCordialement,\nFrançois");
+        assert_eq!(f.name.unwrap().given.as_deref(), Some("François"));
+        // A sign-off that does not agree does not win.
+        let f = find(Some("Robert Smith"), "x", "Hi\n\nThanks,\nBob");
+        assert_eq!(f.name.unwrap().given.as_deref(), Some("Robert"));
+        // No display name: the sign-off.
+        let f = find(None, "rs1977", "Hello,\nplease help.\n\nKind regards,\nAnna Schmidt");
+        assert_eq!(f.source, NameSource::SignOff);
+        assert_eq!(f.name.unwrap().full(), "Anna Schmidt");
+        let f = find(None, "x", "Help me.\nThanks, Pete");
+        assert_eq!(f.name.unwrap().given.as_deref(), Some("Pete"));
+    }
+
+    #[test]
+    fn titles_are_kept_and_never_invented() {
+        let p = parse_person("Dr. John Watson").unwrap();
+        assert_eq!(p.academic, Some(Academic::Dr));
+        assert_eq!(p.honorific, None);
+        assert_eq!(greeting(Lang::En, Register::Formal, Some(&p)), "Dear Dr Watson,");
+        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Guten Tag Dr. Watson,");
+        let p = parse_person("Frau Dr. Jane Doe").unwrap();
+        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Sehr geehrte Frau Dr. Doe,");
+        let p = parse_person("Jane Doe").unwrap();
+        assert_eq!(greeting(Lang::En, Register::Formal, Some(&p)), "Dear Jane Doe,");
+        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Guten Tag Jane Doe,");
+        assert_eq!(greeting(Lang::Fr, Register::Formal, Some(&p)), "Bonjour Jane Doe,");
+        assert_eq!(greeting(Lang::Es, Register::Formal, Some(&p)), "Buenos días, Jane Doe:");
+        assert_eq!(greeting(Lang::En, Register::Neutral, Some(&p)), "Hello Jane,");
+        assert_eq!(greeting(Lang::De, Register::Casual, Some(&p)), "Hallo Jane,");
+        assert_eq!(greeting(Lang::Nl, Register::Casual, Some(&p)), "Hoi Jane,");
+        let p = parse_person("Mme Jane Doe").unwrap();
+        assert_eq!(greeting(Lang::Fr, Register::Formal, Some(&p)), "Bonjour Madame Doe,");
+        let p = parse_person("Dott.ssa Maria Rossi").unwrap();
+        assert_eq!(greeting(Lang::It, Register::Formal, Some(&p)), "Gentile Dott.ssa Rossi,");
+        let p = parse_person("Sra. Ana Pérez").unwrap();
+        assert_eq!(greeting(Lang::Es, Register::Formal, Some(&p)), "Estimada Sra. Pérez:");
+        assert_eq!(greeting(Lang::Pt, Register::Formal, Some(&p)), "Prezada Sra. Pérez,");
+        assert_eq!(greeting(Lang::En, Register::Neutral, None), "Hello,");
+    }
+
+    #[test]
+    fn greeting_table_from_the_rubric() {
+        let jane = parse_person("Jane Doe").unwrap();
+        let rows = [
+            (Lang::It, "Gentile Jane Doe,", "Buongiorno Jane,", "Ciao Jane,"),
+            (Lang::Nl, "Geachte Jane Doe,", "Beste Jane,", "Hoi Jane,"),
+            (Lang::Pt, "Bom dia, Jane Doe,", "Olá, Jane,", "Oi Jane,"),
+            (Lang::Es, "Buenos días, Jane Doe:", "Hola, Jane:", "Hola Jane,"),
+            (Lang::Fr, "Bonjour Jane Doe,", "Bonjour Jane,", "Salut Jane,"),
+        ];
+        for (lang, f, n, c) in rows {
+            assert_eq!(greeting(lang, Register::Formal, Some(&jane)), f);
+            assert_eq!(greeting(lang, Register::Neutral, Some(&jane)), n);
+            assert_eq!(greeting(lang, Register::Casual, Some(&jane)), c);
+        }
+    }
+
+    #[test]
+    fn corrections_win() {
+        let f = find_name(&NameInputs {
+            display_name: Some("J Doe"),
+            local_part: Some("jd"),
+            stripped_body: "",
+            correction: Some("Janet Doe"),
+        });
+        assert_eq!(f.source, NameSource::Correction);
+        assert_eq!(f.name.unwrap().given.as_deref(), Some("Janet"));
+    }
+}

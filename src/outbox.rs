@@ -1,0 +1,272 @@
+//! The outbox: sends approved replies, each once. A draft is claimed and its Message-ID
+//! fixed before anything is sent; if the process dies mid-send, the claim expires and the
+//! draft is sent again with the same Message-ID, so mail programs drop the copy.
+//! Lateness is judged once more at send time: if sending was held up past the SLA, the
+//! template's apology is added and the audit says so.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::json;
+
+use crate::app::App;
+use crate::clock::ts;
+use crate::domain::{DraftId, Kind, TicketId};
+use crate::drafting::{self, Context, Facts};
+use crate::empathy::{lateness, lint};
+use crate::mail::compose::{self, Outgoing};
+use crate::store::{NewMessage, StoreError};
+
+/// Where replies go.
+#[derive(Clone, Debug)]
+pub enum Delivery {
+    /// Write each reply as an .eml file (the embedded default and the demo).
+    Files { dir: PathBuf },
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct DeliveryError {
+    pub message: String,
+    transient: bool,
+}
+
+impl DeliveryError {
+    pub fn transient(message: impl Into<String>) -> DeliveryError {
+        DeliveryError { message: message.into(), transient: true }
+    }
+    pub fn permanent(message: impl Into<String>) -> DeliveryError {
+        DeliveryError { message: message.into(), transient: false }
+    }
+    /// Worth trying again later (4xx, timeouts, connection trouble).
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+}
+
+impl Delivery {
+    pub fn from_config(app: &App) -> Delivery {
+        Delivery::Files { dir: app.config.outbox.dir.clone() }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Delivery::Files { dir } => format!("files in {}", dir.display()),
+        }
+    }
+
+    async fn deliver(&self, draft: DraftId, message_id: &str, raw: &[u8]) -> Result<String, DeliveryError> {
+        match self {
+            Delivery::Files { dir } => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| DeliveryError::transient(format!("cannot create {}: {e}", dir.display())))?;
+                let local = message_id.split('@').next().unwrap_or(message_id);
+                let name = format!("{:06}-{local}.eml", draft.0);
+                let path = dir.join(&name);
+                let tmp = dir.join(format!(".{name}.tmp"));
+                tokio::fs::write(&tmp, raw)
+                    .await
+                    .map_err(|e| DeliveryError::transient(format!("cannot write {}: {e}", tmp.display())))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| DeliveryError::transient(format!("cannot move into {}: {e}", path.display())))?;
+                Ok(path.display().to_string())
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Template(#[from] crate::templates::TemplateError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent { draft: DraftId, message_id: String, location: String },
+    Retrying { draft: DraftId, error: String, next_attempt_at: i64 },
+    Failed { draft: DraftId, error: String },
+    /// Another sender claimed it first.
+    Lost(DraftId),
+}
+
+/// How long a claim lasts before another sender may take the draft over.
+const CLAIM_SECS: i64 = 300;
+/// Every send is bounded: lettre's own timeout covers only connecting.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn backoff_secs(app: &App, attempts: i64) -> i64 {
+    let base = app.config.outbox.retry_base.calendar_secs().max(1);
+    let exp = base.saturating_mul(1 << attempts.clamp(0, 16));
+    let capped = exp.min(6 * 3600);
+    let jitter = rand::rng().random_range(0..=capped / 4 + 1);
+    capped + jitter
+}
+
+/// Sends one due draft, if any. Tests call this directly.
+pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Result<Option<SendOutcome>, OutboxError> {
+    let now = app.now();
+    let domain = app.config.support.message_id_domain();
+    let mut db = app.store.tx().await?;
+    let Some(id) = db.sendable_drafts(now, 1).await?.into_iter().next() else {
+        db.commit().await?;
+        return Ok(None);
+    };
+    let fresh_id = compose::new_message_id(&domain);
+    if !db.claim_draft(id, worker, now + CLAIM_SECS, &fresh_id, now).await? {
+        db.commit().await?;
+        return Ok(Some(SendOutcome::Lost(id)));
+    }
+    db.commit().await?;
+
+    let mut db = app.store.db().await?;
+    let Some(draft) = db.draft(id).await? else {
+        return Ok(Some(SendOutcome::Lost(id)));
+    };
+    drop(db);
+    let message_id = draft.outgoing_message_id.clone().unwrap_or(fresh_id);
+    let mut facts: Facts = serde_json::from_str(&draft.facts).map_err(|e| StoreError::Invalid(format!("draft {id} has unreadable facts: {e}")))?;
+
+    // Judged once more: sending may have been held up past the SLA since approval.
+    let mut body = draft.body.clone();
+    let at_send = lateness::judge(&app.calendar, app.config.sla.first_response, ts(facts.arrived_at), ts(now));
+    let mut apology_added = false;
+    if at_send.late && !lint::apologizes_for_delay(&body, facts.language) {
+        facts.lateness = at_send;
+        let templates = app.templates();
+        let token = app.tokens().subject_token(TicketId(draft.ticket_id));
+        let apology = drafting::render_apology(
+            &templates,
+            &Context { config: &app.config, calendar: &app.calendar, facts: &facts, ticket_token: &token, agent: draft.approver_name.as_deref() },
+        )?;
+        body = drafting::insert_apology(&body, &apology);
+        apology_added = true;
+    }
+
+    let to = match crate::domain::EmailAddress::parse(&draft.to_addr) {
+        Ok(a) => a,
+        Err(e) => return fail(app, &draft, &format!("bad recipient: {e}"), now).await,
+    };
+    let built = compose::build(&Outgoing {
+        from_address: &app.config.support.address,
+        from_name: &app.config.support.name,
+        to_address: &to,
+        to_name: draft.to_name.as_deref(),
+        subject: &draft.subject,
+        message_id: &message_id,
+        in_reply_to: &draft.in_reply_to,
+        references: &draft.refs(),
+        body: &body,
+        date_secs: now,
+        automatic: draft.automatic,
+        loop_token: &app.loop_token,
+    });
+    let message = match built {
+        Ok(m) => m,
+        Err(e) => return fail(app, &draft, &e.to_string(), now).await,
+    };
+    let raw = message.formatted();
+
+    let result = match tokio::time::timeout(SEND_TIMEOUT, delivery.deliver(id, &message_id, &raw)).await {
+        Ok(r) => r,
+        Err(_) => Err(DeliveryError::transient(format!("no answer within {}s", SEND_TIMEOUT.as_secs()))),
+    };
+    let now = app.now();
+    match result {
+        Ok(location) => {
+            let mut db = app.store.tx().await?;
+            if !db.mark_sent(id, now, &body, &draft.subject).await? {
+                db.rollback().await?;
+                return Ok(Some(SendOutcome::Lost(id)));
+            }
+            let ticket = TicketId(draft.ticket_id);
+            let stored = db.insert_message(&NewMessage {
+                dedupe_key: crate::mail::parse::dedupe_key(Some(&message_id), &raw),
+                message_id: Some(message_id.clone()),
+                direction: "out",
+                kind: Kind::Own,
+                mailbox: "outbox".into(),
+                origin: location.clone(),
+                from_addr: Some(app.config.support.address.to_string()),
+                from_name: Some(app.config.support.name.clone()),
+                reply_to: None,
+                to_addrs: vec![draft.to_addr.clone()],
+                cc_addrs: vec![],
+                subject: draft.subject.clone(),
+                in_reply_to: Some(draft.in_reply_to.clone()),
+                refs: draft.refs(),
+                received_at: now,
+                ingested_at: now,
+                body_text: body.clone(),
+                body_html: None,
+                attachments_json: "[]".into(),
+                flags: vec![],
+                reasons: vec![format!("reply to draft {id}")],
+                quarantine_reason: None,
+                raw: raw.clone(),
+            })
+            .await?;
+            if let Some(k) = stored {
+                db.set_message_ticket(k, ticket).await?;
+            }
+            db.add_thread_id(ticket, &message_id).await?;
+            db.set_last_outbound(ticket, now).await?;
+            db.audit(
+                now,
+                "attune",
+                "reply.sent",
+                Some(ticket),
+                Some(id),
+                &json!({
+                    "message_id": message_id,
+                    "to": draft.to_addr,
+                    "as_sent": body,
+                    "apology_added_at_send": apology_added,
+                    "delivery": delivery.describe(),
+                    "attempt": draft.attempts,
+                }),
+            )
+            .await?;
+            db.commit().await?;
+            Ok(Some(SendOutcome::Sent { draft: id, message_id, location }))
+        }
+        Err(e) if e.is_transient() && draft.attempts < i64::from(app.config.outbox.max_attempts) => {
+            let next = now + backoff_secs(app, draft.attempts);
+            let mut db = app.store.tx().await?;
+            db.mark_retry(id, next, &e.message, now).await?;
+            db.audit(now, "attune", "reply.retry", Some(TicketId(draft.ticket_id)), Some(id), &json!({"error": e.message, "attempt": draft.attempts, "next_attempt_at": next})).await?;
+            db.commit().await?;
+            Ok(Some(SendOutcome::Retrying { draft: id, error: e.message, next_attempt_at: next }))
+        }
+        Err(e) => {
+            let msg = if e.is_transient() { format!("gave up after {} attempts: {}", draft.attempts, e.message) } else { e.message };
+            fail(app, &draft, &msg, now).await
+        }
+    }
+}
+
+async fn fail(app: &App, draft: &crate::store::DraftRow, error: &str, now: i64) -> Result<Option<SendOutcome>, OutboxError> {
+    let mut db = app.store.tx().await?;
+    db.mark_failed(draft.id(), error, now).await?;
+    db.audit(now, "attune", "reply.failed", Some(TicketId(draft.ticket_id)), Some(draft.id()), &json!({"error": error})).await?;
+    db.commit().await?;
+    Ok(Some(SendOutcome::Failed { draft: draft.id(), error: error.to_string() }))
+}
+
+/// Sends everything due now; returns what happened to each.
+pub async fn send_due(app: &App, delivery: &Delivery, worker: &str) -> Result<Vec<SendOutcome>, OutboxError> {
+    let mut out = Vec::new();
+    // Bounded so a draft that keeps coming back cannot spin forever.
+    for _ in 0..100_000 {
+        match try_send_one(app, delivery, worker).await? {
+            Some(o) => out.push(o),
+            None => break,
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,388 @@
+//! One message through the pipeline: parse → classify → thread → draft, stored in one
+//! transaction. The raw bytes are committed with everything else, so a source may move
+//! its cursor once `ingest` returns, and never before.
+
+use serde_json::json;
+
+use crate::app::App;
+use crate::clock::ts;
+use crate::domain::{DraftId, Kind, MessageKey, Purpose, TicketId};
+use crate::drafting::{self, Context, Facts};
+use crate::empathy::lateness;
+use crate::empathy::lint;
+use crate::intake::RawMail;
+use crate::mail::classify::{self, Ours};
+use crate::mail::compose::reply_subject;
+use crate::mail::parse::{self, Inbound, Parsed};
+use crate::store::{Db, NewDraft, NewMessage, StoreError};
+use crate::threading::{self, ThreadContext};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Template(#[from] crate::templates::TemplateError),
+}
+
+impl PipelineError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, PipelineError::Store(e) if e.is_transient())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DraftOutcome {
+    Created(DraftId),
+    /// A newer message updated the ticket's pending acknowledgment.
+    Updated(DraftId),
+    /// No acknowledgment, and why.
+    Skipped(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ingested {
+    Duplicate(MessageKey),
+    Quarantined { key: MessageKey, reason: String },
+    Stored { key: MessageKey, kind: Kind, ticket: TicketId, new_ticket: bool, draft: DraftOutcome },
+}
+
+/// Running totals an import prints.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub ingested: u64,
+    pub duplicates: u64,
+    pub quarantined: u64,
+    pub tickets_new: u64,
+    pub tickets_updated: u64,
+    pub drafts_created: u64,
+    pub drafts_updated: u64,
+    pub errors: u64,
+}
+
+impl Summary {
+    pub fn add(&mut self, i: &Ingested) {
+        match i {
+            Ingested::Duplicate(_) => self.duplicates += 1,
+            Ingested::Quarantined { .. } => self.quarantined += 1,
+            Ingested::Stored { new_ticket, draft, .. } => {
+                self.ingested += 1;
+                if *new_ticket {
+                    self.tickets_new += 1;
+                } else {
+                    self.tickets_updated += 1;
+                }
+                match draft {
+                    DraftOutcome::Created(_) => self.drafts_created += 1,
+                    DraftOutcome::Updated(_) => self.drafts_updated += 1,
+                    DraftOutcome::Skipped(_) => {}
+                }
+            }
+        }
+    }
+}
+
+/// When the message reached the mailbox: what the source says (Maildir name, IMAP
+/// INTERNALDATE), else the newest Received header, else Date, else now; never in the future.
+fn arrival(raw: &RawMail, m: Option<&Inbound>, now: i64) -> i64 {
+    raw.arrived_at
+        .or_else(|| m.and_then(|m| m.newest_received))
+        .or_else(|| m.and_then(|m| m.date))
+        .unwrap_or(now)
+        .min(now)
+}
+
+pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested, PipelineError> {
+    let now = app.now();
+    let parsed = parse::parse(&raw.bytes);
+    let (message_id, inbound) = match &parsed {
+        Parsed::Ok(m) => (m.message_id.clone(), Some(m.as_ref())),
+        Parsed::Malformed { message_id, .. } => (message_id.clone(), None),
+    };
+    let key = parse::dedupe_key(message_id.as_deref(), &raw.bytes);
+    let arrived_at = arrival(raw, inbound, now);
+
+    let mut db = app.store.tx().await?;
+    if let Some(existing) = db.message_by_dedupe(&key).await? {
+        db.rollback().await?;
+        return Ok(Ingested::Duplicate(existing));
+    }
+
+    let Parsed::Ok(m) = parsed else {
+        let Parsed::Malformed { reason, .. } = parsed else { unreachable!("matched above") };
+        let new = NewMessage {
+            dedupe_key: key,
+            message_id,
+            direction: "in",
+            kind: Kind::Malformed,
+            mailbox: mailbox.to_string(),
+            origin: raw.origin.clone(),
+            from_addr: None,
+            from_name: None,
+            reply_to: None,
+            to_addrs: vec![],
+            cc_addrs: vec![],
+            subject: String::new(),
+            in_reply_to: None,
+            refs: vec![],
+            received_at: arrived_at,
+            ingested_at: now,
+            body_text: String::from_utf8_lossy(&raw.bytes).chars().take(4000).collect(),
+            body_html: None,
+            attachments_json: "[]".into(),
+            flags: vec!["quarantined".into()],
+            reasons: vec![reason.clone()],
+            quarantine_reason: Some(reason.clone()),
+            raw: raw.bytes.clone(),
+        };
+        let Some(k) = db.insert_message(&new).await? else {
+            db.rollback().await?;
+            return Ok(Ingested::Duplicate(MessageKey(0)));
+        };
+        db.audit(now, "attune", "message.quarantined", None, None, &json!({"message": k.0, "origin": raw.origin, "reason": reason})).await?;
+        db.commit().await?;
+        return Ok(Ingested::Quarantined { key: k, reason });
+    };
+
+    let ours = Ours {
+        addresses: &app.ours,
+        message_id_domain: &app.config.support.message_id_domain(),
+        loop_token: &app.loop_token,
+    };
+    let class = classify::classify(&m, &ours);
+    let mut flags: Vec<String> = Vec::new();
+    if class.dmarc_fail {
+        flags.push("dmarc-fail".into());
+    }
+
+    let new = NewMessage {
+        dedupe_key: key,
+        message_id: m.message_id.clone(),
+        direction: if class.kind == Kind::Own { "out" } else { "in" },
+        kind: class.kind,
+        mailbox: mailbox.to_string(),
+        origin: raw.origin.clone(),
+        from_addr: Some(m.from.address.as_str().to_lowercase()),
+        from_name: m.from.name.clone(),
+        reply_to: m.reply_to.as_ref().map(|r| r.address.as_str().to_lowercase()),
+        to_addrs: m.to.iter().map(|a| a.address.to_string()).collect(),
+        cc_addrs: m.cc.iter().map(|a| a.address.to_string()).collect(),
+        subject: m.subject.clone(),
+        in_reply_to: m.in_reply_to.first().cloned(),
+        refs: m.references.clone(),
+        received_at: arrived_at,
+        ingested_at: now,
+        body_text: m.text.clone(),
+        body_html: m.html.clone(),
+        attachments_json: serde_json::to_string(&m.attachments).unwrap_or_else(|_| "[]".into()),
+        flags: flags.clone(),
+        reasons: class.reasons.clone(),
+        quarantine_reason: None,
+        raw: raw.bytes.clone(),
+    };
+    let Some(msg_key) = db.insert_message(&new).await? else {
+        // Another instance stored it between our check and insert.
+        db.rollback().await?;
+        return Ok(Ingested::Duplicate(MessageKey(0)));
+    };
+
+    // Reading the customer is only worth it for mail we may answer, but the name also
+    // goes on a new ticket, so read it for human mail.
+    let correction = db.contact_name(m.reply_target().address.as_str()).await?;
+    let reading = (class.kind == Kind::Human).then(|| drafting::read_customer(&app.config, &m, correction.as_deref()));
+
+    let tctx = ThreadContext {
+        tokens: app.tokens(),
+        ours: &app.ours,
+        reopen_window_secs: app.config.threading.reopen_window.calendar_secs(),
+        mailbox,
+        arrived_at,
+        now,
+        kind: class.kind,
+        customer_name: reading.as_ref().and_then(|r| r.name.as_ref()).map(|n| n.full()).or_else(|| m.reply_target().name.clone()),
+    };
+    let threaded = threading::thread(&mut db, &m, &tctx).await?;
+    db.set_message_ticket(msg_key, threaded.ticket).await?;
+    if !threaded.flags.is_empty() {
+        let mut tflags = db.ticket(threaded.ticket).await?.map(|t| t.flags()).unwrap_or_default();
+        tflags.extend(threaded.flags.iter().cloned());
+        db.set_ticket_flags(threaded.ticket, &tflags).await?;
+    }
+    if !threaded.merged.is_empty() {
+        db.audit(now, "attune", "ticket.merged", Some(threaded.ticket), None, &json!({"absorbed": threaded.merged.iter().map(|t| t.0).collect::<Vec<_>>(), "by_message": msg_key.0})).await?;
+    }
+
+    // A bounce of one of our replies marks that reply.
+    if class.kind == Kind::Bounce
+        && let Some(report) = &m.delivery_report
+        && let Some(original) = &report.original_message_id
+        && let Some(draft) = db.draft_by_outgoing_id(original).await?
+    {
+        let reason = report
+            .diagnostic
+            .clone()
+            .or_else(|| report.status.clone())
+            .unwrap_or_else(|| "delivery failed".into());
+        db.mark_bounced(draft.id(), now, &reason).await?;
+        db.audit(now, "attune", "reply.bounced", Some(TicketId(draft.ticket_id)), Some(draft.id()), &json!({"reason": reason, "recipient": report.recipient})).await?;
+    }
+    // A reply the team sent from their own mail program stops the SLA clock.
+    if class.kind == Kind::Own {
+        db.set_last_outbound(threaded.ticket, arrived_at).await?;
+    }
+
+    let draft = match reading {
+        Some(reading) => acknowledge(app, &mut db, &m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
+        None => DraftOutcome::Skipped(format!("{} mail is never acknowledged", class.kind)),
+    };
+    if let DraftOutcome::Skipped(reason) = &draft
+        && reason.starts_with("thank-you")
+    {
+        flags.push("thank-you".into());
+        db.set_message_flags(msg_key, &flags).await?;
+    }
+    db.commit().await?;
+    Ok(Ingested::Stored {
+        key: msg_key,
+        kind: class.kind,
+        ticket: threaded.ticket,
+        new_ticket: threaded.new_ticket,
+        draft,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn acknowledge(
+    app: &App,
+    db: &mut Db,
+    m: &Inbound,
+    msg_key: MessageKey,
+    class: &classify::Classification,
+    reading: drafting::CustomerReading,
+    threaded: &threading::Threaded,
+    arrived_at: i64,
+    now: i64,
+) -> Result<DraftOutcome, PipelineError> {
+    if class.dmarc_fail {
+        return Ok(DraftOutcome::Skipped("the sender failed DMARC: not answered, flagged".into()));
+    }
+    if drafting::is_thank_you_only(&reading) {
+        return Ok(DraftOutcome::Skipped("thank-you only: flagged for an agent, no acknowledgment".into()));
+    }
+    let Some(ticket) = db.ticket(threaded.ticket).await? else {
+        return Ok(DraftOutcome::Skipped("ticket vanished".into()));
+    };
+    let to = m.reply_target().address.as_str().to_lowercase();
+    let pending = db.pending_draft_of_ticket(threaded.ticket).await?;
+    let purpose = match &pending {
+        Some(p) => Purpose::parse(&p.purpose).unwrap_or(Purpose::AckNew),
+        None if threaded.new_ticket => Purpose::AckNew,
+        None => {
+            if let Some(last) = ticket.last_outbound_at
+                && arrived_at - last < app.config.ack.quiet_period.calendar_secs()
+            {
+                return Ok(DraftOutcome::Skipped(format!(
+                    "we wrote to the customer less than {} before this follow-up",
+                    app.config.ack.quiet_period
+                )));
+            }
+            Purpose::AckFollowup
+        }
+    };
+    if pending.is_none() {
+        // Per-recipient limits, counted by arrival times so an old import is judged as it happened.
+        let hour = db.count_acks(&to, arrived_at - 3600, arrived_at).await?;
+        if hour >= i64::from(app.config.ack.per_sender_per_hour) {
+            return Ok(DraftOutcome::Skipped(format!("rate limit: {hour} acknowledgments to {to} in the hour before")));
+        }
+        let day = db.count_acks(&to, arrived_at - 86_400, arrived_at).await?;
+        if day >= i64::from(app.config.ack.per_sender_per_day) {
+            return Ok(DraftOutcome::Skipped(format!("rate limit: {day} acknowledgments to {to} in the day before")));
+        }
+    }
+
+    // The wait counts from the oldest message the pending acknowledgment answers.
+    let waited_from = pending.as_ref().map(|p| p.trigger_received_at.min(arrived_at)).unwrap_or(arrived_at);
+    let register = crate::empathy::register::choose(
+        &reading.register,
+        reading.language,
+        app.config.voice.most_casual,
+        app.config.voice.most_formal,
+        app.config.voice.step_up,
+    );
+    let tokens = app.tokens();
+    let token = tokens.subject_token(threaded.ticket);
+    let judged = lateness::judge(&app.calendar, app.config.sla.first_response, ts(waited_from), ts(now));
+    let facts = Facts {
+        purpose,
+        name: reading.name.clone(),
+        name_source: reading.name_source,
+        language: reading.language,
+        language_source: reading.language_source,
+        customer_register: reading.register.clone(),
+        register,
+        sentiment: reading.sentiment,
+        sentiment_score: reading.sentiment_score,
+        detail: reading.detail.clone(),
+        kind: class.kind,
+        dmarc_fail: class.dmarc_fail,
+        arrived_at: waited_from,
+        lateness: judged,
+        judged_at: now,
+        ticket_ref: tokens.reference(threaded.ticket),
+        customer_subject: ticket.subject.clone(),
+        signer: None,
+        apology_added_at_send: false,
+    };
+    let templates = app.templates();
+    let body = drafting::render(
+        &templates,
+        &Context {
+            config: &app.config,
+            calendar: &app.calendar,
+            facts: &facts,
+            ticket_token: &token,
+            agent: None,
+        },
+    )?;
+    let subject = reply_subject(&m.subject, &token);
+    let findings = drafting::lint_body(&app.config, &facts, &body, &subject, m.message_id.is_some(), None);
+    let lint_ok = lint::must_pass(&findings);
+    let mut refs = m.references.clone();
+    if let Some(id) = &m.message_id
+        && !refs.contains(id)
+    {
+        refs.push(id.clone());
+    }
+    let new = NewDraft {
+        ticket_id: threaded.ticket,
+        reply_to_message: msg_key,
+        purpose: purpose.as_str().into(),
+        template_key: facts.template_key().to_string(),
+        language: facts.language.code().into(),
+        register: facts.register.as_str().into(),
+        to_addr: to,
+        to_name: m.reply_target().name.clone().or_else(|| facts.name.as_ref().map(|n| n.full())),
+        subject,
+        in_reply_to: m.message_id.clone().unwrap_or_default(),
+        refs,
+        body: body.clone(),
+        facts_json: serde_json::to_string(&facts).unwrap_or_else(|_| "{}".into()),
+        lint_json: serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()),
+        lint_ok,
+        trigger_received_at: waited_from,
+        at: now,
+    };
+    match pending {
+        Some(p) => {
+            db.redraft(p.id(), &new).await?;
+            db.audit(now, "attune", "draft.updated", Some(threaded.ticket), Some(p.id()), &json!({"message": msg_key.0, "as_drafted": body})).await?;
+            Ok(DraftOutcome::Updated(p.id()))
+        }
+        None => {
+            let id = db.insert_draft(&new).await?;
+            db.audit(now, "attune", "draft.created", Some(threaded.ticket), Some(id), &json!({"message": msg_key.0, "template": new.template_key, "as_drafted": body, "lint_ok": lint_ok})).await?;
+            Ok(DraftOutcome::Created(id))
+        }
+    }
+}

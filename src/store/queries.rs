@@ -1,0 +1,556 @@
+//! Every query attune runs. Each is a `&'static str` with `$n` placeholders that both
+//! backends accept; the macros run it on whichever connection the `Db` holds.
+
+use super::{Db, Exec, Result, rows::*};
+use crate::domain::{DraftId, DraftStatus, MessageKey, TicketId};
+
+macro_rules! execute {
+    ($db:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $db.exec() {
+            Exec::Sqlite(c) => sqlx::query($sql)$(.bind($arg))*.execute(&mut *c).await.map(|r| r.rows_affected()),
+            Exec::Postgres(c) => sqlx::query($sql)$(.bind($arg))*.execute(&mut *c).await.map(|r| r.rows_affected()),
+        }
+    };
+}
+
+macro_rules! fetch_all {
+    ($db:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $db.exec() {
+            Exec::Sqlite(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c).await,
+            Exec::Postgres(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c).await,
+        }
+    };
+}
+
+macro_rules! fetch_optional {
+    ($db:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $db.exec() {
+            Exec::Sqlite(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c).await,
+            Exec::Postgres(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c).await,
+        }
+    };
+}
+
+macro_rules! scalar_optional {
+    ($db:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $db.exec() {
+            Exec::Sqlite(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c).await,
+            Exec::Postgres(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(&mut *c).await,
+        }
+    };
+}
+
+macro_rules! scalar_all {
+    ($db:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $db.exec() {
+            Exec::Sqlite(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c).await,
+            Exec::Postgres(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_all(&mut *c).await,
+        }
+    };
+}
+
+macro_rules! scalar_one {
+    ($db:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $db.exec() {
+            Exec::Sqlite(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(&mut *c).await,
+            Exec::Postgres(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(&mut *c).await,
+        }
+    };
+}
+
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+// ---------------------------------------------------------------- messages
+
+const INSERT_MESSAGE: &str = "INSERT INTO messages (dedupe_key, message_id, direction, kind, mailbox, origin, from_addr, from_name, reply_to, to_addrs, cc_addrs, subject, in_reply_to, refs, received_at, ingested_at, body_text, body_html, attachments, flags, reasons, quarantine_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+const INSERT_RAW: &str = "INSERT INTO message_raw (message_id, raw) VALUES ($1, $2)";
+const MESSAGE_BY_DEDUPE: &str = "SELECT id FROM messages WHERE dedupe_key = $1";
+const SET_MESSAGE_TICKET: &str = "UPDATE messages SET ticket_id = $1 WHERE id = $2";
+const SET_MESSAGE_FLAGS: &str = "UPDATE messages SET flags = $1 WHERE id = $2";
+const MESSAGE: &str = "SELECT * FROM messages WHERE id = $1";
+const MESSAGE_BY_MESSAGE_ID: &str = "SELECT * FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1";
+const MESSAGES_OF_TICKET: &str = "SELECT * FROM messages WHERE ticket_id = $1 ORDER BY received_at, id";
+const LIST_MESSAGES: &str = "SELECT * FROM messages WHERE (CAST($1 AS BIGINT) IS NULL OR ticket_id = $1) AND (CAST($2 AS TEXT) IS NULL OR kind = $2) ORDER BY received_at, id LIMIT $3 OFFSET $4";
+const RAW: &str = "SELECT raw FROM message_raw WHERE message_id = $1";
+const LAST_INBOUND_OF_TICKET: &str = "SELECT * FROM messages WHERE ticket_id = $1 AND direction = 'in' AND kind = 'human' ORDER BY received_at DESC, id DESC LIMIT 1";
+
+impl Db {
+    /// Stores a message and its raw bytes; `None` when the same message is already stored.
+    pub async fn insert_message(&mut self, m: &NewMessage) -> Result<Option<MessageKey>> {
+        let id = scalar_optional!(
+            self,
+            i64,
+            INSERT_MESSAGE,
+            &m.dedupe_key,
+            &m.message_id,
+            m.direction,
+            m.kind.as_str(),
+            &m.mailbox,
+            &m.origin,
+            &m.from_addr,
+            &m.from_name,
+            &m.reply_to,
+            json(&m.to_addrs),
+            json(&m.cc_addrs),
+            &m.subject,
+            &m.in_reply_to,
+            json(&m.refs),
+            m.received_at,
+            m.ingested_at,
+            &m.body_text,
+            &m.body_html,
+            &m.attachments_json,
+            json(&m.flags),
+            json(&m.reasons),
+            &m.quarantine_reason,
+        )?;
+        let Some(id) = id else { return Ok(None) };
+        execute!(self, INSERT_RAW, id, &m.raw)?;
+        Ok(Some(MessageKey(id)))
+    }
+
+    pub async fn message_by_dedupe(&mut self, key: &str) -> Result<Option<MessageKey>> {
+        Ok(scalar_optional!(self, i64, MESSAGE_BY_DEDUPE, key)?.map(MessageKey))
+    }
+
+    pub async fn set_message_ticket(&mut self, message: MessageKey, ticket: TicketId) -> Result<()> {
+        execute!(self, SET_MESSAGE_TICKET, ticket.0, message.0)?;
+        Ok(())
+    }
+
+    pub async fn set_message_flags(&mut self, message: MessageKey, flags: &[String]) -> Result<()> {
+        execute!(self, SET_MESSAGE_FLAGS, json(&flags), message.0)?;
+        Ok(())
+    }
+
+    pub async fn message(&mut self, id: MessageKey) -> Result<Option<MessageRow>> {
+        Ok(fetch_optional!(self, MessageRow, MESSAGE, id.0)?)
+    }
+
+    pub async fn message_by_message_id(&mut self, message_id: &str) -> Result<Option<MessageRow>> {
+        Ok(fetch_optional!(self, MessageRow, MESSAGE_BY_MESSAGE_ID, message_id)?)
+    }
+
+    pub async fn messages_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<MessageRow>> {
+        Ok(fetch_all!(self, MessageRow, MESSAGES_OF_TICKET, ticket.0)?)
+    }
+
+    pub async fn last_human_message(&mut self, ticket: TicketId) -> Result<Option<MessageRow>> {
+        Ok(fetch_optional!(self, MessageRow, LAST_INBOUND_OF_TICKET, ticket.0)?)
+    }
+
+    pub async fn list_messages(&mut self, ticket: Option<TicketId>, kind: Option<&str>, limit: i64, offset: i64) -> Result<Vec<MessageRow>> {
+        Ok(fetch_all!(self, MessageRow, LIST_MESSAGES, ticket.map(|t| t.0), kind, limit, offset)?)
+    }
+
+    pub async fn raw(&mut self, id: MessageKey) -> Result<Option<Vec<u8>>> {
+        Ok(scalar_optional!(self, Vec<u8>, RAW, id.0)?)
+    }
+}
+
+// ---------------------------------------------------------------- threading
+
+const TICKETS_FOR_THREAD_ID: &str = "SELECT ticket_id FROM thread_ids WHERE message_id = $1";
+const ADD_THREAD_ID: &str = "INSERT INTO thread_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const MOVE_THREAD_IDS: &str = "INSERT INTO thread_ids (message_id, ticket_id) SELECT message_id, $1 FROM thread_ids WHERE ticket_id = $2 ON CONFLICT DO NOTHING";
+const DROP_THREAD_IDS: &str = "DELETE FROM thread_ids WHERE ticket_id = $1";
+const MOVE_MESSAGES: &str = "UPDATE messages SET ticket_id = $1 WHERE ticket_id = $2";
+const MOVE_PARTICIPANTS: &str = "INSERT INTO participants (ticket_id, email, role) SELECT $1, email, role FROM participants WHERE ticket_id = $2 ON CONFLICT DO NOTHING";
+const DROP_PARTICIPANTS: &str = "DELETE FROM participants WHERE ticket_id = $1";
+const MOVE_SETTLED_DRAFTS: &str = "UPDATE drafts SET ticket_id = $1 WHERE ticket_id = $2 AND status <> 'pending'";
+const MARK_MERGED: &str = "UPDATE tickets SET status = 'merged', merged_into = $1, updated_at = $3 WHERE id = $2";
+const REPOINT_MERGED: &str = "UPDATE tickets SET merged_into = $1 WHERE merged_into = $2";
+const TICKET_OF_MESSAGE_ID: &str = "SELECT ticket_id FROM messages WHERE message_id = $1 AND ticket_id IS NOT NULL ORDER BY id LIMIT 1";
+
+impl Db {
+    /// Tickets whose messages have or mention this Message-ID.
+    pub async fn tickets_for_thread_id(&mut self, message_id: &str) -> Result<Vec<TicketId>> {
+        Ok(scalar_all!(self, i64, TICKETS_FOR_THREAD_ID, message_id)?.into_iter().map(TicketId).collect())
+    }
+
+    pub async fn ticket_of_message_id(&mut self, message_id: &str) -> Result<Option<TicketId>> {
+        Ok(scalar_optional!(self, Option<i64>, TICKET_OF_MESSAGE_ID, message_id)?.flatten().map(TicketId))
+    }
+
+    pub async fn add_thread_id(&mut self, ticket: TicketId, message_id: &str) -> Result<()> {
+        execute!(self, ADD_THREAD_ID, message_id, ticket.0)?;
+        Ok(())
+    }
+
+    /// Folds `absorbed` into `survivor`: messages, thread ids, participants and settled
+    /// drafts move; a pending draft moves only if the survivor has none.
+    pub async fn merge_tickets(&mut self, survivor: TicketId, absorbed: TicketId, at: i64) -> Result<()> {
+        execute!(self, MOVE_MESSAGES, survivor.0, absorbed.0)?;
+        execute!(self, MOVE_THREAD_IDS, survivor.0, absorbed.0)?;
+        execute!(self, DROP_THREAD_IDS, absorbed.0)?;
+        execute!(self, MOVE_PARTICIPANTS, survivor.0, absorbed.0)?;
+        execute!(self, DROP_PARTICIPANTS, absorbed.0)?;
+        execute!(self, MOVE_SETTLED_DRAFTS, survivor.0, absorbed.0)?;
+        if let Some(pending) = self.pending_draft_of_ticket(absorbed).await? {
+            if self.pending_draft_of_ticket(survivor).await?.is_none() {
+                execute!(self, MOVE_DRAFT, survivor.0, pending.id)?;
+            } else {
+                execute!(
+                    self,
+                    REJECT_DRAFT_SYSTEM,
+                    format!("ticket merged into #{survivor}"),
+                    at,
+                    pending.id
+                )?;
+                execute!(self, MOVE_DRAFT, survivor.0, pending.id)?;
+            }
+        }
+        execute!(self, MARK_MERGED, survivor.0, absorbed.0, at)?;
+        execute!(self, REPOINT_MERGED, survivor.0, absorbed.0)?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- tickets
+
+const INSERT_TICKET: &str = "INSERT INTO tickets (mailbox, subject, customer_email, customer_name, status, linked_to, flags, created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $7) RETURNING id";
+const TICKET: &str = "SELECT * FROM tickets WHERE id = $1";
+const LIST_TICKETS: &str = "SELECT t.id, t.mailbox, t.subject, t.customer_email, t.customer_name, t.status, t.merged_into, t.linked_to, t.assignee, t.flags, t.created_at, t.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id) AS message_count FROM tickets t WHERE (CAST($1 AS TEXT) IS NULL OR t.status = $1) AND t.status <> 'merged' ORDER BY t.id LIMIT $2 OFFSET $3";
+const TOUCH_TICKET: &str = "UPDATE tickets SET updated_at = $2 WHERE id = $1";
+const REOPEN_TICKET: &str = "UPDATE tickets SET status = 'open', resolved_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'resolved'";
+const RESOLVE_TICKET: &str = "UPDATE tickets SET status = 'resolved', resolved_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'";
+const SET_TICKET_FLAGS: &str = "UPDATE tickets SET flags = $2 WHERE id = $1";
+const SET_TICKET_NAME: &str = "UPDATE tickets SET customer_name = $2 WHERE id = $1";
+const SET_LAST_OUTBOUND: &str = "UPDATE tickets SET last_outbound_at = $2, updated_at = $2 WHERE id = $1";
+const SET_ASSIGNEE: &str = "UPDATE tickets SET assignee = $2, updated_at = $3 WHERE id = $1";
+const ADD_PARTICIPANT: &str = "INSERT INTO participants (ticket_id, email, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const IS_PARTICIPANT: &str = "SELECT COUNT(*) FROM participants WHERE ticket_id = $1 AND email = $2";
+const PARTICIPANTS: &str = "SELECT email FROM participants WHERE ticket_id = $1 AND role = $2 ORDER BY email";
+const TICKETS_LINKED_TO: &str = "SELECT id FROM tickets WHERE linked_to = $1 ORDER BY id";
+
+impl Db {
+    pub async fn create_ticket(&mut self, t: &NewTicket) -> Result<TicketId> {
+        let id = scalar_one!(
+            self,
+            i64,
+            INSERT_TICKET,
+            &t.mailbox,
+            &t.subject,
+            &t.customer_email,
+            &t.customer_name,
+            t.linked_to.map(|l| l.0),
+            json(&t.flags),
+            t.at
+        )?;
+        Ok(TicketId(id))
+    }
+
+    pub async fn ticket(&mut self, id: TicketId) -> Result<Option<TicketRow>> {
+        Ok(fetch_optional!(self, TicketRow, TICKET, id.0)?)
+    }
+
+    /// The ticket, following merges to the one that absorbed it.
+    pub async fn live_ticket(&mut self, mut id: TicketId) -> Result<Option<TicketRow>> {
+        for _ in 0..32 {
+            match self.ticket(id).await? {
+                Some(t) if t.merged_into.is_some() => id = TicketId(t.merged_into.unwrap_or(t.id)),
+                other => return Ok(other),
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn list_tickets(&mut self, status: Option<&str>, limit: i64, offset: i64) -> Result<Vec<TicketListRow>> {
+        Ok(fetch_all!(self, TicketListRow, LIST_TICKETS, status, limit, offset)?)
+    }
+
+    pub async fn tickets_linked_to(&mut self, id: TicketId) -> Result<Vec<TicketId>> {
+        Ok(scalar_all!(self, i64, TICKETS_LINKED_TO, id.0)?.into_iter().map(TicketId).collect())
+    }
+
+    pub async fn touch_ticket(&mut self, id: TicketId, at: i64) -> Result<()> {
+        execute!(self, TOUCH_TICKET, id.0, at)?;
+        Ok(())
+    }
+
+    pub async fn reopen_ticket(&mut self, id: TicketId, at: i64) -> Result<bool> {
+        Ok(execute!(self, REOPEN_TICKET, id.0, at)? > 0)
+    }
+
+    pub async fn resolve_ticket(&mut self, id: TicketId, at: i64) -> Result<bool> {
+        Ok(execute!(self, RESOLVE_TICKET, id.0, at)? > 0)
+    }
+
+    pub async fn set_ticket_flags(&mut self, id: TicketId, flags: &[String]) -> Result<()> {
+        execute!(self, SET_TICKET_FLAGS, id.0, json(&flags))?;
+        Ok(())
+    }
+
+    pub async fn set_ticket_customer_name(&mut self, id: TicketId, name: &str) -> Result<()> {
+        execute!(self, SET_TICKET_NAME, id.0, name)?;
+        Ok(())
+    }
+
+    pub async fn set_last_outbound(&mut self, id: TicketId, at: i64) -> Result<()> {
+        execute!(self, SET_LAST_OUTBOUND, id.0, at)?;
+        Ok(())
+    }
+
+    pub async fn set_assignee(&mut self, id: TicketId, assignee: Option<&str>, at: i64) -> Result<()> {
+        execute!(self, SET_ASSIGNEE, id.0, assignee, at)?;
+        Ok(())
+    }
+
+    pub async fn add_participant(&mut self, id: TicketId, email: &str, role: &str) -> Result<()> {
+        execute!(self, ADD_PARTICIPANT, id.0, email.to_lowercase(), role)?;
+        Ok(())
+    }
+
+    pub async fn is_participant(&mut self, id: TicketId, email: &str) -> Result<bool> {
+        Ok(scalar_one!(self, i64, IS_PARTICIPANT, id.0, email.to_lowercase())? > 0)
+    }
+
+    pub async fn participants(&mut self, id: TicketId, role: &str) -> Result<Vec<String>> {
+        Ok(scalar_all!(self, String, PARTICIPANTS, id.0, role)?)
+    }
+}
+
+// ---------------------------------------------------------------- drafts
+
+const INSERT_DRAFT: &str = "INSERT INTO drafts (ticket_id, reply_to_message, purpose, template_key, language, register, status, to_addr, to_name, subject, in_reply_to, refs, body, drafted_body, facts, lint, lint_ok, created_at, updated_at, trigger_received_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $16, $17) RETURNING id";
+const REDRAFT: &str = "UPDATE drafts SET reply_to_message = $2, template_key = $3, language = $4, register = $5, to_addr = $6, to_name = $7, subject = $8, in_reply_to = $9, refs = $10, body = $11, drafted_body = $11, edited = $12, facts = $13, lint = $14, lint_ok = $15, updated_at = $16, version = version + 1 WHERE id = $1 AND status = 'pending'";
+const DRAFT: &str = "SELECT * FROM drafts WHERE id = $1";
+const PENDING_DRAFT_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 AND status = 'pending'";
+const DRAFTS_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 ORDER BY id";
+const LIST_DRAFTS: &str = "SELECT * FROM drafts WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY trigger_received_at, id LIMIT $2 OFFSET $3";
+const COUNT_ACKS: &str = "SELECT COUNT(*) FROM drafts WHERE to_addr = $1 AND trigger_received_at > $2 AND trigger_received_at <= $3";
+const EDIT_DRAFT: &str = "UPDATE drafts SET body = $2, edited = $3, lint = $4, lint_ok = $5, facts = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $8";
+const APPROVE_DRAFT: &str = "UPDATE drafts SET status = 'approved', body = $2, edited = $3, lint = $4, lint_ok = $5, facts = $6, approved_at = $7, approved_by = $8, approver_name = $9, automatic = $10, next_attempt_at = $7, updated_at = $7, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $11";
+const REJECT_DRAFT: &str = "UPDATE drafts SET status = 'rejected', rejected_reason = $2, approved_by = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $5";
+const REJECT_DRAFT_SYSTEM: &str = "UPDATE drafts SET status = 'rejected', rejected_reason = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = 'pending'";
+const MOVE_DRAFT: &str = "UPDATE drafts SET ticket_id = $1 WHERE id = $2";
+const SENDABLE_DRAFTS: &str = "SELECT id FROM drafts WHERE (status = 'approved' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) OR (status = 'sending' AND (claimed_until IS NULL OR claimed_until < $1)) ORDER BY approved_at, id LIMIT $2";
+const SENDABLE_DRAFTS_PG: &str = "SELECT id FROM drafts WHERE (status = 'approved' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) OR (status = 'sending' AND (claimed_until IS NULL OR claimed_until < $1)) ORDER BY approved_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
+const CLAIM_DRAFT: &str = "UPDATE drafts SET status = 'sending', claimed_by = $2, claimed_until = $3, attempts = attempts + 1, outgoing_message_id = COALESCE(outgoing_message_id, $4), updated_at = $5 WHERE id = $1 AND (status = 'approved' OR (status = 'sending' AND (claimed_until IS NULL OR claimed_until < $5)))";
+const MARK_SENT: &str = "UPDATE drafts SET status = 'sent', sent_at = $2, sent_body = $3, subject = $4, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $1 AND status = 'sending'";
+const MARK_RETRY: &str = "UPDATE drafts SET status = 'approved', next_attempt_at = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'sending'";
+const MARK_FAILED: &str = "UPDATE drafts SET status = 'failed', last_error = $2, claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $1 AND status = 'sending'";
+const DRAFT_BY_OUTGOING_ID: &str = "SELECT * FROM drafts WHERE outgoing_message_id = $1";
+const MARK_BOUNCED: &str = "UPDATE drafts SET bounced_at = $2, bounce_reason = $3, updated_at = $2 WHERE id = $1";
+const OLDEST_PENDING: &str = "SELECT MIN(trigger_received_at) FROM drafts WHERE status = 'pending'";
+
+impl Db {
+    pub async fn insert_draft(&mut self, d: &NewDraft) -> Result<DraftId> {
+        let id = scalar_one!(
+            self,
+            i64,
+            INSERT_DRAFT,
+            d.ticket_id.0,
+            d.reply_to_message.0,
+            &d.purpose,
+            &d.template_key,
+            &d.language,
+            &d.register,
+            &d.to_addr,
+            &d.to_name,
+            &d.subject,
+            &d.in_reply_to,
+            json(&d.refs),
+            &d.body,
+            &d.facts_json,
+            &d.lint_json,
+            d.lint_ok,
+            d.at,
+            d.trigger_received_at
+        )?;
+        Ok(DraftId(id))
+    }
+
+    /// Replaces a pending draft's text after a newer message arrived before approval.
+    pub async fn redraft(&mut self, id: DraftId, d: &NewDraft) -> Result<bool> {
+        Ok(execute!(
+            self,
+            REDRAFT,
+            id.0,
+            d.reply_to_message.0,
+            &d.template_key,
+            &d.language,
+            &d.register,
+            &d.to_addr,
+            &d.to_name,
+            &d.subject,
+            &d.in_reply_to,
+            json(&d.refs),
+            &d.body,
+            false,
+            &d.facts_json,
+            &d.lint_json,
+            d.lint_ok,
+            d.at
+        )? > 0)
+    }
+
+    pub async fn draft(&mut self, id: DraftId) -> Result<Option<DraftRow>> {
+        Ok(fetch_optional!(self, DraftRow, DRAFT, id.0)?)
+    }
+
+    pub async fn pending_draft_of_ticket(&mut self, ticket: TicketId) -> Result<Option<DraftRow>> {
+        Ok(fetch_optional!(self, DraftRow, PENDING_DRAFT_OF_TICKET, ticket.0)?)
+    }
+
+    pub async fn drafts_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<DraftRow>> {
+        Ok(fetch_all!(self, DraftRow, DRAFTS_OF_TICKET, ticket.0)?)
+    }
+
+    pub async fn list_drafts(&mut self, status: Option<DraftStatus>, limit: i64, offset: i64) -> Result<Vec<DraftRow>> {
+        Ok(fetch_all!(self, DraftRow, LIST_DRAFTS, status.map(|s| s.as_str()), limit, offset)?)
+    }
+
+    /// Acknowledgments drafted to `to_addr` for mail that arrived in (from, to].
+    pub async fn count_acks(&mut self, to_addr: &str, from: i64, to: i64) -> Result<i64> {
+        Ok(scalar_one!(self, i64, COUNT_ACKS, to_addr, from, to)?)
+    }
+
+    /// Saves an agent's edit if nobody saved since `version`; false when someone did.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn edit_draft(&mut self, id: DraftId, version: i64, body: &str, edited: bool, lint_json: &str, lint_ok: bool, facts_json: &str, at: i64) -> Result<bool> {
+        Ok(execute!(self, EDIT_DRAFT, id.0, body, edited, lint_json, lint_ok, facts_json, at, version)? > 0)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn approve_draft(
+        &mut self,
+        id: DraftId,
+        version: i64,
+        body: &str,
+        edited: bool,
+        lint_json: &str,
+        lint_ok: bool,
+        facts_json: &str,
+        at: i64,
+        approved_by: &str,
+        approver_name: Option<&str>,
+        automatic: bool,
+    ) -> Result<bool> {
+        Ok(execute!(
+            self,
+            APPROVE_DRAFT,
+            id.0,
+            body,
+            edited,
+            lint_json,
+            lint_ok,
+            facts_json,
+            at,
+            approved_by,
+            approver_name,
+            automatic,
+            version
+        )? > 0)
+    }
+
+    pub async fn reject_draft(&mut self, id: DraftId, version: i64, reason: &str, by: &str, at: i64) -> Result<bool> {
+        Ok(execute!(self, REJECT_DRAFT, id.0, reason, by, at, version)? > 0)
+    }
+
+    /// Drafts ready to send (approved and due, or left in `sending` by a dead sender),
+    /// locked for this transaction on PostgreSQL so instances never take the same one.
+    pub async fn sendable_drafts(&mut self, now: i64, limit: i64) -> Result<Vec<DraftId>> {
+        let ids = if self.is_postgres() {
+            scalar_all!(self, i64, SENDABLE_DRAFTS_PG, now, limit)?
+        } else {
+            scalar_all!(self, i64, SENDABLE_DRAFTS, now, limit)?
+        };
+        Ok(ids.into_iter().map(DraftId).collect())
+    }
+
+    /// Claims a draft for sending and fixes its Message-ID (kept if it already had one).
+    pub async fn claim_draft(&mut self, id: DraftId, worker: &str, until: i64, message_id: &str, now: i64) -> Result<bool> {
+        Ok(execute!(self, CLAIM_DRAFT, id.0, worker, until, message_id, now)? > 0)
+    }
+
+    pub async fn mark_sent(&mut self, id: DraftId, at: i64, body: &str, subject: &str) -> Result<bool> {
+        Ok(execute!(self, MARK_SENT, id.0, at, body, subject)? > 0)
+    }
+
+    pub async fn mark_retry(&mut self, id: DraftId, next_at: i64, error: &str, now: i64) -> Result<bool> {
+        Ok(execute!(self, MARK_RETRY, id.0, next_at, error, now)? > 0)
+    }
+
+    pub async fn mark_failed(&mut self, id: DraftId, error: &str, now: i64) -> Result<bool> {
+        Ok(execute!(self, MARK_FAILED, id.0, error, now)? > 0)
+    }
+
+    pub async fn draft_by_outgoing_id(&mut self, message_id: &str) -> Result<Option<DraftRow>> {
+        Ok(fetch_optional!(self, DraftRow, DRAFT_BY_OUTGOING_ID, message_id)?)
+    }
+
+    pub async fn mark_bounced(&mut self, id: DraftId, at: i64, reason: &str) -> Result<()> {
+        execute!(self, MARK_BOUNCED, id.0, at, reason)?;
+        Ok(())
+    }
+
+    pub async fn oldest_pending_arrival(&mut self) -> Result<Option<i64>> {
+        Ok(scalar_one!(self, Option<i64>, OLDEST_PENDING)?)
+    }
+}
+
+// ---------------------------------------------------------------- contacts, audit, meta, counts
+
+const CONTACT_NAME: &str = "SELECT name FROM contacts WHERE email = $1";
+const SET_CONTACT_NAME: &str = "INSERT INTO contacts (email, name, corrected_by, corrected_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO UPDATE SET name = excluded.name, corrected_by = excluded.corrected_by, corrected_at = excluded.corrected_at";
+const INSERT_AUDIT: &str = "INSERT INTO audit (at, actor, action, ticket_id, draft_id, detail) VALUES ($1, $2, $3, $4, $5, $6)";
+const LIST_AUDIT: &str = "SELECT * FROM audit WHERE (CAST($1 AS BIGINT) IS NULL OR ticket_id = $1) ORDER BY id DESC LIMIT $2 OFFSET $3";
+const META_GET: &str = "SELECT value FROM meta WHERE key = $1";
+const META_SET: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+const COUNT_TICKETS: &str = "SELECT COUNT(*) FROM tickets WHERE status <> 'merged'";
+const COUNT_MESSAGES: &str = "SELECT COUNT(*) FROM messages";
+const COUNT_QUARANTINED: &str = "SELECT COUNT(*) FROM messages WHERE quarantine_reason IS NOT NULL";
+const COUNT_DRAFTS: &str = "SELECT COUNT(*) FROM drafts WHERE status = $1";
+
+impl Db {
+    pub async fn contact_name(&mut self, email: &str) -> Result<Option<String>> {
+        Ok(scalar_optional!(self, String, CONTACT_NAME, email.to_lowercase())?)
+    }
+
+    pub async fn set_contact_name(&mut self, email: &str, name: &str, by: &str, at: i64) -> Result<()> {
+        execute!(self, SET_CONTACT_NAME, email.to_lowercase(), name, by, at)?;
+        Ok(())
+    }
+
+    pub async fn audit(&mut self, at: i64, actor: &str, action: &str, ticket: Option<TicketId>, draft: Option<DraftId>, detail: &serde_json::Value) -> Result<()> {
+        execute!(self, INSERT_AUDIT, at, actor, action, ticket.map(|t| t.0), draft.map(|d| d.0), detail.to_string())?;
+        Ok(())
+    }
+
+    pub async fn list_audit(&mut self, ticket: Option<TicketId>, limit: i64, offset: i64) -> Result<Vec<AuditRow>> {
+        Ok(fetch_all!(self, AuditRow, LIST_AUDIT, ticket.map(|t| t.0), limit, offset)?)
+    }
+
+    pub async fn meta_get(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(scalar_optional!(self, String, META_GET, key)?)
+    }
+
+    pub async fn meta_set(&mut self, key: &str, value: &str) -> Result<()> {
+        execute!(self, META_SET, key, value)?;
+        Ok(())
+    }
+
+    pub async fn counts(&mut self) -> Result<Counts> {
+        let mut c = Counts {
+            tickets: scalar_one!(self, i64, COUNT_TICKETS)?,
+            messages: scalar_one!(self, i64, COUNT_MESSAGES)?,
+            quarantined: scalar_one!(self, i64, COUNT_QUARANTINED)?,
+            ..Counts::default()
+        };
+        for (status, slot) in [
+            ("pending", &mut c.drafts_pending),
+            ("approved", &mut c.drafts_approved),
+            ("sending", &mut c.drafts_sending),
+            ("sent", &mut c.drafts_sent),
+            ("failed", &mut c.drafts_failed),
+            ("rejected", &mut c.drafts_rejected),
+        ] {
+            *slot = scalar_one!(self, i64, COUNT_DRAFTS, status)?;
+        }
+        Ok(c)
+    }
+}

@@ -1,0 +1,242 @@
+//! Row types shared by both backends, and the inputs of inserts.
+
+use crate::domain::{DraftId, DraftStatus, Kind, MessageKey, TicketId, TicketStatus};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: i64,
+    pub mailbox: String,
+    pub subject: String,
+    pub customer_email: String,
+    pub customer_name: Option<String>,
+    pub status: String,
+    pub merged_into: Option<i64>,
+    pub linked_to: Option<i64>,
+    pub assignee: Option<String>,
+    pub flags: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub resolved_at: Option<i64>,
+    pub last_outbound_at: Option<i64>,
+}
+
+impl TicketRow {
+    pub fn id(&self) -> TicketId {
+        TicketId(self.id)
+    }
+    pub fn status(&self) -> TicketStatus {
+        TicketStatus::parse(&self.status).unwrap_or(TicketStatus::Open)
+    }
+    pub fn flags(&self) -> Vec<String> {
+        serde_json::from_str(&self.flags).unwrap_or_default()
+    }
+}
+
+/// A ticket with the counts a list shows.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TicketListRow {
+    pub id: i64,
+    pub mailbox: String,
+    pub subject: String,
+    pub customer_email: String,
+    pub customer_name: Option<String>,
+    pub status: String,
+    pub merged_into: Option<i64>,
+    pub linked_to: Option<i64>,
+    pub assignee: Option<String>,
+    pub flags: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub message_count: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub dedupe_key: String,
+    pub message_id: Option<String>,
+    pub direction: String,
+    pub kind: String,
+    pub mailbox: String,
+    pub origin: String,
+    pub from_addr: Option<String>,
+    pub from_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub to_addrs: String,
+    pub cc_addrs: String,
+    pub subject: String,
+    pub in_reply_to: Option<String>,
+    pub refs: String,
+    pub received_at: i64,
+    pub ingested_at: i64,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub attachments: String,
+    pub flags: String,
+    pub reasons: String,
+    pub quarantine_reason: Option<String>,
+}
+
+impl MessageRow {
+    pub fn key(&self) -> MessageKey {
+        MessageKey(self.id)
+    }
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::Malformed)
+    }
+    pub fn flags(&self) -> Vec<String> {
+        serde_json::from_str(&self.flags).unwrap_or_default()
+    }
+    pub fn reasons(&self) -> Vec<String> {
+        serde_json::from_str(&self.reasons).unwrap_or_default()
+    }
+    pub fn refs(&self) -> Vec<String> {
+        serde_json::from_str(&self.refs).unwrap_or_default()
+    }
+    pub fn cc(&self) -> Vec<String> {
+        serde_json::from_str(&self.cc_addrs).unwrap_or_default()
+    }
+    pub fn to(&self) -> Vec<String> {
+        serde_json::from_str(&self.to_addrs).unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub dedupe_key: String,
+    pub message_id: Option<String>,
+    pub direction: &'static str,
+    pub kind: Kind,
+    pub mailbox: String,
+    pub origin: String,
+    pub from_addr: Option<String>,
+    pub from_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub to_addrs: Vec<String>,
+    pub cc_addrs: Vec<String>,
+    pub subject: String,
+    pub in_reply_to: Option<String>,
+    pub refs: Vec<String>,
+    pub received_at: i64,
+    pub ingested_at: i64,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub attachments_json: String,
+    pub flags: Vec<String>,
+    pub reasons: Vec<String>,
+    pub quarantine_reason: Option<String>,
+    pub raw: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewTicket {
+    pub mailbox: String,
+    pub subject: String,
+    pub customer_email: String,
+    pub customer_name: Option<String>,
+    pub linked_to: Option<TicketId>,
+    pub flags: Vec<String>,
+    pub at: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DraftRow {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub reply_to_message: i64,
+    pub purpose: String,
+    pub template_key: String,
+    pub language: String,
+    pub register: String,
+    pub status: String,
+    pub to_addr: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub in_reply_to: String,
+    pub refs: String,
+    pub body: String,
+    pub drafted_body: String,
+    pub edited: bool,
+    pub facts: String,
+    pub lint: String,
+    pub lint_ok: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub trigger_received_at: i64,
+    pub approved_at: Option<i64>,
+    pub approved_by: Option<String>,
+    pub approver_name: Option<String>,
+    pub automatic: bool,
+    pub rejected_reason: Option<String>,
+    pub outgoing_message_id: Option<String>,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+    pub sent_body: Option<String>,
+    pub bounced_at: Option<i64>,
+    pub bounce_reason: Option<String>,
+}
+
+impl DraftRow {
+    pub fn id(&self) -> DraftId {
+        DraftId(self.id)
+    }
+    pub fn status(&self) -> DraftStatus {
+        DraftStatus::parse(&self.status).unwrap_or(DraftStatus::Failed)
+    }
+    pub fn refs(&self) -> Vec<String> {
+        serde_json::from_str(&self.refs).unwrap_or_default()
+    }
+}
+
+/// A draft as drafting produces it (insert, or update of a pending one).
+#[derive(Clone, Debug)]
+pub struct NewDraft {
+    pub ticket_id: TicketId,
+    pub reply_to_message: MessageKey,
+    pub purpose: String,
+    pub template_key: String,
+    pub language: String,
+    pub register: String,
+    pub to_addr: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub in_reply_to: String,
+    pub refs: Vec<String>,
+    pub body: String,
+    pub facts_json: String,
+    pub lint_json: String,
+    pub lint_ok: bool,
+    pub trigger_received_at: i64,
+    pub at: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub ticket_id: Option<i64>,
+    pub draft_id: Option<i64>,
+    pub detail: String,
+}
+
+/// What `attune status` and the summary count.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Counts {
+    pub tickets: i64,
+    pub messages: i64,
+    pub quarantined: i64,
+    pub drafts_pending: i64,
+    pub drafts_approved: i64,
+    pub drafts_sending: i64,
+    pub drafts_sent: i64,
+    pub drafts_failed: i64,
+    pub drafts_rejected: i64,
+}

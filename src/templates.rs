@@ -1,0 +1,230 @@
+//! Reply templates: handlebars files shipped in templates/replies (embedded at build time),
+//! overridden by an admin's version in the database. Plain-text mail, so no HTML escaping;
+//! strict mode, and every template is rendered against full sample contexts before it is
+//! accepted, because strict mode alone misses `{{#if typo}}`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use handlebars::{Handlebars, no_escape};
+use serde::Serialize;
+
+use crate::domain::{Lang, Purpose, Register};
+
+include!(concat!(env!("OUT_DIR"), "/shipped_templates.rs"));
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TemplateKey {
+    pub purpose: Purpose,
+    pub lang: Lang,
+    pub register: Register,
+}
+
+impl TemplateKey {
+    pub fn new(purpose: Purpose, lang: Lang, register: Register) -> TemplateKey {
+        TemplateKey { purpose, lang, register }
+    }
+
+    pub fn parse(s: &str) -> Option<TemplateKey> {
+        let mut parts = s.split('/');
+        let key = TemplateKey {
+            purpose: Purpose::parse(parts.next()?)?,
+            lang: Lang::parse(parts.next()?)?,
+            register: Register::parse(parts.next()?)?,
+        };
+        parts.next().is_none().then_some(key)
+    }
+
+    pub fn all() -> Vec<TemplateKey> {
+        let mut v = Vec::new();
+        for purpose in Purpose::ALL {
+            for lang in Lang::ALL {
+                for register in Register::ALL {
+                    v.push(TemplateKey { purpose, lang, register });
+                }
+            }
+        }
+        v
+    }
+}
+
+impl fmt::Display for TemplateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.purpose, self.lang, self.register)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {key}: line {line}: {reason}")]
+    Syntax { key: String, line: usize, reason: String },
+    #[error("template {key}: {reason}")]
+    Render { key: String, reason: String },
+    #[error("no template {0}")]
+    Missing(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Origin {
+    Shipped,
+    Override,
+}
+
+pub struct Templates {
+    registry: Handlebars<'static>,
+    sources: BTreeMap<TemplateKey, (String, Origin)>,
+}
+
+fn new_registry() -> Handlebars<'static> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(no_escape);
+    hb
+}
+
+fn compile_error(key: &TemplateKey, e: &handlebars::TemplateError) -> TemplateError {
+    TemplateError::Syntax {
+        key: key.to_string(),
+        line: e.pos().map(|(l, _)| l).unwrap_or(0),
+        reason: e.reason().to_string(),
+    }
+}
+
+impl Templates {
+    /// The shipped templates plus the admin's overrides (which win).
+    pub fn load(overrides: &[(TemplateKey, String)]) -> Result<Templates, TemplateError> {
+        let mut t = Templates {
+            registry: new_registry(),
+            sources: BTreeMap::new(),
+        };
+        for (key, source) in SHIPPED {
+            let Some(k) = TemplateKey::parse(key) else { continue };
+            t.registry
+                .register_template_string(key, *source)
+                .map_err(|e| compile_error(&k, &e))?;
+            t.sources.insert(k, (source.to_string(), Origin::Shipped));
+        }
+        for (k, source) in overrides {
+            t.registry
+                .register_template_string(&k.to_string(), source)
+                .map_err(|e| compile_error(k, &e))?;
+            t.sources.insert(*k, (source.clone(), Origin::Override));
+        }
+        Ok(t)
+    }
+
+    pub fn shipped_source(key: &TemplateKey) -> Option<&'static str> {
+        let name = key.to_string();
+        SHIPPED.iter().find(|(k, _)| *k == name).map(|(_, s)| *s)
+    }
+
+    pub fn source(&self, key: &TemplateKey) -> Option<(&str, &Origin)> {
+        self.sources.get(key).map(|(s, o)| (s.as_str(), o))
+    }
+
+    pub fn keys(&self) -> Vec<TemplateKey> {
+        self.sources.keys().copied().collect()
+    }
+
+    pub fn has(&self, key: &TemplateKey) -> bool {
+        self.sources.contains_key(key)
+    }
+
+    pub fn render(&self, key: &TemplateKey, ctx: &serde_json::Value) -> Result<String, TemplateError> {
+        if !self.has(key) {
+            return Err(TemplateError::Missing(key.to_string()));
+        }
+        self.registry
+            .render(&key.to_string(), ctx)
+            .map(|s| tidy(&s))
+            .map_err(|e| TemplateError::Render {
+                key: key.to_string(),
+                reason: match e.line_no {
+                    Some(l) => format!("line {l}: {}", e.reason()),
+                    None => e.reason().to_string(),
+                },
+            })
+    }
+
+    /// Compiles `source` alone and renders it against `ctx` in strict mode.
+    pub fn try_render(key: &TemplateKey, source: &str, ctx: &serde_json::Value) -> Result<String, TemplateError> {
+        let mut hb = new_registry();
+        hb.register_template_string("t", source).map_err(|e| compile_error(key, &e))?;
+        hb.render("t", ctx).map(|s| tidy(&s)).map_err(|e| TemplateError::Render {
+            key: key.to_string(),
+            reason: match e.line_no {
+                Some(l) => format!("line {l}: {}", e.reason()),
+                None => e.reason().to_string(),
+            },
+        })
+    }
+}
+
+/// Handlebars leaves the blank lines and double spaces of skipped sections; mail should
+/// not have them.
+pub fn tidy(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.replace("\r\n", "\n").lines() {
+        let mut l = String::with_capacity(line.len());
+        let mut last_space = false;
+        for c in line.trim().chars() {
+            if c == ' ' {
+                if !last_space {
+                    l.push(c);
+                }
+                last_space = true;
+            } else {
+                l.push(c);
+                last_space = false;
+            }
+        }
+        let l = l.replace(" ,", ",").replace(" .", ".").replace(" :", ":").replace("( ", "(");
+        lines.push(l);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for l in lines {
+        if l.is_empty() && out.last().is_none_or(|p| p.is_empty()) {
+            continue;
+        }
+        out.push(l);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        let k = TemplateKey::new(Purpose::AckNew, Lang::De, Register::Formal);
+        assert_eq!(k.to_string(), "ack_new/de/formal");
+        assert_eq!(TemplateKey::parse("ack_new/de/formal"), Some(k));
+        assert_eq!(TemplateKey::parse("ack_new/xx/formal"), None);
+    }
+
+    #[test]
+    fn every_key_ships() {
+        let t = Templates::load(&[]).unwrap();
+        for k in TemplateKey::all() {
+            assert!(t.has(&k), "missing shipped template {k}");
+        }
+    }
+
+    #[test]
+    fn tidy_collapses_what_sections_leave() {
+        assert_eq!(tidy("Hello ,\n\n\n\nThanks  for  it .\n\n"), "Hello,\n\nThanks for it.");
+    }
+
+    #[test]
+    fn strict_mode_and_syntax_errors_name_the_line() {
+        let k = TemplateKey::new(Purpose::AckNew, Lang::En, Register::Neutral);
+        let err = Templates::try_render(&k, "Hello\n{{#if x}}\nno end", &serde_json::json!({"x": true})).unwrap_err();
+        assert!(matches!(err, TemplateError::Syntax { .. }), "{err}");
+        let err = Templates::try_render(&k, "Hello {{nmae}}", &serde_json::json!({"name": "J"})).unwrap_err();
+        assert!(err.to_string().contains("nmae"), "{err}");
+    }
+}
