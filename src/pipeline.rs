@@ -226,9 +226,15 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
         db.mark_bounced(draft.id(), now, &reason).await?;
         db.audit(now, "attune", "reply.bounced", Some(TicketId(draft.ticket_id)), Some(draft.id()), &json!({"reason": reason, "recipient": report.recipient})).await?;
     }
-    // A reply the team sent from their own mail program stops the SLA clock.
+    // A reply the team sent from their own mail program stops the SLA clock, and makes a
+    // pending acknowledgment moot: the customer has their answer.
     if class.kind == Kind::Own {
         db.set_last_outbound(threaded.ticket, arrived_at).await?;
+        if let Some(pending) = db.pending_draft_of_ticket(threaded.ticket).await? {
+            let reason = "the team answered from their own mail program";
+            db.reject_draft(pending.id(), pending.version, reason, "attune", now).await?;
+            db.audit(now, "attune", "draft.superseded", Some(threaded.ticket), Some(pending.id()), &json!({"reason": reason, "by_message": msg_key.0})).await?;
+        }
     }
 
     let draft = match reading {

@@ -80,11 +80,20 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
         }
     }
 
-    // Approve the oldest one (it is late: its reply apologizes and names the wait) and send it.
-    if let Some(oldest) = pending.first() {
+    // Approve the oldest one (it is late: its reply apologizes and names the wait) and send
+    // it, once: a second run of the demo changes nothing.
+    let mut db = app.store.tx().await?;
+    let first_approval = db.meta_get("demo_approved").await?.is_none();
+    if first_approval {
+        db.meta_set("demo_approved", "yes").await?;
+    }
+    db.commit().await?;
+    if let Some(oldest) = pending.first().filter(|_| first_approval) {
         let who = Approver { id: format!("demo as {}", args.agent), name: Some(args.agent.clone()) };
         let done = approval::approve(app, oldest.id(), None, &who, None).await?;
         println!("\nApproved draft {} as {} (ticket #{}).", done.draft, args.agent, done.ticket);
+    } else if !first_approval {
+        println!("\nThe first run of the demo approved and sent one reply; it is in {}.", app.config.outbox.dir.display());
     }
     let delivery = Delivery::from_config(app);
     let sent = outbox::send_due(app, &delivery, "demo").await?;

@@ -222,9 +222,8 @@ pub static EN: Locale = Locale {
     very_casual_greetings: &["hey", "hiya", "yo", "heya", "sup"],
     formal_closings: &[
         "yours sincerely", "yours faithfully", "sincerely", "respectfully", "yours truly", "with kind regards",
-        "kind regards",
     ],
-    semi_formal_closings: &["best regards", "regards", "warm regards", "many thanks", "thank you in advance", "with thanks"],
+    semi_formal_closings: &["kind regards", "best regards", "regards", "warm regards", "many thanks", "thank you in advance", "with thanks"],
     casual_closings: &["cheers", "thx", "ta", "love", "xx", "xoxo", "later", "ttyl", "peace", "see ya", "thanks!", "cya"],
     formal_words: &[
         "kindly", "i would be grateful", "i would appreciate", "would you be so kind", "please find",

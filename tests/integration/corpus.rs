@@ -1,0 +1,184 @@
+//! The golden corpus: tests/corpus/*.eml, each with the expected result beside it in
+//! *.expected.toml. Ingested in name order into one mailbox at the time in tests/corpus/NOW.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use attune::domain::{DraftStatus, MessageKey, TicketId};
+use attune::drafting::Facts;
+use attune::pipeline::{DraftOutcome, Ingested, ingest};
+use attune::store::DraftRow;
+
+use crate::helpers::spawn_app;
+
+#[derive(serde::Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    kind: String,
+    ticket: String,
+    draft: String,
+    greeting: Option<String>,
+    language: Option<String>,
+    register: Option<String>,
+    late: Option<bool>,
+    very_late: Option<bool>,
+    sentiment: Option<String>,
+    lint: Option<String>,
+    reference: Option<String>,
+    to: Option<String>,
+    cc: Option<Vec<String>>,
+    flags: Option<Vec<String>>,
+    flags_ticket: Option<Vec<String>>,
+    linked: Option<String>,
+}
+
+#[tokio::test]
+async fn golden_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/corpus exists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "the golden corpus must not be empty (found {})", files.len());
+    let now = std::fs::read_to_string(dir.join("NOW")).expect("tests/corpus/NOW");
+    let t = spawn_app(now.trim()).await;
+    let app = &t.app;
+
+    let mut labels: HashMap<String, TicketId> = HashMap::new();
+    let mut failures: Vec<String> = Vec::new();
+    for file in &files {
+        let name = file.file_stem().unwrap().to_string_lossy().to_string();
+        let expected_path = file.with_extension("expected.toml");
+        let text = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| panic!("{name}: no {}", expected_path.display()));
+        let exp: Expected = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: bad expected file: {e}"));
+        let raw = attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
+        let outcome = ingest(app, &raw, "corpus").await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut fail = |m: String| failures.push(format!("{name}: {m}"));
+
+        let (key, ticket, draft) = match &outcome {
+            Ingested::Stored { key, ticket, draft, .. } => (*key, Some(*ticket), draft.clone()),
+            Ingested::Quarantined { key, .. } => (*key, None, DraftOutcome::Skipped("quarantined".into())),
+            Ingested::Duplicate(k) => {
+                fail("stored as a duplicate".into());
+                (*k, None, DraftOutcome::Skipped("duplicate".into()))
+            }
+        };
+        let mut db = app.store.db().await.unwrap();
+        let msg = db.message(MessageKey(key.0)).await.unwrap().expect("stored message");
+        if msg.kind != exp.kind {
+            fail(format!("kind {} (expected {}; reasons {:?})", msg.kind, exp.kind, msg.reasons()));
+        }
+        // Threading: one label, one ticket; different labels, different tickets.
+        match (exp.ticket.as_str(), ticket) {
+            ("-", None) => {}
+            ("-", Some(t)) => fail(format!("threaded into #{t}, expected no ticket")),
+            (_, None) => fail("no ticket".into()),
+            (label, Some(t)) => match labels.get(label) {
+                Some(existing) if *existing != t => fail(format!("ticket #{t}, expected #{existing} (label {label})")),
+                Some(_) => {}
+                None => {
+                    if let Some((other, _)) = labels.iter().find(|(_, v)| **v == t) {
+                        fail(format!("ticket #{t} is already label {other}, expected a new one for {label}"));
+                    }
+                    labels.insert(label.to_string(), t);
+                }
+            },
+        }
+        let draft_kind = match &draft {
+            DraftOutcome::Created(_) => "created",
+            DraftOutcome::Updated(_) => "updated",
+            DraftOutcome::Skipped(_) => "none",
+        };
+        if draft_kind != exp.draft {
+            fail(format!("draft {draft_kind} ({draft:?}), expected {}", exp.draft));
+        }
+        for flag in exp.flags.iter().flatten() {
+            if !msg.flags().contains(flag) {
+                fail(format!("message flags {:?} lack {flag}", msg.flags()));
+            }
+        }
+        if let Some(t) = ticket {
+            let row = db.ticket(t).await.unwrap().unwrap();
+            for f in exp.flags_ticket.iter().flatten() {
+                if !row.flags().iter().any(|x| x.contains(f.as_str())) {
+                    fail(format!("ticket flags {:?} lack \"{f}\"", row.flags()));
+                }
+            }
+            if let Some(l) = &exp.linked
+                && row.linked_to != labels.get(l).map(|t| t.0)
+            {
+                fail(format!("ticket linked to {:?}, expected label {l}", row.linked_to));
+            }
+            for cc in exp.cc.iter().flatten() {
+                if !db.participants(t, "cc").await.unwrap().contains(cc) {
+                    fail(format!("{cc} is not kept on the ticket"));
+                }
+            }
+        }
+        if let DraftOutcome::Created(id) | DraftOutcome::Updated(id) = draft {
+            let d: DraftRow = db.draft(id).await.unwrap().unwrap();
+            check_draft(&d, &exp, &mut fail);
+        }
+    }
+    assert!(failures.is_empty(), "{} corpus failures:\n{}", failures.len(), failures.join("\n"));
+
+    // Everything stored is still there, with its raw bytes.
+    let mut db = app.store.db().await.unwrap();
+    let counts = db.counts().await.unwrap();
+    assert_eq!(counts.messages as usize, files.len());
+    assert_eq!(counts.quarantined, 1);
+}
+
+fn check_draft(d: &DraftRow, exp: &Expected, fail: &mut impl FnMut(String)) {
+    assert_eq!(d.status(), DraftStatus::Pending);
+    let facts: Facts = serde_json::from_str(&d.facts).expect("facts");
+    let first = d.body.lines().next().unwrap_or("");
+    if let Some(g) = &exp.greeting
+        && first != g
+    {
+        fail(format!("greeting \"{first}\", expected \"{g}\""));
+    }
+    if let Some(l) = &exp.language
+        && &d.language != l
+    {
+        fail(format!("language {}, expected {l}", d.language));
+    }
+    if let Some(r) = &exp.register
+        && &d.register != r
+    {
+        fail(format!("register {}, expected {r}", d.register));
+    }
+    if let Some(late) = exp.late
+        && facts.lateness.late != late
+    {
+        fail(format!("late {}, expected {late}", facts.lateness.late));
+    }
+    if let Some(v) = exp.very_late
+        && facts.lateness.very_late != v
+    {
+        fail(format!("very late {}, expected {v}", facts.lateness.very_late));
+    }
+    if let Some(s) = &exp.sentiment
+        && facts.sentiment.as_str() != s
+    {
+        fail(format!("sentiment {}, expected {s}", facts.sentiment.as_str()));
+    }
+    if let Some(r) = &exp.reference
+        && !d.body.contains(r.as_str())
+    {
+        fail(format!("the reply does not reuse \"{r}\""));
+    }
+    if let Some(to) = &exp.to
+        && &d.to_addr != to
+    {
+        fail(format!("to {}, expected {to}", d.to_addr));
+    }
+    if exp.lint.as_deref() == Some("pass") && !d.lint_ok {
+        let findings: Vec<attune::empathy::lint::Finding> = serde_json::from_str(&d.lint).unwrap();
+        let bad: Vec<String> = findings.iter().filter(|f| f.must && f.result == attune::empathy::lint::Outcome::Fail).map(|f| format!("{}: {}", f.check, f.message)).collect();
+        fail(format!("must checks fail: {bad:?}\n{}", d.body));
+    }
+}
