@@ -5,7 +5,9 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join("replies");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("templates")
+        .join("replies");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut entries = Vec::new();
     if let Ok(langs) = std::fs::read_dir(&root) {
@@ -20,16 +22,25 @@ fn main() {
                 for f in files.flatten() {
                     let p = f.path();
                     let name = f.file_name().to_string_lossy().to_string();
-                    let Some(stem) = name.strip_suffix(".hbs") else { continue };
-                    let Some((purpose, register)) = stem.split_once('.') else { continue };
+                    let Some(stem) = name.strip_suffix(".hbs") else {
+                        continue;
+                    };
+                    let Some((purpose, register)) = stem.split_once('.') else {
+                        continue;
+                    };
                     println!("cargo:rerun-if-changed={}", p.display());
-                    entries.push((format!("{purpose}/{lang_name}/{register}"), p.display().to_string()));
+                    entries.push((
+                        format!("{purpose}/{lang_name}/{register}"),
+                        p.display().to_string(),
+                    ));
                 }
             }
         }
     }
     entries.sort();
-    let mut out = String::from("/// Shipped templates: (\"purpose/lang/register\", source).\npub static SHIPPED: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Shipped templates: (\"purpose/lang/register\", source).\npub static SHIPPED: &[(&str, &str)] = &[\n",
+    );
     for (key, path) in entries {
         let _ = writeln!(out, "    ({key:?}, include_str!({path:?})),");
     }

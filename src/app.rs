@@ -29,7 +29,10 @@ pub struct App {
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("cannot open the database {url}: {source}")]
-    Store { url: String, source: crate::store::StoreError },
+    Store {
+        url: String,
+        source: crate::store::StoreError,
+    },
     #[error("{0}")]
     Templates(#[from] crate::templates::TemplateError),
 }
@@ -39,8 +42,14 @@ impl App {
     pub async fn build(config: Config, clock: Clock) -> Result<App, BuildError> {
         let store = Store::connect(&config.database.url, config.database.max_connections)
             .await
-            .map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
-        store.migrate().await.map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
+            .map_err(|source| BuildError::Store {
+                url: config.database.url.clone(),
+                source,
+            })?;
+        store.migrate().await.map_err(|source| BuildError::Store {
+            url: config.database.url.clone(),
+            source,
+        })?;
         App::with_store(config, clock, store)
     }
 
@@ -67,7 +76,10 @@ impl App {
     }
 
     pub fn templates(&self) -> Arc<Templates> {
-        self.templates.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.templates
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn set_templates(&self, t: Templates) {

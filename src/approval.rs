@@ -26,9 +26,13 @@ pub struct Approver {
 pub enum ApprovalError {
     #[error("there is no draft {0}")]
     NotFound(DraftId),
-    #[error("draft {id} is {status}, not pending: only pending drafts can be approved, edited or rejected")]
+    #[error(
+        "draft {id} is {status}, not pending: only pending drafts can be approved, edited or rejected"
+    )]
     NotPending { id: DraftId, status: DraftStatus },
-    #[error("draft {0} was changed by someone else since you opened it; reload it and apply your change again")]
+    #[error(
+        "draft {0} was changed by someone else since you opened it; reload it and apply your change again"
+    )]
     Conflict(DraftId),
     #[error("the edited text is empty")]
     EmptyEdit,
@@ -55,10 +59,17 @@ pub struct Approved {
     pub findings: Vec<Finding>,
 }
 
-async fn load_pending(db: &mut Db, id: DraftId, expected_version: Option<i64>) -> Result<DraftRow, ApprovalError> {
+async fn load_pending(
+    db: &mut Db,
+    id: DraftId,
+    expected_version: Option<i64>,
+) -> Result<DraftRow, ApprovalError> {
     let draft = db.draft(id).await?.ok_or(ApprovalError::NotFound(id))?;
     if draft.status() != DraftStatus::Pending {
-        return Err(ApprovalError::NotPending { id, status: draft.status() });
+        return Err(ApprovalError::NotPending {
+            id,
+            status: draft.status(),
+        });
     }
     if let Some(v) = expected_version
         && v != draft.version
@@ -69,21 +80,39 @@ async fn load_pending(db: &mut Db, id: DraftId, expected_version: Option<i64>) -
 }
 
 /// Facts with the latest name correction and the wait judged now.
-async fn refreshed_facts(app: &App, db: &mut Db, draft: &DraftRow, now: i64) -> Result<Facts, ApprovalError> {
-    let mut facts: Facts = serde_json::from_str(&draft.facts).map_err(|e| StoreError::Invalid(format!("draft {} has unreadable facts: {e}", draft.id)))?;
+async fn refreshed_facts(
+    app: &App,
+    db: &mut Db,
+    draft: &DraftRow,
+    now: i64,
+) -> Result<Facts, ApprovalError> {
+    let mut facts: Facts = serde_json::from_str(&draft.facts).map_err(|e| {
+        StoreError::Invalid(format!("draft {} has unreadable facts: {e}", draft.id))
+    })?;
     if let Some(corrected) = db.contact_name(&draft.to_addr).await?
         && let Some(p) = names::parse_person(&corrected)
     {
         facts.name = Some(p);
         facts.name_source = NameSource::Correction;
     }
-    facts.lateness = lateness::judge(&app.calendar, app.config.sla.first_response, ts(facts.arrived_at), ts(now));
+    facts.lateness = lateness::judge(
+        &app.calendar,
+        app.config.sla.first_response,
+        ts(facts.arrived_at),
+        ts(now),
+    );
     facts.judged_at = now;
     Ok(facts)
 }
 
 /// The text that would go out if `approver` approved now (for previews and approval).
-pub fn final_text(app: &App, draft: &DraftRow, facts: &Facts, edit: Option<&str>, signer: Option<&str>) -> Result<(String, bool), ApprovalError> {
+pub fn final_text(
+    app: &App,
+    draft: &DraftRow,
+    facts: &Facts,
+    edit: Option<&str>,
+    signer: Option<&str>,
+) -> Result<(String, bool), ApprovalError> {
     let templates = app.templates();
     let token = app.tokens().subject_token(TicketId(draft.ticket_id));
     let ctx = Context {
@@ -93,7 +122,9 @@ pub fn final_text(app: &App, draft: &DraftRow, facts: &Facts, edit: Option<&str>
         ticket_token: &token,
         agent: signer,
     };
-    let edited_text = edit.map(str::to_string).or_else(|| draft.edited.then(|| draft.body.clone()));
+    let edited_text = edit
+        .map(str::to_string)
+        .or_else(|| draft.edited.then(|| draft.body.clone()));
     match edited_text {
         None => Ok((drafting::render(&templates, &ctx)?, false)),
         Some(text) => {
@@ -114,14 +145,27 @@ pub fn final_text(app: &App, draft: &DraftRow, facts: &Facts, edit: Option<&str>
     }
 }
 
-pub async fn approve(app: &App, id: DraftId, edit: Option<&str>, approver: &Approver, expected_version: Option<i64>) -> Result<Approved, ApprovalError> {
+pub async fn approve(
+    app: &App,
+    id: DraftId,
+    edit: Option<&str>,
+    approver: &Approver,
+    expected_version: Option<i64>,
+) -> Result<Approved, ApprovalError> {
     let now = app.now();
     let mut db = app.store.tx().await?;
     let draft = load_pending(&mut db, id, expected_version).await?;
     let mut facts = refreshed_facts(app, &mut db, &draft, now).await?;
     facts.signer = approver.name.clone();
     let (body, edited) = final_text(app, &draft, &facts, edit, approver.name.as_deref())?;
-    let findings = drafting::lint_body(&app.config, &facts, &body, &draft.subject, !draft.in_reply_to.is_empty(), approver.name.as_deref());
+    let findings = drafting::lint_body(
+        &app.config,
+        &facts,
+        &body,
+        &draft.subject,
+        !draft.in_reply_to.is_empty(),
+        approver.name.as_deref(),
+    );
     let lint_ok = lint::must_pass(&findings);
     let ok = db
         .approve_draft(
@@ -136,17 +180,24 @@ pub async fn approve(app: &App, id: DraftId, edit: Option<&str>, approver: &Appr
             &approver.id,
             approver.name.as_deref(),
             false,
-            )
+        )
         .await?;
     if !ok {
         db.rollback().await?;
         return Err(ApprovalError::Conflict(id));
     }
-    let failures: Vec<String> = lint::failures(&findings).iter().map(|f| format!("{}: {}", f.check, f.message)).collect();
+    let failures: Vec<String> = lint::failures(&findings)
+        .iter()
+        .map(|f| format!("{}: {}", f.check, f.message))
+        .collect();
     db.audit(
         now,
         &approver.id,
-        if edited { "draft.approved_with_edits" } else { "draft.approved" },
+        if edited {
+            "draft.approved_with_edits"
+        } else {
+            "draft.approved"
+        },
         Some(TicketId(draft.ticket_id)),
         Some(id),
         &json!({
@@ -171,17 +222,38 @@ pub async fn approve(app: &App, id: DraftId, edit: Option<&str>, approver: &Appr
     })
 }
 
-pub async fn reject(app: &App, id: DraftId, reason: &str, approver: &Approver, expected_version: Option<i64>) -> Result<(), ApprovalError> {
+pub async fn reject(
+    app: &App,
+    id: DraftId,
+    reason: &str,
+    approver: &Approver,
+    expected_version: Option<i64>,
+) -> Result<(), ApprovalError> {
     let now = app.now();
     let mut db = app.store.tx().await?;
     let draft = load_pending(&mut db, id, expected_version).await?;
     let reason = crate::text::single_line(reason);
-    let reason = if reason.is_empty() { "no reason given".to_string() } else { reason };
-    if !db.reject_draft(id, draft.version, &reason, &approver.id, now).await? {
+    let reason = if reason.is_empty() {
+        "no reason given".to_string()
+    } else {
+        reason
+    };
+    if !db
+        .reject_draft(id, draft.version, &reason, &approver.id, now)
+        .await?
+    {
         db.rollback().await?;
         return Err(ApprovalError::Conflict(id));
     }
-    db.audit(now, &approver.id, "draft.rejected", Some(TicketId(draft.ticket_id)), Some(id), &json!({"reason": reason, "as_drafted": draft.drafted_body})).await?;
+    db.audit(
+        now,
+        &approver.id,
+        "draft.rejected",
+        Some(TicketId(draft.ticket_id)),
+        Some(id),
+        &json!({"reason": reason, "as_drafted": draft.drafted_body}),
+    )
+    .await?;
     db.commit().await?;
     Ok(())
 }

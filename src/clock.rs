@@ -58,7 +58,8 @@ impl Clock {
     pub fn now(&self) -> Timestamp {
         match &*self.inner {
             Inner::Running { start, started } => {
-                let elapsed = SignedDuration::try_from(started.elapsed()).unwrap_or(SignedDuration::ZERO);
+                let elapsed =
+                    SignedDuration::try_from(started.elapsed()).unwrap_or(SignedDuration::ZERO);
                 start.saturating_add(elapsed).unwrap_or(*start)
             }
             Inner::Manual(at) => *at.lock().unwrap_or_else(|p| p.into_inner()),
@@ -86,7 +87,11 @@ impl Clock {
 
 /// Unix seconds as a timestamp (saturating at jiff's range).
 pub fn ts(secs: i64) -> Timestamp {
-    Timestamp::from_second(secs).unwrap_or(if secs < 0 { Timestamp::MIN } else { Timestamp::MAX })
+    Timestamp::from_second(secs).unwrap_or(if secs < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 /// RFC 3339 with an offset or `Z` (jiff's Timestamp parser accepts exactly that).

@@ -136,7 +136,9 @@ impl Default for SupportConfig {
 
 impl SupportConfig {
     pub fn message_id_domain(&self) -> String {
-        self.message_id_domain.clone().unwrap_or_else(|| self.address.domain().to_string())
+        self.message_id_domain
+            .clone()
+            .unwrap_or_else(|| self.address.domain().to_string())
     }
 }
 
@@ -217,7 +219,10 @@ pub struct BusinessHoursConfig {
 }
 
 fn default_days() -> Vec<String> {
-    ["mon", "tue", "wed", "thu", "fri"].iter().map(|s| s.to_string()).collect()
+    ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 fn default_start() -> String {
     "09:00".into()
@@ -370,9 +375,11 @@ impl Config {
     /// environment's overrides.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();
-        let path = path
-            .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("ATTUNE_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from));
+        let path = path.map(Path::to_path_buf).or_else(|| {
+            std::env::var_os("ATTUNE_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
         match path {
             Some(p) => {
                 let text = std::fs::read_to_string(&p).map_err(|e| ConfigError {
@@ -389,8 +396,14 @@ impl Config {
     }
 
     /// The whole load, from text and an environment, so tests need no files or globals.
-    pub fn from_parts(path: Option<&Path>, text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
-        let origin_file = path.map(|p| p.display().to_string()).unwrap_or_else(|| "defaults".into());
+    pub fn from_parts(
+        path: Option<&Path>,
+        text: &str,
+        env: &[(String, String)],
+    ) -> Result<Config, ConfigError> {
+        let origin_file = path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "defaults".into());
         let mut issues = Vec::new();
 
         let mut table: toml::Table = match text.parse::<toml::Table>() {
@@ -411,7 +424,9 @@ impl Config {
         // error can name the variable rather than the file.
         let mut from_env: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in env {
-            let Some(rest) = name.strip_prefix("ATTUNE_") else { continue };
+            let Some(rest) = name.strip_prefix("ATTUNE_") else {
+                continue;
+            };
             if OTHER_ATTUNE_VARS.contains(&name.as_str()) {
                 continue;
             }
@@ -420,7 +435,9 @@ impl Config {
                 issues.push(ConfigIssue {
                     key: String::new(),
                     origin: name.clone(),
-                    reason: "not a config key: use ATTUNE_SECTION__KEY, like ATTUNE_SLA__FIRST_RESPONSE".into(),
+                    reason:
+                        "not a config key: use ATTUNE_SECTION__KEY, like ATTUNE_SLA__FIRST_RESPONSE"
+                            .into(),
                 });
                 continue;
             }
@@ -428,12 +445,21 @@ impl Config {
                 issues.push(ConfigIssue {
                     key: parts.join("."),
                     origin: name.clone(),
-                    reason: format!("unknown section `{}` (known: {})", parts[0], SECTIONS.join(", ")),
+                    reason: format!(
+                        "unknown section `{}` (known: {})",
+                        parts[0],
+                        SECTIONS.join(", ")
+                    ),
                 });
                 continue;
             }
             let last = parts[parts.len() - 1].clone();
-            if !insert_path(&mut table, &parts[..parts.len() - 1], last, env_value(value)) {
+            if !insert_path(
+                &mut table,
+                &parts[..parts.len() - 1],
+                last,
+                env_value(value),
+            ) {
                 issues.push(ConfigIssue {
                     key: parts.join("."),
                     origin: name.clone(),
@@ -498,7 +524,11 @@ impl Config {
         config.validate(&mut ctx);
         config.resolve_paths(base_dir.as_deref());
 
-        if issues.is_empty() { Ok(config) } else { Err(ConfigError { issues }) }
+        if issues.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { issues })
+        }
     }
 
     /// Cross-key checks serde cannot make.
@@ -516,11 +546,17 @@ impl Config {
                 ),
             );
         }
-        if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres://") || self.database.url.starts_with("postgresql://")) {
+        if !(self.database.url.starts_with("sqlite:")
+            || self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://"))
+        {
             ctx.issue(
                 "database",
                 "url",
-                format!("`{}` is neither sqlite:PATH nor postgres://…", self.database.url),
+                format!(
+                    "`{}` is neither sqlite:PATH nor postgres://…",
+                    self.database.url
+                ),
             );
         }
         if self.database.max_connections == 0 {
@@ -537,10 +573,19 @@ impl Config {
         if let Some(secret) = &self.threading.token_secret
             && secret.expose().len() < 16
         {
-            ctx.issue("threading", "token_secret", "must be at least 16 characters".into());
+            ctx.issue(
+                "threading",
+                "token_secret",
+                "must be at least 16 characters".into(),
+            );
         }
         let prefix = &self.threading.token_prefix;
-        if prefix.is_empty() || prefix.len() > 8 || prefix.chars().any(|c| c.is_whitespace() || c == '[' || c == ']' || c.is_ascii_digit()) {
+        if prefix.is_empty()
+            || prefix.len() > 8
+            || prefix
+                .chars()
+                .any(|c| c.is_whitespace() || c == '[' || c == ']' || c.is_ascii_digit())
+        {
             ctx.issue(
                 "threading",
                 "token_prefix",
@@ -553,7 +598,10 @@ impl Config {
         let Some(base) = base else { return };
         if let Some(rest) = self.database.url.strip_prefix("sqlite:") {
             let rest = rest.trim_start_matches("//");
-            let (file, query) = rest.split_once('?').map(|(f, q)| (f, Some(q))).unwrap_or((rest, None));
+            let (file, query) = rest
+                .split_once('?')
+                .map(|(f, q)| (f, Some(q)))
+                .unwrap_or((rest, None));
             if !file.is_empty() && file != ":memory:" && Path::new(file).is_relative() {
                 let joined = base.join(file);
                 self.database.url = match query {
@@ -586,7 +634,11 @@ impl SectionCtx<'_> {
         if let Some(var) = self.from_env.get(&dotted) {
             return format!("environment {var}");
         }
-        format!("{}:{}", self.origin_file, find_line(self.text, Some(section), key))
+        format!(
+            "{}:{}",
+            self.origin_file,
+            find_line(self.text, Some(section), key)
+        )
     }
 
     fn issue(&mut self, section: &str, key: &str, reason: String) {
@@ -630,7 +682,9 @@ impl SectionCtx<'_> {
                 }
                 let (key, reason) = if path == "." || path.is_empty() {
                     // Unknown field errors come with the path of the table itself.
-                    let key = unknown_field(&inner).map(|f| f.to_string()).unwrap_or_default();
+                    let key = unknown_field(&inner)
+                        .map(|f| f.to_string())
+                        .unwrap_or_default();
                     (key, inner)
                 } else {
                     (path, inner)
@@ -650,7 +704,9 @@ fn insert_path(table: &mut toml::Table, path: &[String], key: String, value: tom
         table.insert(key, value);
         return true;
     };
-    let entry = table.entry(head.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let entry = table
+        .entry(head.clone())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     match entry {
         toml::Value::Table(t) => insert_path(t, rest, key, value),
         _ => false,
@@ -666,7 +722,9 @@ fn unknown_field(message: &str) -> Option<&str> {
 /// else as a plain string.
 fn env_value(raw: &str) -> toml::Value {
     match format!("v = {raw}").parse::<toml::Table>() {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }
@@ -683,7 +741,11 @@ fn find_line(text: &str, section: Option<&str>, key: &str) -> usize {
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
         if let Some(name) = l.strip_prefix('[') {
-            let name = name.trim_start_matches('[').trim_end_matches(']').trim_end_matches(']').trim();
+            let name = name
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .trim_end_matches(']')
+                .trim();
             if section.is_none() && name == key_head {
                 return i + 1;
             }
@@ -713,7 +775,10 @@ mod tests {
     use super::*;
 
     fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env: Vec<(String, String)> = env.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         Config::from_parts(Some(Path::new("/etc/attune/attune.toml")), text, &env)
     }
 
@@ -741,7 +806,11 @@ mod tests {
         let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
         assert!(keys.contains(&"sla.first_reponse"), "{keys:?}");
         assert!(keys.contains(&"slaa"), "{keys:?}");
-        let typo = err.issues.iter().find(|i| i.key == "sla.first_reponse").unwrap();
+        let typo = err
+            .issues
+            .iter()
+            .find(|i| i.key == "sla.first_reponse")
+            .unwrap();
         assert_eq!(typo.origin, "/etc/attune/attune.toml:2");
     }
 
@@ -749,7 +818,10 @@ mod tests {
     fn environment_overrides_win_and_are_named_in_errors() {
         let c = load(
             "[sla]\nfirst_response = \"4h\"\n",
-            &[("ATTUNE_SLA__FIRST_RESPONSE", "30m"), ("ATTUNE_SUPPORT__ADDRESS", "help@acme.test")],
+            &[
+                ("ATTUNE_SLA__FIRST_RESPONSE", "30m"),
+                ("ATTUNE_SUPPORT__ADDRESS", "help@acme.test"),
+            ],
         )
         .unwrap();
         assert_eq!(c.sla.first_response.to_string(), "30m");
@@ -757,9 +829,19 @@ mod tests {
 
         let err = load("", &[("ATTUNE_ACK__PER_SENDER_PER_HOUR", "lots")]).unwrap_err();
         assert_eq!(err.issues[0].key, "ack.per_sender_per_hour");
-        assert_eq!(err.issues[0].origin, "environment ATTUNE_ACK__PER_SENDER_PER_HOUR");
+        assert_eq!(
+            err.issues[0].origin,
+            "environment ATTUNE_ACK__PER_SENDER_PER_HOUR"
+        );
 
-        let c = load("", &[("ATTUNE_ACK__PER_SENDER_PER_HOUR", "5"), ("ATTUNE_SUPPORT__NAME", "2024")]).unwrap();
+        let c = load(
+            "",
+            &[
+                ("ATTUNE_ACK__PER_SENDER_PER_HOUR", "5"),
+                ("ATTUNE_SUPPORT__NAME", "2024"),
+            ],
+        )
+        .unwrap();
         assert_eq!(c.ack.per_sender_per_hour, 5);
         assert_eq!(c.support.name, "2024");
 
@@ -770,7 +852,11 @@ mod tests {
 
     #[test]
     fn relative_paths_resolve_against_the_file() {
-        let c = load("[database]\nurl = \"sqlite:state/a.db\"\n[outbox]\ndir = \"out\"\n", &[]).unwrap();
+        let c = load(
+            "[database]\nurl = \"sqlite:state/a.db\"\n[outbox]\ndir = \"out\"\n",
+            &[],
+        )
+        .unwrap();
         assert_eq!(c.database.url, "sqlite:/etc/attune/state/a.db");
         assert_eq!(c.outbox.dir, PathBuf::from("/etc/attune/out"));
     }
@@ -779,7 +865,11 @@ mod tests {
     fn business_hours_are_checked() {
         let err = load("[business_hours]\ntimezone = \"Mars/Olympus\"\n", &[]).unwrap_err();
         assert_eq!(err.issues[0].key, "business_hours.timezone");
-        let err = load("[business_hours]\ntimezone = \"UTC\"\nstart = \"18:00\"\nend = \"09:00\"\n", &[]).unwrap_err();
+        let err = load(
+            "[business_hours]\ntimezone = \"UTC\"\nstart = \"18:00\"\nend = \"09:00\"\n",
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(err.issues[0].key, "business_hours.end");
         let ok = load(
             "[business_hours]\ntimezone = \"Europe/Berlin\"\ndays = [\"mon\",\"fri\"]\nholidays = [\"2026-12-25\"]\n",
@@ -791,7 +881,11 @@ mod tests {
     #[test]
     fn syntax_errors_give_a_line() {
         let err = load("[sla]\nfirst_response = \n", &[]).unwrap_err();
-        assert!(err.issues[0].origin.ends_with(":2") || err.issues[0].origin.ends_with(":3"), "{:?}", err.issues);
+        assert!(
+            err.issues[0].origin.ends_with(":2") || err.issues[0].origin.ends_with(":3"),
+            "{:?}",
+            err.issues
+        );
     }
 
     #[test]

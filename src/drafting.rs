@@ -93,7 +93,10 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
     let lang = language::detect(&lang_sample, config.support.default_language);
     let register = register::detect(&stripped, lang.lang);
     let score = sentiment::compound(&format!("{}. {}", m.subject, stripped), lang.lang);
-    let detail = details::find(&format!("{}\n{}", m.subject, stripped), &config.drafting.products);
+    let detail = details::find(
+        &format!("{}\n{}", m.subject, stripped),
+        &config.drafting.products,
+    );
     CustomerReading {
         stripped,
         name: finding.name,
@@ -116,8 +119,15 @@ pub fn is_thank_you_only(reading: &CustomerReading) -> bool {
     let loc = locale(reading.language);
     let en = locale(Lang::En);
     let mut norm = format!(" {} ", normalize(text));
-    let had_thanks = loc.thanks.iter().chain(en.thanks.iter()).any(|t| crate::text::contains_phrase(&norm, t))
-        || loc.thank_you_only.iter().any(|t| crate::text::contains_phrase(&norm, t));
+    let had_thanks = loc
+        .thanks
+        .iter()
+        .chain(en.thanks.iter())
+        .any(|t| crate::text::contains_phrase(&norm, t))
+        || loc
+            .thank_you_only
+            .iter()
+            .any(|t| crate::text::contains_phrase(&norm, t));
     if !had_thanks {
         return false;
     }
@@ -132,10 +142,26 @@ pub fn is_thank_you_only(reading: &CustomerReading) -> bool {
         .collect();
     phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
     for p in phrases {
-        norm = norm.replace(&format!(" {p} "), " ").replace(&format!(" {p},"), " ").replace(&format!(" {p}!"), " ").replace(&format!(" {p}."), " ");
+        norm = norm
+            .replace(&format!(" {p} "), " ")
+            .replace(&format!(" {p},"), " ")
+            .replace(&format!(" {p}!"), " ")
+            .replace(&format!(" {p}."), " ");
     }
-    let name_words: Vec<String> = reading.name.as_ref().map(|n| normalize(&n.full()).split(' ').map(str::to_string).collect()).unwrap_or_default();
-    let filler = ["so", "much", "very", "a", "lot", "again", "for", "your", "the", "help", "it", "that", "now", "all", "and", "you", "guys", "team", "really", "just"];
+    let name_words: Vec<String> = reading
+        .name
+        .as_ref()
+        .map(|n| {
+            normalize(&n.full())
+                .split(' ')
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let filler = [
+        "so", "much", "very", "a", "lot", "again", "for", "your", "the", "help", "it", "that",
+        "now", "all", "and", "you", "guys", "team", "really", "just",
+    ];
     let rest: Vec<&str> = words(&norm)
         .into_iter()
         .filter(|w| !filler.contains(w) && !name_words.iter().any(|n| n == w))
@@ -159,9 +185,18 @@ fn greeting_for(facts: &Facts) -> String {
 pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
     let f = c.facts;
     let loc = locale(f.language);
-    let day = c.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
+    let day = c.calendar.sla_secs(crate::config::DurationSpec {
+        amount: 1,
+        unit: crate::config::DurationUnit::Days,
+    });
     let next_secs = c.calendar.sla_secs(c.config.sla.next_update);
-    let detail_of = |k: DetailKind| f.detail.as_ref().filter(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
+    let detail_of = |k: DetailKind| {
+        f.detail
+            .as_ref()
+            .filter(|d| d.kind == k)
+            .map(|d| d.value.clone())
+            .unwrap_or_default()
+    };
     let name = f.name.as_ref();
     json!({
         "greeting": greeting_for(f),
@@ -195,7 +230,11 @@ pub fn render_apology(templates: &Templates, c: &Context<'_>) -> Result<String, 
     }
     let key = TemplateKey::new(Purpose::Apology, c.facts.language, c.facts.register);
     let ctx = template_context(c, "");
-    Ok(templates.render(&key, &ctx)?.replace('\n', " ").trim().to_string())
+    Ok(templates
+        .render(&key, &ctx)?
+        .replace('\n', " ")
+        .trim()
+        .to_string())
 }
 
 /// Renders the reply for these facts.
@@ -205,7 +244,14 @@ pub fn render(templates: &Templates, c: &Context<'_>) -> Result<String, Template
     templates.render(&c.facts.template_key(), &ctx)
 }
 
-pub fn lint_body(config: &Config, facts: &Facts, body: &str, subject: &str, has_in_reply_to: bool, agent: Option<&str>) -> Vec<Finding> {
+pub fn lint_body(
+    config: &Config,
+    facts: &Facts,
+    body: &str,
+    subject: &str,
+    has_in_reply_to: bool,
+    agent: Option<&str>,
+) -> Vec<Finding> {
     let customer = facts.customer_facts();
     let signers: Vec<&str> = match agent {
         Some(a) => vec![a],
@@ -253,7 +299,10 @@ pub fn insert_apology(body: &str, apology: &str) -> String {
     let greeting = lines.next().unwrap_or("");
     let rest: Vec<&str> = lines.collect();
     let rest = rest.join("\n");
-    format!("{greeting}\n\n{apology}\n\n{}", rest.trim_start_matches('\n'))
+    format!(
+        "{greeting}\n\n{apology}\n\n{}",
+        rest.trim_start_matches('\n')
+    )
 }
 
 #[cfg(test)]
@@ -276,26 +325,54 @@ mod tests {
 
     #[test]
     fn thank_you_only_messages() {
-        for t in ["Thanks, that worked!", "Thank you so much!\n\nBest,\nJane", "thx", "Perfect, thanks a lot :)", "Works now, thank you!"] {
+        for t in [
+            "Thanks, that worked!",
+            "Thank you so much!\n\nBest,\nJane",
+            "thx",
+            "Perfect, thanks a lot :)",
+            "Works now, thank you!",
+        ] {
             assert!(is_thank_you_only(&reading(t, Lang::En)), "{t}");
         }
-        for t in ["Thanks, but it still does not work.", "Thank you. Could you also send the invoice?", "Hello, my order 1234 is missing."] {
+        for t in [
+            "Thanks, but it still does not work.",
+            "Thank you. Could you also send the invoice?",
+            "Hello, my order 1234 is missing.",
+        ] {
             assert!(!is_thank_you_only(&reading(t, Lang::En)), "{t}");
         }
-        assert!(is_thank_you_only(&reading("Vielen Dank, hat geklappt!", Lang::De)));
-        assert!(is_thank_you_only(&reading("Merci beaucoup, ça marche !", Lang::Fr)));
+        assert!(is_thank_you_only(&reading(
+            "Vielen Dank, hat geklappt!",
+            Lang::De
+        )));
+        assert!(is_thank_you_only(&reading(
+            "Merci beaucoup, ça marche !",
+            Lang::Fr
+        )));
     }
 
     #[test]
     fn signer_goes_above_the_team_line() {
         let body = "Hello Jane,\n\nText.\n\nBest regards,\nExample Support";
-        assert_eq!(apply_signer(body, "Sam Taylor", "Example Support"), "Hello Jane,\n\nText.\n\nBest regards,\nSam Taylor\nExample Support");
-        assert_eq!(apply_signer("Hi,\n\nText.\nSam Taylor", "Sam Taylor", "Example Support"), "Hi,\n\nText.\nSam Taylor");
-        assert_eq!(apply_signer("Hi,\n\nText.", "Sam", "Team"), "Hi,\n\nText.\nSam");
+        assert_eq!(
+            apply_signer(body, "Sam Taylor", "Example Support"),
+            "Hello Jane,\n\nText.\n\nBest regards,\nSam Taylor\nExample Support"
+        );
+        assert_eq!(
+            apply_signer("Hi,\n\nText.\nSam Taylor", "Sam Taylor", "Example Support"),
+            "Hi,\n\nText.\nSam Taylor"
+        );
+        assert_eq!(
+            apply_signer("Hi,\n\nText.", "Sam", "Team"),
+            "Hi,\n\nText.\nSam"
+        );
     }
 
     #[test]
     fn apology_after_greeting() {
-        assert_eq!(insert_apology("Hello Jane,\n\nText.", "Sorry for the wait."), "Hello Jane,\n\nSorry for the wait.\n\nText.");
+        assert_eq!(
+            insert_apology("Hello Jane,\n\nText.", "Sorry for the wait."),
+            "Hello Jane,\n\nSorry for the wait.\n\nText."
+        );
     }
 }

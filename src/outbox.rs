@@ -34,10 +34,16 @@ pub struct DeliveryError {
 
 impl DeliveryError {
     pub fn transient(message: impl Into<String>) -> DeliveryError {
-        DeliveryError { message: message.into(), transient: true }
+        DeliveryError {
+            message: message.into(),
+            transient: true,
+        }
     }
     pub fn permanent(message: impl Into<String>) -> DeliveryError {
-        DeliveryError { message: message.into(), transient: false }
+        DeliveryError {
+            message: message.into(),
+            transient: false,
+        }
     }
     /// Worth trying again later (4xx, timeouts, connection trouble).
     pub fn is_transient(&self) -> bool {
@@ -47,7 +53,9 @@ impl DeliveryError {
 
 impl Delivery {
     pub fn from_config(app: &App) -> Delivery {
-        Delivery::Files { dir: app.config.outbox.dir.clone() }
+        Delivery::Files {
+            dir: app.config.outbox.dir.clone(),
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -56,22 +64,27 @@ impl Delivery {
         }
     }
 
-    async fn deliver(&self, draft: DraftId, message_id: &str, raw: &[u8]) -> Result<String, DeliveryError> {
+    async fn deliver(
+        &self,
+        draft: DraftId,
+        message_id: &str,
+        raw: &[u8],
+    ) -> Result<String, DeliveryError> {
         match self {
             Delivery::Files { dir } => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| DeliveryError::transient(format!("cannot create {}: {e}", dir.display())))?;
+                tokio::fs::create_dir_all(dir).await.map_err(|e| {
+                    DeliveryError::transient(format!("cannot create {}: {e}", dir.display()))
+                })?;
                 let local = message_id.split('@').next().unwrap_or(message_id);
                 let name = format!("{:06}-{local}.eml", draft.0);
                 let path = dir.join(&name);
                 let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, raw)
-                    .await
-                    .map_err(|e| DeliveryError::transient(format!("cannot write {}: {e}", tmp.display())))?;
-                tokio::fs::rename(&tmp, &path)
-                    .await
-                    .map_err(|e| DeliveryError::transient(format!("cannot move into {}: {e}", path.display())))?;
+                tokio::fs::write(&tmp, raw).await.map_err(|e| {
+                    DeliveryError::transient(format!("cannot write {}: {e}", tmp.display()))
+                })?;
+                tokio::fs::rename(&tmp, &path).await.map_err(|e| {
+                    DeliveryError::transient(format!("cannot move into {}: {e}", path.display()))
+                })?;
                 Ok(path.display().to_string())
             }
         }
@@ -88,9 +101,20 @@ pub enum OutboxError {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendOutcome {
-    Sent { draft: DraftId, message_id: String, location: String },
-    Retrying { draft: DraftId, error: String, next_attempt_at: i64 },
-    Failed { draft: DraftId, error: String },
+    Sent {
+        draft: DraftId,
+        message_id: String,
+        location: String,
+    },
+    Retrying {
+        draft: DraftId,
+        error: String,
+        next_attempt_at: i64,
+    },
+    Failed {
+        draft: DraftId,
+        error: String,
+    },
     /// Another sender claimed it first.
     Lost(DraftId),
 }
@@ -109,7 +133,11 @@ fn backoff_secs(app: &App, attempts: i64) -> i64 {
 }
 
 /// Sends one due draft, if any. Tests call this directly.
-pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Result<Option<SendOutcome>, OutboxError> {
+pub async fn try_send_one(
+    app: &App,
+    delivery: &Delivery,
+    worker: &str,
+) -> Result<Option<SendOutcome>, OutboxError> {
     let now = app.now();
     let domain = app.config.support.message_id_domain();
     let mut db = app.store.tx().await?;
@@ -118,7 +146,10 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
         return Ok(None);
     };
     let fresh_id = compose::new_message_id(&domain);
-    if !db.claim_draft(id, worker, now + CLAIM_SECS, &fresh_id, now).await? {
+    if !db
+        .claim_draft(id, worker, now + CLAIM_SECS, &fresh_id, now)
+        .await?
+    {
         db.commit().await?;
         return Ok(Some(SendOutcome::Lost(id)));
     }
@@ -130,11 +161,17 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
     };
     drop(db);
     let message_id = draft.outgoing_message_id.clone().unwrap_or(fresh_id);
-    let mut facts: Facts = serde_json::from_str(&draft.facts).map_err(|e| StoreError::Invalid(format!("draft {id} has unreadable facts: {e}")))?;
+    let mut facts: Facts = serde_json::from_str(&draft.facts)
+        .map_err(|e| StoreError::Invalid(format!("draft {id} has unreadable facts: {e}")))?;
 
     // Judged once more: sending may have been held up past the SLA since approval.
     let mut body = draft.body.clone();
-    let at_send = lateness::judge(&app.calendar, app.config.sla.first_response, ts(facts.arrived_at), ts(now));
+    let at_send = lateness::judge(
+        &app.calendar,
+        app.config.sla.first_response,
+        ts(facts.arrived_at),
+        ts(now),
+    );
     let mut apology_added = false;
     if at_send.late && !lint::apologizes_for_delay(&body, facts.language) {
         facts.lateness = at_send;
@@ -142,7 +179,13 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
         let token = app.tokens().subject_token(TicketId(draft.ticket_id));
         let apology = drafting::render_apology(
             &templates,
-            &Context { config: &app.config, calendar: &app.calendar, facts: &facts, ticket_token: &token, agent: draft.approver_name.as_deref() },
+            &Context {
+                config: &app.config,
+                calendar: &app.calendar,
+                facts: &facts,
+                ticket_token: &token,
+                agent: draft.approver_name.as_deref(),
+            },
         )?;
         body = drafting::insert_apology(&body, &apology);
         apology_added = true;
@@ -172,10 +215,14 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
     };
     let raw = message.formatted();
 
-    let result = match tokio::time::timeout(SEND_TIMEOUT, delivery.deliver(id, &message_id, &raw)).await {
-        Ok(r) => r,
-        Err(_) => Err(DeliveryError::transient(format!("no answer within {}s", SEND_TIMEOUT.as_secs()))),
-    };
+    let result =
+        match tokio::time::timeout(SEND_TIMEOUT, delivery.deliver(id, &message_id, &raw)).await {
+            Ok(r) => r,
+            Err(_) => Err(DeliveryError::transient(format!(
+                "no answer within {}s",
+                SEND_TIMEOUT.as_secs()
+            ))),
+        };
     let now = app.now();
     match result {
         Ok(location) => {
@@ -185,32 +232,33 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
                 return Ok(Some(SendOutcome::Lost(id)));
             }
             let ticket = TicketId(draft.ticket_id);
-            let stored = db.insert_message(&NewMessage {
-                dedupe_key: crate::mail::parse::dedupe_key(Some(&message_id), &raw),
-                message_id: Some(message_id.clone()),
-                direction: "out",
-                kind: Kind::Own,
-                mailbox: "outbox".into(),
-                origin: location.clone(),
-                from_addr: Some(app.config.support.address.to_string()),
-                from_name: Some(app.config.support.name.clone()),
-                reply_to: None,
-                to_addrs: vec![draft.to_addr.clone()],
-                cc_addrs: vec![],
-                subject: draft.subject.clone(),
-                in_reply_to: Some(draft.in_reply_to.clone()),
-                refs: draft.refs(),
-                received_at: now,
-                ingested_at: now,
-                body_text: body.clone(),
-                body_html: None,
-                attachments_json: "[]".into(),
-                flags: vec![],
-                reasons: vec![format!("reply to draft {id}")],
-                quarantine_reason: None,
-                raw: raw.clone(),
-            })
-            .await?;
+            let stored = db
+                .insert_message(&NewMessage {
+                    dedupe_key: crate::mail::parse::dedupe_key(Some(&message_id), &raw),
+                    message_id: Some(message_id.clone()),
+                    direction: "out",
+                    kind: Kind::Own,
+                    mailbox: "outbox".into(),
+                    origin: location.clone(),
+                    from_addr: Some(app.config.support.address.to_string()),
+                    from_name: Some(app.config.support.name.clone()),
+                    reply_to: None,
+                    to_addrs: vec![draft.to_addr.clone()],
+                    cc_addrs: vec![],
+                    subject: draft.subject.clone(),
+                    in_reply_to: Some(draft.in_reply_to.clone()),
+                    refs: draft.refs(),
+                    received_at: now,
+                    ingested_at: now,
+                    body_text: body.clone(),
+                    body_html: None,
+                    attachments_json: "[]".into(),
+                    flags: vec![],
+                    reasons: vec![format!("reply to draft {id}")],
+                    quarantine_reason: None,
+                    raw: raw.clone(),
+                })
+                .await?;
             if let Some(k) = stored {
                 db.set_message_ticket(k, ticket).await?;
             }
@@ -233,33 +281,75 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
             )
             .await?;
             db.commit().await?;
-            Ok(Some(SendOutcome::Sent { draft: id, message_id, location }))
+            Ok(Some(SendOutcome::Sent {
+                draft: id,
+                message_id,
+                location,
+            }))
         }
-        Err(e) if e.is_transient() && draft.attempts < i64::from(app.config.outbox.max_attempts) => {
+        Err(e)
+            if e.is_transient() && draft.attempts < i64::from(app.config.outbox.max_attempts) =>
+        {
             let next = now + backoff_secs(app, draft.attempts);
             let mut db = app.store.tx().await?;
             db.mark_retry(id, next, &e.message, now).await?;
-            db.audit(now, "attune", "reply.retry", Some(TicketId(draft.ticket_id)), Some(id), &json!({"error": e.message, "attempt": draft.attempts, "next_attempt_at": next})).await?;
+            db.audit(
+                now,
+                "attune",
+                "reply.retry",
+                Some(TicketId(draft.ticket_id)),
+                Some(id),
+                &json!({"error": e.message, "attempt": draft.attempts, "next_attempt_at": next}),
+            )
+            .await?;
             db.commit().await?;
-            Ok(Some(SendOutcome::Retrying { draft: id, error: e.message, next_attempt_at: next }))
+            Ok(Some(SendOutcome::Retrying {
+                draft: id,
+                error: e.message,
+                next_attempt_at: next,
+            }))
         }
         Err(e) => {
-            let msg = if e.is_transient() { format!("gave up after {} attempts: {}", draft.attempts, e.message) } else { e.message };
+            let msg = if e.is_transient() {
+                format!("gave up after {} attempts: {}", draft.attempts, e.message)
+            } else {
+                e.message
+            };
             fail(app, &draft, &msg, now).await
         }
     }
 }
 
-async fn fail(app: &App, draft: &crate::store::DraftRow, error: &str, now: i64) -> Result<Option<SendOutcome>, OutboxError> {
+async fn fail(
+    app: &App,
+    draft: &crate::store::DraftRow,
+    error: &str,
+    now: i64,
+) -> Result<Option<SendOutcome>, OutboxError> {
     let mut db = app.store.tx().await?;
     db.mark_failed(draft.id(), error, now).await?;
-    db.audit(now, "attune", "reply.failed", Some(TicketId(draft.ticket_id)), Some(draft.id()), &json!({"error": error})).await?;
+    db.audit(
+        now,
+        "attune",
+        "reply.failed",
+        Some(TicketId(draft.ticket_id)),
+        Some(draft.id()),
+        &json!({"error": error}),
+    )
+    .await?;
     db.commit().await?;
-    Ok(Some(SendOutcome::Failed { draft: draft.id(), error: error.to_string() }))
+    Ok(Some(SendOutcome::Failed {
+        draft: draft.id(),
+        error: error.to_string(),
+    }))
 }
 
 /// Sends everything due now; returns what happened to each.
-pub async fn send_due(app: &App, delivery: &Delivery, worker: &str) -> Result<Vec<SendOutcome>, OutboxError> {
+pub async fn send_due(
+    app: &App,
+    delivery: &Delivery,
+    worker: &str,
+) -> Result<Vec<SendOutcome>, OutboxError> {
     let mut out = Vec::new();
     // Bounded so a draft that keeps coming back cannot spin forever.
     for _ in 0..100_000 {

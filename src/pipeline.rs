@@ -43,8 +43,17 @@ pub enum DraftOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ingested {
     Duplicate(MessageKey),
-    Quarantined { key: MessageKey, reason: String },
-    Stored { key: MessageKey, kind: Kind, ticket: TicketId, new_ticket: bool, draft: DraftOutcome },
+    Quarantined {
+        key: MessageKey,
+        reason: String,
+    },
+    Stored {
+        key: MessageKey,
+        kind: Kind,
+        ticket: TicketId,
+        new_ticket: bool,
+        draft: DraftOutcome,
+    },
 }
 
 /// Running totals an import prints.
@@ -65,7 +74,9 @@ impl Summary {
         match i {
             Ingested::Duplicate(_) => self.duplicates += 1,
             Ingested::Quarantined { .. } => self.quarantined += 1,
-            Ingested::Stored { new_ticket, draft, .. } => {
+            Ingested::Stored {
+                new_ticket, draft, ..
+            } => {
                 self.ingested += 1;
                 if *new_ticket {
                     self.tickets_new += 1;
@@ -92,7 +103,63 @@ fn arrival(raw: &RawMail, m: Option<&Inbound>, now: i64) -> i64 {
         .min(now)
 }
 
+/// Ingests one message in its own transaction.
 pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested, PipelineError> {
+    let mut db = app.store.tx().await?;
+    let out = ingest_in(app, &mut db, raw, mailbox).await;
+    match out {
+        Ok(i) => {
+            db.commit().await?;
+            Ok(i)
+        }
+        Err(e) => {
+            db.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// Ingests several messages in one transaction (a source's batch); if anything fails the
+/// batch is rolled back and the messages go one by one, so one bad apple spoils nothing.
+/// Returns one result per message, in order.
+pub async fn ingest_batch(
+    app: &App,
+    raws: &[RawMail],
+    mailbox: &str,
+) -> Vec<Result<Ingested, PipelineError>> {
+    if raws.len() > 1 {
+        if let Ok(mut db) = app.store.tx().await {
+            let mut outs = Vec::with_capacity(raws.len());
+            let mut failed = false;
+            for raw in raws {
+                match ingest_in(app, &mut db, raw, mailbox).await {
+                    Ok(i) => outs.push(i),
+                    Err(_) => {
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            if !failed && db.commit().await.is_ok() {
+                return outs.into_iter().map(Ok).collect();
+            }
+        }
+        tracing::warn!(mailbox, "a batch failed; ingesting its messages one by one");
+    }
+    let mut outs = Vec::with_capacity(raws.len());
+    for raw in raws {
+        outs.push(ingest(app, raw, mailbox).await);
+    }
+    outs
+}
+
+/// One message through the pipeline inside the caller's transaction.
+pub async fn ingest_in(
+    app: &App,
+    db: &mut Db,
+    raw: &RawMail,
+    mailbox: &str,
+) -> Result<Ingested, PipelineError> {
     let now = app.now();
     let parsed = parse::parse(&raw.bytes);
     let (message_id, inbound) = match &parsed {
@@ -102,14 +169,14 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
     let key = parse::dedupe_key(message_id.as_deref(), &raw.bytes);
     let arrived_at = arrival(raw, inbound, now);
 
-    let mut db = app.store.tx().await?;
     if let Some(existing) = db.message_by_dedupe(&key).await? {
-        db.rollback().await?;
         return Ok(Ingested::Duplicate(existing));
     }
 
     let Parsed::Ok(m) = parsed else {
-        let Parsed::Malformed { reason, .. } = parsed else { unreachable!("matched above") };
+        let Parsed::Malformed { reason, .. } = parsed else {
+            unreachable!("matched above")
+        };
         let new = NewMessage {
             dedupe_key: key,
             message_id,
@@ -127,7 +194,10 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
             refs: vec![],
             received_at: arrived_at,
             ingested_at: now,
-            body_text: String::from_utf8_lossy(&raw.bytes).chars().take(4000).collect(),
+            body_text: String::from_utf8_lossy(&raw.bytes)
+                .chars()
+                .take(4000)
+                .collect(),
             body_html: None,
             attachments_json: "[]".into(),
             flags: vec!["quarantined".into()],
@@ -136,11 +206,17 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
             raw: raw.bytes.clone(),
         };
         let Some(k) = db.insert_message(&new).await? else {
-            db.rollback().await?;
             return Ok(Ingested::Duplicate(MessageKey(0)));
         };
-        db.audit(now, "attune", "message.quarantined", None, None, &json!({"message": k.0, "origin": raw.origin, "reason": reason})).await?;
-        db.commit().await?;
+        db.audit(
+            now,
+            "attune",
+            "message.quarantined",
+            None,
+            None,
+            &json!({"message": k.0, "origin": raw.origin, "reason": reason}),
+        )
+        .await?;
         return Ok(Ingested::Quarantined { key: k, reason });
     };
 
@@ -164,7 +240,10 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
         origin: raw.origin.clone(),
         from_addr: Some(m.from.address.as_str().to_lowercase()),
         from_name: m.from.name.clone(),
-        reply_to: m.reply_to.as_ref().map(|r| r.address.as_str().to_lowercase()),
+        reply_to: m
+            .reply_to
+            .as_ref()
+            .map(|r| r.address.as_str().to_lowercase()),
         to_addrs: m.to.iter().map(|a| a.address.to_string()).collect(),
         cc_addrs: m.cc.iter().map(|a| a.address.to_string()).collect(),
         subject: m.subject.clone(),
@@ -182,14 +261,14 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
     };
     let Some(msg_key) = db.insert_message(&new).await? else {
         // Another instance stored it between our check and insert.
-        db.rollback().await?;
         return Ok(Ingested::Duplicate(MessageKey(0)));
     };
 
     // Reading the customer is only worth it for mail we may answer, but the name also
     // goes on a new ticket, so read it for human mail.
     let correction = db.contact_name(m.reply_target().address.as_str()).await?;
-    let reading = (class.kind == Kind::Human).then(|| drafting::read_customer(&app.config, &m, correction.as_deref()));
+    let reading = (class.kind == Kind::Human)
+        .then(|| drafting::read_customer(&app.config, &m, correction.as_deref()));
 
     let tctx = ThreadContext {
         tokens: app.tokens(),
@@ -199,15 +278,15 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
         arrived_at,
         now,
         kind: class.kind,
-        customer_name: reading.as_ref().and_then(|r| r.name.as_ref()).map(|n| n.full()).or_else(|| m.reply_target().name.clone()),
+        customer_name: reading
+            .as_ref()
+            .and_then(|r| r.name.as_ref())
+            .map(|n| n.full())
+            .or_else(|| m.reply_target().name.clone()),
     };
-    let threaded = threading::thread(&mut db, &m, &tctx).await?;
+    let threaded = threading::thread(db, &m, &tctx).await?;
     db.set_message_ticket(msg_key, threaded.ticket).await?;
-    if !threaded.flags.is_empty() {
-        let mut tflags = db.ticket(threaded.ticket).await?.map(|t| t.flags()).unwrap_or_default();
-        tflags.extend(threaded.flags.iter().cloned());
-        db.set_ticket_flags(threaded.ticket, &tflags).await?;
-    }
+
     if !threaded.merged.is_empty() {
         db.audit(now, "attune", "ticket.merged", Some(threaded.ticket), None, &json!({"absorbed": threaded.merged.iter().map(|t| t.0).collect::<Vec<_>>(), "by_message": msg_key.0})).await?;
     }
@@ -224,7 +303,15 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
             .or_else(|| report.status.clone())
             .unwrap_or_else(|| "delivery failed".into());
         db.mark_bounced(draft.id(), now, &reason).await?;
-        db.audit(now, "attune", "reply.bounced", Some(TicketId(draft.ticket_id)), Some(draft.id()), &json!({"reason": reason, "recipient": report.recipient})).await?;
+        db.audit(
+            now,
+            "attune",
+            "reply.bounced",
+            Some(TicketId(draft.ticket_id)),
+            Some(draft.id()),
+            &json!({"reason": reason, "recipient": report.recipient}),
+        )
+        .await?;
     }
     // A reply the team sent from their own mail program stops the SLA clock, and makes a
     // pending acknowledgment moot: the customer has their answer.
@@ -232,13 +319,27 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
         db.set_last_outbound(threaded.ticket, arrived_at).await?;
         if let Some(pending) = db.pending_draft_of_ticket(threaded.ticket).await? {
             let reason = "the team answered from their own mail program";
-            db.reject_draft(pending.id(), pending.version, reason, "attune", now).await?;
-            db.audit(now, "attune", "draft.superseded", Some(threaded.ticket), Some(pending.id()), &json!({"reason": reason, "by_message": msg_key.0})).await?;
+            db.reject_draft(pending.id(), pending.version, reason, "attune", now)
+                .await?;
+            db.audit(
+                now,
+                "attune",
+                "draft.superseded",
+                Some(threaded.ticket),
+                Some(pending.id()),
+                &json!({"reason": reason, "by_message": msg_key.0}),
+            )
+            .await?;
         }
     }
 
     let draft = match reading {
-        Some(reading) => acknowledge(app, &mut db, &m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
+        Some(reading) => {
+            acknowledge(
+                app, db, &m, msg_key, &class, reading, &threaded, arrived_at, now,
+            )
+            .await?
+        }
         None => DraftOutcome::Skipped(format!("{} mail is never acknowledged", class.kind)),
     };
     if let DraftOutcome::Skipped(reason) = &draft
@@ -247,7 +348,6 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
         flags.push("thank-you".into());
         db.set_message_flags(msg_key, &flags).await?;
     }
-    db.commit().await?;
     Ok(Ingested::Stored {
         key: msg_key,
         kind: class.kind,
@@ -270,16 +370,22 @@ async fn acknowledge(
     now: i64,
 ) -> Result<DraftOutcome, PipelineError> {
     if class.dmarc_fail {
-        return Ok(DraftOutcome::Skipped("the sender failed DMARC: not answered, flagged".into()));
+        return Ok(DraftOutcome::Skipped(
+            "the sender failed DMARC: not answered, flagged".into(),
+        ));
     }
     if drafting::is_thank_you_only(&reading) {
-        return Ok(DraftOutcome::Skipped("thank-you only: flagged for an agent, no acknowledgment".into()));
+        return Ok(DraftOutcome::Skipped(
+            "thank-you only: flagged for an agent, no acknowledgment".into(),
+        ));
     }
-    let Some(ticket) = db.ticket(threaded.ticket).await? else {
-        return Ok(DraftOutcome::Skipped("ticket vanished".into()));
-    };
+    let ticket = &threaded.row;
     let to = m.reply_target().address.as_str().to_lowercase();
-    let pending = db.pending_draft_of_ticket(threaded.ticket).await?;
+    let pending = if threaded.new_ticket {
+        None
+    } else {
+        db.pending_draft_of_ticket(threaded.ticket).await?
+    };
     let purpose = match &pending {
         Some(p) => Purpose::parse(&p.purpose).unwrap_or(Purpose::AckNew),
         None if threaded.new_ticket => Purpose::AckNew,
@@ -297,18 +403,24 @@ async fn acknowledge(
     };
     if pending.is_none() {
         // Per-recipient limits, counted by arrival times so an old import is judged as it happened.
-        let hour = db.count_acks(&to, arrived_at - 3600, arrived_at).await?;
+        let (hour, day) = db.count_acks_hour_day(&to, arrived_at).await?;
         if hour >= i64::from(app.config.ack.per_sender_per_hour) {
-            return Ok(DraftOutcome::Skipped(format!("rate limit: {hour} acknowledgments to {to} in the hour before")));
+            return Ok(DraftOutcome::Skipped(format!(
+                "rate limit: {hour} acknowledgments to {to} in the hour before"
+            )));
         }
-        let day = db.count_acks(&to, arrived_at - 86_400, arrived_at).await?;
         if day >= i64::from(app.config.ack.per_sender_per_day) {
-            return Ok(DraftOutcome::Skipped(format!("rate limit: {day} acknowledgments to {to} in the day before")));
+            return Ok(DraftOutcome::Skipped(format!(
+                "rate limit: {day} acknowledgments to {to} in the day before"
+            )));
         }
     }
 
     // The wait counts from the oldest message the pending acknowledgment answers.
-    let waited_from = pending.as_ref().map(|p| p.trigger_received_at.min(arrived_at)).unwrap_or(arrived_at);
+    let waited_from = pending
+        .as_ref()
+        .map(|p| p.trigger_received_at.min(arrived_at))
+        .unwrap_or(arrived_at);
     let register = crate::empathy::register::choose(
         &reading.register,
         reading.language,
@@ -318,7 +430,12 @@ async fn acknowledge(
     );
     let tokens = app.tokens();
     let token = tokens.subject_token(threaded.ticket);
-    let judged = lateness::judge(&app.calendar, app.config.sla.first_response, ts(waited_from), ts(now));
+    let judged = lateness::judge(
+        &app.calendar,
+        app.config.sla.first_response,
+        ts(waited_from),
+        ts(now),
+    );
     let facts = Facts {
         purpose,
         name: reading.name.clone(),
@@ -352,7 +469,14 @@ async fn acknowledge(
         },
     )?;
     let subject = reply_subject(&m.subject, &token);
-    let findings = drafting::lint_body(&app.config, &facts, &body, &subject, m.message_id.is_some(), None);
+    let findings = drafting::lint_body(
+        &app.config,
+        &facts,
+        &body,
+        &subject,
+        m.message_id.is_some(),
+        None,
+    );
     let lint_ok = lint::must_pass(&findings);
     let mut refs = m.references.clone();
     if let Some(id) = &m.message_id
@@ -368,7 +492,11 @@ async fn acknowledge(
         language: facts.language.code().into(),
         register: facts.register.as_str().into(),
         to_addr: to,
-        to_name: m.reply_target().name.clone().or_else(|| facts.name.as_ref().map(|n| n.full())),
+        to_name: m
+            .reply_target()
+            .name
+            .clone()
+            .or_else(|| facts.name.as_ref().map(|n| n.full())),
         subject,
         in_reply_to: m.message_id.clone().unwrap_or_default(),
         refs,
@@ -382,7 +510,15 @@ async fn acknowledge(
     match pending {
         Some(p) => {
             db.redraft(p.id(), &new).await?;
-            db.audit(now, "attune", "draft.updated", Some(threaded.ticket), Some(p.id()), &json!({"message": msg_key.0, "as_drafted": body})).await?;
+            db.audit(
+                now,
+                "attune",
+                "draft.updated",
+                Some(threaded.ticket),
+                Some(p.id()),
+                &json!({"message": msg_key.0, "as_drafted": body}),
+            )
+            .await?;
             Ok(DraftOutcome::Updated(p.id()))
         }
         None => {

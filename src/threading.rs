@@ -36,6 +36,8 @@ pub enum Link {
 #[derive(Clone, Debug)]
 pub struct Threaded {
     pub ticket: TicketId,
+    /// The ticket's row as threading left it.
+    pub row: TicketRow,
     pub link: Link,
     pub new_ticket: bool,
     pub reopened: bool,
@@ -65,7 +67,13 @@ impl<'a> Tokens<'a> {
         mac.update(id.to_string().as_bytes());
         let bytes = mac.finalize().into_bytes();
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
-        Some(bytes.iter().take(5).map(|b| ALPHABET[(*b as usize) % 32] as char).collect())
+        Some(
+            bytes
+                .iter()
+                .take(5)
+                .map(|b| ALPHABET[(*b as usize) % 32] as char)
+                .collect(),
+        )
     }
 
     /// The token's text without brackets: `#123` or `#123-k4f2q`.
@@ -97,10 +105,15 @@ impl<'a> Tokens<'a> {
     }
 
     pub fn parse_subject(&self, subject: &str) -> Option<TicketId> {
-        static CACHE: LazyLock<std::sync::Mutex<Option<(String, Regex)>>> = LazyLock::new(|| std::sync::Mutex::new(None));
+        static CACHE: LazyLock<std::sync::Mutex<Option<(String, Regex)>>> =
+            LazyLock::new(|| std::sync::Mutex::new(None));
         let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
         if cache.as_ref().is_none_or(|(p, _)| p != self.prefix) {
-            let re = Regex::new(&format!(r"\[{}(\d{{1,12}})(?:-([a-zA-Z2-7]{{5}}))?\]", regex::escape(self.prefix))).ok()?;
+            let re = Regex::new(&format!(
+                r"\[{}(\d{{1,12}})(?:-([a-zA-Z2-7]{{5}}))?\]",
+                regex::escape(self.prefix)
+            ))
+            .ok()?;
             *cache = Some((self.prefix.to_string(), re));
         }
         let (_, re) = cache.as_ref()?;
@@ -168,14 +181,21 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
             merged.push(other.id());
         }
         let mut t = attach_or_follow_up(db, first, m, ctx, &customer).await?;
-        t.link = if t.new_ticket { Link::New } else { Link::MessageId };
+        t.link = if t.new_ticket {
+            Link::New
+        } else {
+            Link::MessageId
+        };
         t.merged = merged;
         register_ids(db, t.ticket, m, ctx).await?;
         return Ok(t);
     }
 
     // 2. Subject token, 3. plus-address.
-    let by_token = ctx.tokens.parse_subject(&m.subject).map(|t| (t, Link::SubjectToken));
+    let by_token = ctx
+        .tokens
+        .parse_subject(&m.subject)
+        .map(|t| (t, Link::SubjectToken));
     let by_plus = || {
         m.to.iter()
             .map(|mb| &mb.address)
@@ -189,7 +209,9 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
         && let Some(target) = db.live_ticket(id).await?
     {
         let sender_known = db.is_participant(target.id(), customer.as_str()).await?
-            || db.is_participant(target.id(), m.from.address.as_str()).await?
+            || db
+                .is_participant(target.id(), m.from.address.as_str())
+                .await?
             || is_ours(ctx.ours, &m.from.address);
         if sender_known {
             let mut t = attach_or_follow_up(db, target, m, ctx, &customer).await?;
@@ -203,10 +225,11 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
             "{} referred to ticket #{} but is not on it; opened apart, linked to it",
             customer, target.id
         ));
-        let id = create(db, m, ctx, &customer, Some(target.id()), flags.clone()).await?;
-        register_ids(db, id, m, ctx).await?;
+        let row = create(db, m, ctx, &customer, Some(target.id()), flags.clone()).await?;
+        register_ids(db, row.id(), m, ctx).await?;
         return Ok(Threaded {
-            ticket: id,
+            ticket: row.id(),
+            row,
             link: Link::New,
             new_ticket: true,
             reopened: false,
@@ -216,10 +239,11 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
     }
 
     // 4. New ticket.
-    let id = create(db, m, ctx, &customer, None, vec![]).await?;
-    register_ids(db, id, m, ctx).await?;
+    let row = create(db, m, ctx, &customer, None, vec![]).await?;
+    register_ids(db, row.id(), m, ctx).await?;
     Ok(Threaded {
-        ticket: id,
+        ticket: row.id(),
+        row,
         link: Link::New,
         new_ticket: true,
         reopened: false,
@@ -230,9 +254,18 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
 
 /// Attaches to `target`, reopening it, or opening a linked ticket when it was resolved
 /// longer ago than the reopen window.
-async fn attach_or_follow_up(db: &mut Db, target: TicketRow, m: &Inbound, ctx: &ThreadContext<'_>, customer: &EmailAddress) -> Result<Threaded> {
+async fn attach_or_follow_up(
+    db: &mut Db,
+    target: TicketRow,
+    m: &Inbound,
+    ctx: &ThreadContext<'_>,
+    customer: &EmailAddress,
+) -> Result<Threaded> {
     let mut reopened = false;
-    if target.status() == TicketStatus::Resolved && ctx.kind == Kind::Human && !is_ours(ctx.ours, &m.from.address) {
+    if target.status() == TicketStatus::Resolved
+        && ctx.kind == Kind::Human
+        && !is_ours(ctx.ours, &m.from.address)
+    {
         let resolved_at = target.resolved_at.unwrap_or(target.updated_at);
         if ctx.arrived_at - resolved_at <= ctx.reopen_window_secs {
             reopened = db.reopen_ticket(target.id(), ctx.now).await?;
@@ -243,17 +276,23 @@ async fn attach_or_follow_up(db: &mut Db, target: TicketRow, m: &Inbound, ctx: &
                 if let Some(t) = db.live_ticket(linked).await?
                     && t.status() == TicketStatus::Open
                 {
-                    follow = Some(t.id());
+                    follow = Some(t);
                     break;
                 }
             }
-            let (ticket, new_ticket) = match follow {
+            let (row, new_ticket) = match follow {
                 Some(t) => (t, false),
-                None => (create(db, m, ctx, customer, Some(target.id()), vec![]).await?, true),
+                None => (
+                    create(db, m, ctx, customer, Some(target.id()), vec![]).await?,
+                    true,
+                ),
             };
-            add_people(db, ticket, m, ctx, new_ticket).await?;
+            if !new_ticket {
+                add_people(db, row.id(), m, ctx, false).await?;
+            }
             return Ok(Threaded {
-                ticket,
+                ticket: row.id(),
+                row,
                 link: Link::New,
                 new_ticket,
                 reopened: false,
@@ -264,8 +303,14 @@ async fn attach_or_follow_up(db: &mut Db, target: TicketRow, m: &Inbound, ctx: &
     }
     db.touch_ticket(target.id(), ctx.now).await?;
     add_people(db, target.id(), m, ctx, false).await?;
+    let mut row = target;
+    if reopened {
+        row.status = TicketStatus::Open.as_str().into();
+        row.resolved_at = None;
+    }
     Ok(Threaded {
-        ticket: target.id(),
+        ticket: row.id(),
+        row,
         link: Link::MessageId,
         new_ticket: false,
         reopened,
@@ -274,42 +319,86 @@ async fn attach_or_follow_up(db: &mut Db, target: TicketRow, m: &Inbound, ctx: &
     })
 }
 
-async fn create(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>, customer: &EmailAddress, linked: Option<TicketId>, flags: Vec<String>) -> Result<TicketId> {
+async fn create(
+    db: &mut Db,
+    m: &Inbound,
+    ctx: &ThreadContext<'_>,
+    customer: &EmailAddress,
+    linked: Option<TicketId>,
+    flags: Vec<String>,
+) -> Result<TicketRow> {
     let subject = strip_reply_prefixes(&m.subject);
-    let id = db
-        .create_ticket(&NewTicket {
-            mailbox: ctx.mailbox.to_string(),
-            subject: if subject.is_empty() { "(no subject)".into() } else { subject },
-            customer_email: customer.as_str().to_lowercase(),
-            customer_name: ctx.customer_name.clone(),
-            linked_to: linked,
-            flags,
-            at: ctx.now,
-        })
-        .await?;
+    let new = NewTicket {
+        mailbox: ctx.mailbox.to_string(),
+        subject: if subject.is_empty() {
+            "(no subject)".into()
+        } else {
+            subject
+        },
+        customer_email: customer.as_str().to_lowercase(),
+        customer_name: ctx.customer_name.clone(),
+        linked_to: linked,
+        flags,
+        at: ctx.now,
+    };
+    let id = db.create_ticket(&new).await?;
     add_people(db, id, m, ctx, true).await?;
-    Ok(id)
+    // The row as inserted, without reading it back.
+    Ok(TicketRow {
+        id: id.0,
+        mailbox: new.mailbox,
+        subject: new.subject,
+        customer_email: new.customer_email,
+        customer_name: new.customer_name,
+        status: TicketStatus::Open.as_str().into(),
+        merged_into: None,
+        linked_to: linked.map(|l| l.0),
+        assignee: None,
+        flags: serde_json::to_string(&new.flags).unwrap_or_else(|_| "[]".into()),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+        resolved_at: None,
+        last_outbound_at: None,
+    })
 }
 
 /// The customer, whoever wrote, and everyone in Cc (never our own addresses).
-async fn add_people(db: &mut Db, ticket: TicketId, m: &Inbound, ctx: &ThreadContext<'_>, new_ticket: bool) -> Result<()> {
+async fn add_people(
+    db: &mut Db,
+    ticket: TicketId,
+    m: &Inbound,
+    ctx: &ThreadContext<'_>,
+    new_ticket: bool,
+) -> Result<()> {
     if is_ours(ctx.ours, &m.from.address) {
         return Ok(());
     }
     let target = &m.reply_target().address;
-    db.add_participant(ticket, target.as_str(), if new_ticket { "customer" } else { "sender" }).await?;
+    db.add_participant(
+        ticket,
+        target.as_str(),
+        if new_ticket { "customer" } else { "sender" },
+    )
+    .await?;
     if m.from.address != *target {
-        db.add_participant(ticket, m.from.address.as_str(), "sender").await?;
+        db.add_participant(ticket, m.from.address.as_str(), "sender")
+            .await?;
     }
     for cc in m.cc.iter().chain(m.to.iter()) {
         if !is_ours(ctx.ours, &cc.address) {
-            db.add_participant(ticket, cc.address.as_str(), "cc").await?;
+            db.add_participant(ticket, cc.address.as_str(), "cc")
+                .await?;
         }
     }
     Ok(())
 }
 
-async fn register_ids(db: &mut Db, ticket: TicketId, m: &Inbound, _ctx: &ThreadContext<'_>) -> Result<()> {
+async fn register_ids(
+    db: &mut Db,
+    ticket: TicketId,
+    m: &Inbound,
+    _ctx: &ThreadContext<'_>,
+) -> Result<()> {
     for id in m.thread_ids() {
         db.add_thread_id(ticket, &id).await?;
     }
@@ -330,19 +419,34 @@ mod tests {
 
     #[test]
     fn tokens_plain_and_keyed() {
-        let plain = Tokens { prefix: "#", secret: None };
+        let plain = Tokens {
+            prefix: "#",
+            secret: None,
+        };
         assert_eq!(plain.subject_token(TicketId(123)), "[#123]");
         assert_eq!(plain.parse_subject("Re: Help [#123]"), Some(TicketId(123)));
         assert_eq!(plain.parse_subject("Re: Help #123"), None);
         assert_eq!(plain.parse_plus("123"), Some(TicketId(123)));
-        let keyed = Tokens { prefix: "#", secret: Some("0123456789abcdef-secret") };
+        let keyed = Tokens {
+            prefix: "#",
+            secret: Some("0123456789abcdef-secret"),
+        };
         let token = keyed.subject_token(TicketId(42));
-        assert!(token.starts_with("[#42-") && token.len() == "[#42-abcde]".len(), "{token}");
-        assert_eq!(keyed.parse_subject(&format!("Re: x {token}")), Some(TicketId(42)));
+        assert!(
+            token.starts_with("[#42-") && token.len() == "[#42-abcde]".len(),
+            "{token}"
+        );
+        assert_eq!(
+            keyed.parse_subject(&format!("Re: x {token}")),
+            Some(TicketId(42))
+        );
         // A guessed number without the hash, or with a wrong one, is ignored.
         assert_eq!(keyed.parse_subject("Re: x [#42]"), None);
         assert_eq!(keyed.parse_subject("Re: x [#42-aaaaa]"), None);
-        assert_eq!(keyed.parse_plus(&keyed.plus_tag(TicketId(42))), Some(TicketId(42)));
+        assert_eq!(
+            keyed.parse_plus(&keyed.plus_tag(TicketId(42))),
+            Some(TicketId(42))
+        );
         assert_eq!(keyed.parse_plus("42"), None);
     }
 

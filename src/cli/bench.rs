@@ -22,19 +22,61 @@ pub enum Cmd {
 }
 
 const BODIES: &[(&str, &str, &str)] = &[
-    ("en", "Where is my order #{n}?", "Hello,\n\nI ordered a backpack ten days ago (order #{n}) and it has not arrived yet. Could you check where it is?\n\nBest regards,\n{first}"),
-    ("en", "Invoice INV-{n} is wrong", "Dear Sir or Madam,\n\nI am writing regarding invoice INV-{n}. It lists twelve licences although we have ten. I would be grateful for a corrected invoice.\n\nYours sincerely,\n{first} {last}"),
-    ("en", "app keeps crashing!!", "hey, the app crashes every time I open the camera, error E-{n}. can u fix it? thx\n\n{first}"),
-    ("de", "Bestellung {n} fehlt", "Guten Tag,\n\nmeine Bestellung {n} ist leider noch nicht angekommen. Können Sie bitte nachsehen?\n\nViele Grüße\n{first} {last}"),
-    ("fr", "Commande {n} en retard", "Bonjour,\n\nma commande n° {n} n'est toujours pas arrivée. Pourriez-vous vérifier ?\n\nCordialement,\n{first} {last}"),
-    ("es", "Pedido {n}", "Hola,\n\nmi pedido {n} todavía no ha llegado. ¿Podrían revisarlo, por favor?\n\nSaludos,\n{first}"),
-    ("it", "Ordine {n} non arrivato", "Buongiorno,\n\nil mio ordine {n} non è ancora arrivato. Potrebbe verificare?\n\nCordiali saluti,\n{first} {last}"),
-    ("nl", "Bestelling {n}", "Goedemiddag,\n\nmijn bestelling {n} is nog niet aangekomen. Kunt u dit nakijken?\n\nMet vriendelijke groet,\n{first} {last}"),
-    ("pt", "Pedido {n} atrasado", "Olá,\n\no meu pedido {n} ainda não chegou. Podem verificar, por favor?\n\nObrigado,\n{first}"),
+    (
+        "en",
+        "Where is my order #{n}?",
+        "Hello,\n\nI ordered a backpack ten days ago (order #{n}) and it has not arrived yet. Could you check where it is?\n\nBest regards,\n{first}",
+    ),
+    (
+        "en",
+        "Invoice INV-{n} is wrong",
+        "Dear Sir or Madam,\n\nI am writing regarding invoice INV-{n}. It lists twelve licences although we have ten. I would be grateful for a corrected invoice.\n\nYours sincerely,\n{first} {last}",
+    ),
+    (
+        "en",
+        "app keeps crashing!!",
+        "hey, the app crashes every time I open the camera, error E-{n}. can u fix it? thx\n\n{first}",
+    ),
+    (
+        "de",
+        "Bestellung {n} fehlt",
+        "Guten Tag,\n\nmeine Bestellung {n} ist leider noch nicht angekommen. Können Sie bitte nachsehen?\n\nViele Grüße\n{first} {last}",
+    ),
+    (
+        "fr",
+        "Commande {n} en retard",
+        "Bonjour,\n\nma commande n° {n} n'est toujours pas arrivée. Pourriez-vous vérifier ?\n\nCordialement,\n{first} {last}",
+    ),
+    (
+        "es",
+        "Pedido {n}",
+        "Hola,\n\nmi pedido {n} todavía no ha llegado. ¿Podrían revisarlo, por favor?\n\nSaludos,\n{first}",
+    ),
+    (
+        "it",
+        "Ordine {n} non arrivato",
+        "Buongiorno,\n\nil mio ordine {n} non è ancora arrivato. Potrebbe verificare?\n\nCordiali saluti,\n{first} {last}",
+    ),
+    (
+        "nl",
+        "Bestelling {n}",
+        "Goedemiddag,\n\nmijn bestelling {n} is nog niet aangekomen. Kunt u dit nakijken?\n\nMet vriendelijke groet,\n{first} {last}",
+    ),
+    (
+        "pt",
+        "Pedido {n} atrasado",
+        "Olá,\n\no meu pedido {n} ainda não chegou. Podem verificar, por favor?\n\nObrigado,\n{first}",
+    ),
 ];
 
-const FIRST: &[&str] = &["Jane", "Omar", "Li", "Sofia", "Lukas", "Chloé", "Mateo", "Giulia", "Daan", "João", "Aisha", "Noah", "Emma", "Hiro", "Zoë"];
-const LAST: &[&str] = &["Doe", "Haddad", "Wei", "García", "Müller", "Martin", "López", "Rossi", "de Vries", "Silva", "Khan", "Smith", "Brown", "Tanaka", "Jansen"];
+const FIRST: &[&str] = &[
+    "Jane", "Omar", "Li", "Sofia", "Lukas", "Chloé", "Mateo", "Giulia", "Daan", "João", "Aisha",
+    "Noah", "Emma", "Hiro", "Zoë",
+];
+const LAST: &[&str] = &[
+    "Doe", "Haddad", "Wei", "García", "Müller", "Martin", "López", "Rossi", "de Vries", "Silva",
+    "Khan", "Smith", "Brown", "Tanaka", "Jansen",
+];
 
 pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
     let Cmd::GenerateMaildir { dir, count, seed } = cmd;
@@ -50,25 +92,54 @@ pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
         let c = rng.random_range(0..customers);
         let first = FIRST[c % FIRST.len()];
         let last = LAST[(c / FIRST.len()) % LAST.len()];
-        let addr = format!("{}.{}{}@example.org", ascii(first), ascii(last).replace(' ', ""), c);
+        let addr = format!(
+            "{}.{}{}@example.org",
+            ascii(first),
+            ascii(last).replace(' ', ""),
+            c
+        );
         let id = format!("bench-{seed}-{i}@example.org");
-        let date = jiff::Timestamp::from_second(at).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned_datetime(jiff::tz::TimeZone::UTC).strftime("%a, %d %b %Y %H:%M:%S +0000").to_string();
+        let date = jiff::Timestamp::from_second(at)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .strftime("%a, %d %b %Y %H:%M:%S +0000")
+            .to_string();
         let roll: u32 = rng.random_range(0..100);
-        let mut headers = format!("Return-Path: <{addr}>\nDelivered-To: support@example.com\nReceived: from mx.example.org by mail.example.com; {date}\nFrom: {first} {last} <{addr}>\nTo: support@example.com\nMessage-ID: <{id}>\nDate: {date}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n");
+        let mut headers = format!(
+            "Return-Path: <{addr}>\nDelivered-To: support@example.com\nReceived: from mx.example.org by mail.example.com; {date}\nFrom: {first} {last} <{addr}>\nTo: support@example.com\nMessage-ID: <{id}>\nDate: {date}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+        );
         let (subject, body) = if roll < 5 {
             headers.push_str("Auto-Submitted: auto-replied\n");
-            ("Automatic reply: out of office".to_string(), "I am out of the office until Monday.".to_string())
+            (
+                "Automatic reply: out of office".to_string(),
+                "I am out of the office until Monday.".to_string(),
+            )
         } else if roll < 10 {
             headers.push_str("List-Id: <news.example.org>\nList-Unsubscribe: <mailto:u@example.org>\nPrecedence: bulk\n");
-            ("Our weekly news".to_string(), "This week in outdoor gear: ten new trails.".to_string())
+            (
+                "Our weekly news".to_string(),
+                "This week in outdoor gear: ten new trails.".to_string(),
+            )
         } else if roll < 30 && !sent_ids.is_empty() {
             let (_, parent, subj) = sent_ids[rng.random_range(0..sent_ids.len())].clone();
-            headers.push_str(&format!("In-Reply-To: <{parent}>\nReferences: <{parent}>\n"));
-            (format!("Re: {subj}"), format!("Any news on this? It is still not solved.\n\nThanks,\n{first}\n\nOn Mon, someone wrote:\n> earlier text"))
+            headers.push_str(&format!(
+                "In-Reply-To: <{parent}>\nReferences: <{parent}>\n"
+            ));
+            (
+                format!("Re: {subj}"),
+                format!(
+                    "Any news on this? It is still not solved.\n\nThanks,\n{first}\n\nOn Mon, someone wrote:\n> earlier text"
+                ),
+            )
         } else {
             let (_, s, b) = BODIES[rng.random_range(0..BODIES.len())];
             let n = rng.random_range(10_000..99_999).to_string();
-            (s.replace("{n}", &n), b.replace("{n}", &n).replace("{first}", first).replace("{last}", last))
+            (
+                s.replace("{n}", &n),
+                b.replace("{n}", &n)
+                    .replace("{first}", first)
+                    .replace("{last}", last),
+            )
         };
         headers.push_str(&format!("Subject: {subject}\n"));
         let text = format!("{headers}\n{body}\n");
@@ -81,5 +152,8 @@ pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
 }
 
 fn ascii(s: &str) -> String {
-    crate::text::fold(s).chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').collect()
+    crate::text::fold(s)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
+        .collect()
 }

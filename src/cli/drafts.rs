@@ -52,18 +52,35 @@ pub enum Cmd {
 
 fn approver(agent: &Option<String>) -> Approver {
     let who = std::env::var("USER").unwrap_or_else(|_| "cli".into());
-    match agent.as_deref().map(crate::text::single_line).filter(|a| !a.is_empty()) {
-        Some(name) => Approver { id: format!("cli:{who} as {name}"), name: Some(name) },
-        None => Approver { id: format!("cli:{who}"), name: None },
+    match agent
+        .as_deref()
+        .map(crate::text::single_line)
+        .filter(|a| !a.is_empty())
+    {
+        Some(name) => Approver {
+            id: format!("cli:{who} as {name}"),
+            name: Some(name),
+        },
+        None => Approver {
+            id: format!("cli:{who}"),
+            name: None,
+        },
     }
 }
 
 pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
     match cmd {
-        Cmd::List { status, limit, offset, json } => {
+        Cmd::List {
+            status,
+            limit,
+            offset,
+            json,
+        } => {
             let status = match status {
                 Some(s) => Some(DraftStatus::parse(s).ok_or_else(|| {
-                    CliError::user(format!("unknown status `{s}` (pending, approved, rejected, sending, sent, failed)"))
+                    CliError::user(format!(
+                        "unknown status `{s}` (pending, approved, rejected, sending, sent, failed)"
+                    ))
                 })?),
                 None => None,
             };
@@ -78,18 +95,33 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                 return Ok(());
             }
             let now = app.now();
-            println!("{:<6} {:<7} {:<9} {:<5} {:<8} {:<16} {:<24} SUBJECT", "ID", "TICKET", "STATUS", "LANG", "REGISTER", "WAIT", "TO");
+            println!(
+                "{:<6} {:<7} {:<9} {:<5} {:<8} {:<16} {:<24} SUBJECT",
+                "ID", "TICKET", "STATUS", "LANG", "REGISTER", "WAIT", "TO"
+            );
             for (v, r) in views.iter().zip(rows.iter()) {
                 let waited = if v.status == "pending" {
                     let secs = now - r.trigger_received_at;
-                    format!("{}{}", human_duration(secs), if v.late { " LATE" } else { "" })
+                    format!(
+                        "{}{}",
+                        human_duration(secs),
+                        if v.late { " LATE" } else { "" }
+                    )
                 } else {
                     v.status.clone()
                 };
                 let flag = if v.lint_ok { "" } else { " [lint]" };
                 println!(
                     "{:<6} {:<7} {:<9} {:<5} {:<8} {:<16} {:<24} {}{}",
-                    v.id, v.ticket_id, v.status, v.language, v.register, waited, cut(&v.to, 24), cut(&v.subject, 44), flag
+                    v.id,
+                    v.ticket_id,
+                    v.status,
+                    v.language,
+                    v.register,
+                    waited,
+                    cut(&v.to, 24),
+                    cut(&v.subject, 44),
+                    flag
                 );
             }
             Ok(())
@@ -103,11 +135,33 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             if *json {
                 return print_json(&v);
             }
-            println!("Draft {} for ticket {} — {} ({})", v.id, v.ticket_id, v.status, v.template);
-            println!("To:      {}{}", v.to_name.clone().map(|n| format!("{n} ")).unwrap_or_default(), format_args!("<{}>", v.to));
+            println!(
+                "Draft {} for ticket {} — {} ({})",
+                v.id, v.ticket_id, v.status, v.template
+            );
+            println!(
+                "To:      {}{}",
+                v.to_name
+                    .clone()
+                    .map(|n| format!("{n} "))
+                    .unwrap_or_default(),
+                format_args!("<{}>", v.to)
+            );
             println!("Subject: {}", v.subject);
-            println!("Customer: {} (name from {}), {} / {}, sentiment {}", v.customer_name.clone().unwrap_or_else(|| "no name".into()), v.name_source.clone().unwrap_or_default(), v.language, v.register, v.sentiment.clone().unwrap_or_default());
-            println!("Wait:    {} of business time, SLA {} → {}", human_duration(v.waited_secs), human_duration(v.sla_secs), if v.late { "LATE" } else { "on time" });
+            println!(
+                "Customer: {} (name from {}), {} / {}, sentiment {}",
+                v.customer_name.clone().unwrap_or_else(|| "no name".into()),
+                v.name_source.clone().unwrap_or_default(),
+                v.language,
+                v.register,
+                v.sentiment.clone().unwrap_or_default()
+            );
+            println!(
+                "Wait:    {} of business time, SLA {} → {}",
+                human_duration(v.waited_secs),
+                human_duration(v.sla_secs),
+                if v.late { "LATE" } else { "on time" }
+            );
             if let Some(e) = &v.last_error {
                 println!("Last error: {e}");
             }
@@ -116,24 +170,41 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             for f in &v.lint {
                 let mark = match f.result.as_str() {
                     "pass" => "ok  ",
-                    "fail" => if f.must { "FAIL" } else { "warn" },
+                    "fail" => {
+                        if f.must {
+                            "FAIL"
+                        } else {
+                            "warn"
+                        }
+                    }
                     _ => "n/a ",
                 };
                 println!("  {mark} {:<16} {}", f.check, f.message);
             }
             if v.status == "pending" {
-                println!("\nattune drafts approve {} --as \"Your Name\"   (or --edit FILE, or: attune drafts reject {} --reason …)", v.id, v.id);
+                println!(
+                    "\nattune drafts approve {} --as \"Your Name\"   (or --edit FILE, or: attune drafts reject {} --reason …)",
+                    v.id, v.id
+                );
             }
             Ok(())
         }
-        Cmd::Approve { id, edit, agent, json } => {
+        Cmd::Approve {
+            id,
+            edit,
+            agent,
+            json,
+        } => {
             let text = match edit {
                 Some(p) if p.as_os_str() == "-" => {
                     let mut s = String::new();
                     std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
                     Some(s)
                 }
-                Some(p) => Some(std::fs::read_to_string(p).map_err(|e| CliError::user(format!("cannot read {}: {e}", p.display())))?),
+                Some(p) => Some(
+                    std::fs::read_to_string(p)
+                        .map_err(|e| CliError::user(format!("cannot read {}: {e}", p.display())))?,
+                ),
                 None => None,
             };
             let who = approver(agent);
@@ -144,12 +215,24 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                     return print_json(&DraftView::from(&row));
                 }
             }
-            println!("approved draft {} for ticket {}{}{}", done.draft, done.ticket, if done.edited { " with your edits" } else { "" }, if done.late { " (late: the reply apologizes for the wait)" } else { "" });
+            println!(
+                "approved draft {} for ticket {}{}{}",
+                done.draft,
+                done.ticket,
+                if done.edited { " with your edits" } else { "" },
+                if done.late {
+                    " (late: the reply apologizes for the wait)"
+                } else {
+                    ""
+                }
+            );
             for f in crate::empathy::lint::failures(&done.findings) {
                 println!("  note: {}: {}", f.check, f.message);
             }
             if who.name.is_none() {
-                println!("  signed with the team's name; use --as \"Your Name\" to sign it yourself");
+                println!(
+                    "  signed with the team's name; use --as \"Your Name\" to sign it yourself"
+                );
             }
             println!("send it with: attune outbox send");
             Ok(())

@@ -34,49 +34,78 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     } else {
         print_summary(&summary);
         if summary.errors > 0 {
-            return Err(CliError::user(format!("{} message(s) could not be read; see above", summary.errors)));
+            return Err(CliError::user(format!(
+                "{} message(s) could not be read; see above",
+                summary.errors
+            )));
         }
         Ok(())
     }
 }
 
-pub async fn ingest_entries(app: &App, entries: &[files::Entry], mailbox: &str, verbose: bool, progress: bool) -> Result<Summary, CliError> {
+/// Messages per transaction.
+const BATCH: usize = 64;
+
+pub async fn ingest_entries(
+    app: &App,
+    entries: &[files::Entry],
+    mailbox: &str,
+    verbose: bool,
+    progress: bool,
+) -> Result<Summary, CliError> {
     let bar = if progress && entries.len() >= 50 && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(entries.len() as u64);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         Some(bar)
     } else {
         None
     };
     let mut summary = Summary::default();
-    for entry in entries {
-        let raw = match entry.load() {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("cannot read {}: {e}", entry.origin());
-                summary.errors += 1;
-                continue;
-            }
-        };
-        let outcome = pipeline::ingest(app, &raw, mailbox).await?;
-        if verbose {
-            let line = match &outcome {
-                Ingested::Duplicate(_) => format!("{}: duplicate", raw.origin),
-                Ingested::Quarantined { reason, .. } => format!("{}: quarantined ({reason})", raw.origin),
-                Ingested::Stored { kind, ticket, draft, .. } => format!("{}: {kind} → ticket #{ticket}, {draft:?}", raw.origin),
-            };
-            match &bar {
-                Some(b) => b.println(line),
-                None => println!("{line}"),
+    // Messages go in batches of one transaction each; a failing batch is retried one by one.
+    for chunk in entries.chunks(BATCH) {
+        let mut raws = Vec::with_capacity(chunk.len());
+        for entry in chunk {
+            match entry.load() {
+                Ok(r) => raws.push(r),
+                Err(e) => {
+                    eprintln!("cannot read {}: {e}", entry.origin());
+                    summary.errors += 1;
+                }
             }
         }
-        summary.add(&outcome);
+        for (raw, outcome) in raws
+            .iter()
+            .zip(pipeline::ingest_batch(app, &raws, mailbox).await)
+        {
+            let outcome = outcome?;
+            if verbose {
+                let line = match &outcome {
+                    Ingested::Duplicate(_) => format!("{}: duplicate", raw.origin),
+                    Ingested::Quarantined { reason, .. } => {
+                        format!("{}: quarantined ({reason})", raw.origin)
+                    }
+                    Ingested::Stored {
+                        kind,
+                        ticket,
+                        draft,
+                        ..
+                    } => format!("{}: {kind} → ticket #{ticket}, {draft:?}", raw.origin),
+                };
+                match &bar {
+                    Some(b) => b.println(line),
+                    None => println!("{line}"),
+                }
+            }
+            summary.add(&outcome);
+        }
         if let Some(b) = &bar {
-            b.inc(1);
+            b.inc(chunk.len() as u64);
         }
     }
     if let Some(b) = bar {
@@ -88,6 +117,12 @@ pub async fn ingest_entries(app: &App, entries: &[files::Entry], mailbox: &str, 
 pub fn print_summary(s: &Summary) {
     println!(
         "ingested {}, duplicates {}, quarantined {}; tickets new {}, updated {}; drafts new {}, updated {}",
-        s.ingested, s.duplicates, s.quarantined, s.tickets_new, s.tickets_updated, s.drafts_created, s.drafts_updated
+        s.ingested,
+        s.duplicates,
+        s.quarantined,
+        s.tickets_new,
+        s.tickets_updated,
+        s.drafts_created,
+        s.drafts_updated
     );
 }

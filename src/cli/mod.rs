@@ -21,7 +21,11 @@ use crate::clock::Clock;
 use crate::config::Config;
 
 #[derive(Parser, Debug)]
-#[command(name = "attune", version, about = "A support-mail bot: threads mail into tickets, drafts empathetic acknowledgments, holds them for approval, sends them so they thread.")]
+#[command(
+    name = "attune",
+    version,
+    about = "A support-mail bot: threads mail into tickets, drafts empathetic acknowledgments, holds them for approval, sends them so they thread."
+)]
 pub struct Cli {
     /// Config file (TOML). Default: $ATTUNE_CONFIG, else the embedded defaults.
     #[arg(long, global = true, value_name = "PATH")]
@@ -60,6 +64,13 @@ pub enum Command {
     Bench(bench::Cmd),
 }
 
+impl Cli {
+    /// Long-running commands with several loops want the multi-threaded runtime.
+    pub fn needs_many_threads(&self) -> bool {
+        false
+    }
+}
+
 /// An error with the exit code it deserves.
 #[derive(Debug)]
 pub struct CliError {
@@ -69,7 +80,10 @@ pub struct CliError {
 
 impl CliError {
     pub fn user(message: impl Into<String>) -> CliError {
-        CliError { code: 1, message: message.into() }
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
     }
 }
 
@@ -129,7 +143,9 @@ pub async fn run(cli: Cli) -> CliResult {
                     println!("database is up to date ({})", app.store.backend());
                     Ok(())
                 }
-                Command::CheckConfig(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
+                Command::CheckConfig(_) | Command::Demo(_) | Command::Bench(_) => {
+                    unreachable!("handled above")
+                }
             };
             app.store.close().await;
             result
@@ -149,7 +165,10 @@ pub fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s
     } else {
-        format!("{}…", s.chars().take(n.saturating_sub(1)).collect::<String>())
+        format!(
+            "{}…",
+            s.chars().take(n.saturating_sub(1)).collect::<String>()
+        )
     }
 }
 

@@ -35,8 +35,19 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
     }
     for o in outcomes {
         match o {
-            SendOutcome::Sent { draft, message_id, location } => println!("sent draft {draft} as <{message_id}> → {location}"),
-            SendOutcome::Retrying { draft, error, next_attempt_at } => println!("draft {draft}: {error}; retrying at {}", crate::clock::rfc3339(next_attempt_at)),
+            SendOutcome::Sent {
+                draft,
+                message_id,
+                location,
+            } => println!("sent draft {draft} as <{message_id}> → {location}"),
+            SendOutcome::Retrying {
+                draft,
+                error,
+                next_attempt_at,
+            } => println!(
+                "draft {draft}: {error}; retrying at {}",
+                crate::clock::rfc3339(next_attempt_at)
+            ),
             SendOutcome::Failed { draft, error } => println!("draft {draft} failed: {error}"),
             SendOutcome::Lost(d) => println!("draft {d} was taken by another sender"),
         }

@@ -13,7 +13,12 @@ use crate::intake::RawMail;
 pub enum Location {
     File(PathBuf),
     /// A message inside an mbox: byte range of its text (after the "From " line).
-    MboxSpan { path: PathBuf, index: usize, start: u64, len: u64 },
+    MboxSpan {
+        path: PathBuf,
+        index: usize,
+        start: u64,
+        len: u64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -74,7 +79,11 @@ fn scan_maildir(dir: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .filter(|p| p.is_file())
-            .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+            .filter(|p| {
+                !p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+            })
             .collect();
         files.sort();
         for f in files {
@@ -121,7 +130,10 @@ fn scan_folder(dir: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
             }
             continue;
         }
-        let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
         match ext.as_deref() {
             Some("eml") | Some("msg") => out.push(Entry {
                 location: Location::File(p),
@@ -135,7 +147,11 @@ fn scan_folder(dir: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
 }
 
 fn looks_like_mbox(path: &Path) -> Result<bool, IntakeError> {
-    if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("eml")) {
+    if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("eml"))
+    {
         return Ok(false);
     }
     let mut f = File::open(path).map_err(|e| io_err(path, e))?;
@@ -155,14 +171,21 @@ fn scan_mbox(path: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line).map_err(|e| io_err(path, e))?;
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| io_err(path, e))?;
         if n == 0 {
             break;
         }
         if line.starts_with(b"From ") && previous_blank {
             if let Some(start) = current {
                 out.push(Entry {
-                    location: Location::MboxSpan { path: path.to_path_buf(), index, start, len: offset - start },
+                    location: Location::MboxSpan {
+                        path: path.to_path_buf(),
+                        index,
+                        start,
+                        len: offset - start,
+                    },
                     arrived_at: None,
                 });
                 index += 1;
@@ -174,7 +197,12 @@ fn scan_mbox(path: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
     }
     if let Some(start) = current {
         out.push(Entry {
-            location: Location::MboxSpan { path: path.to_path_buf(), index, start, len: offset - start },
+            location: Location::MboxSpan {
+                path: path.to_path_buf(),
+                index,
+                start,
+                len: offset - start,
+            },
             arrived_at: None,
         });
     }
@@ -185,16 +213,21 @@ impl Entry {
     pub fn origin(&self) -> String {
         match &self.location {
             Location::File(p) => p.display().to_string(),
-            Location::MboxSpan { path, index, .. } => format!("mbox:{}#{}", path.display(), index + 1),
+            Location::MboxSpan { path, index, .. } => {
+                format!("mbox:{}#{}", path.display(), index + 1)
+            }
         }
     }
 
     pub fn load(&self) -> Result<RawMail, IntakeError> {
         let bytes = match &self.location {
             Location::File(p) => std::fs::read(p).map_err(|e| io_err(p, e))?,
-            Location::MboxSpan { path, start, len, .. } => {
+            Location::MboxSpan {
+                path, start, len, ..
+            } => {
                 let mut f = File::open(path).map_err(|e| io_err(path, e))?;
-                f.seek(SeekFrom::Start(*start)).map_err(|e| io_err(path, e))?;
+                f.seek(SeekFrom::Start(*start))
+                    .map_err(|e| io_err(path, e))?;
                 let mut buf = vec![0u8; *len as usize];
                 f.read_exact(&mut buf).map_err(|e| io_err(path, e))?;
                 unescape_mbox(&buf)
@@ -235,7 +268,10 @@ mod tests {
 
     #[test]
     fn maildir_names_give_arrival() {
-        assert_eq!(maildir_arrival(Path::new("/nonexistent/1795683600.M1P2.host,S=10:2,S")), Some(1_795_683_600));
+        assert_eq!(
+            maildir_arrival(Path::new("/nonexistent/1795683600.M1P2.host,S=10:2,S")),
+            Some(1_795_683_600)
+        );
         assert_eq!(maildir_arrival(Path::new("/nonexistent/abc")), None);
     }
 

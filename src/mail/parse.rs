@@ -67,18 +67,29 @@ pub struct Inbound {
 impl Inbound {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn headers_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every Message-ID this message has or mentions.
     pub fn thread_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = Vec::new();
-        for id in self.message_id.iter().chain(self.in_reply_to.iter()).chain(self.references.iter()) {
+        for id in self
+            .message_id
+            .iter()
+            .chain(self.in_reply_to.iter())
+            .chain(self.references.iter())
+        {
             if !id.is_empty() && !ids.contains(id) {
                 ids.push(id.clone());
             }
@@ -95,7 +106,10 @@ impl Inbound {
 #[derive(Debug)]
 pub enum Parsed {
     Ok(Box<Inbound>),
-    Malformed { reason: String, message_id: Option<String> },
+    Malformed {
+        reason: String,
+        message_id: Option<String>,
+    },
 }
 
 /// Headers the route adds; they are left out of the duplicate hash so one mail delivered
@@ -125,7 +139,9 @@ pub fn content_hash(raw: &[u8]) -> String {
         let continuation = line[0] == b' ' || line[0] == b'\t';
         if !continuation {
             let name_end = line.iter().position(|b| *b == b':').unwrap_or(line.len());
-            let name = String::from_utf8_lossy(&line[..name_end]).trim().to_ascii_lowercase();
+            let name = String::from_utf8_lossy(&line[..name_end])
+                .trim()
+                .to_ascii_lowercase();
             skipping = ROUTE_HEADERS.contains(&name.as_str());
         }
         if !skipping {
@@ -191,7 +207,7 @@ fn mailboxes(addr: Option<&Address<'_>>) -> Vec<Mailbox> {
             let address = EmailAddress::parse(a.address()?).ok()?;
             let name = a
                 .name()
-                .map(|n| crate::text::single_line(n))
+                .map(crate::text::single_line)
                 .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(address.as_str()));
             Some(Mailbox { name, address })
         })
@@ -237,7 +253,10 @@ pub fn parse(raw: &[u8]) -> Parsed {
             message_id: None,
         };
     }
-    let message_id = msg.message_id().map(bare_message_id).filter(|s| !s.is_empty());
+    let message_id = msg
+        .message_id()
+        .map(bare_message_id)
+        .filter(|s| !s.is_empty());
 
     let from = mailboxes(msg.from()).into_iter().next();
     let sender = mailboxes(msg.sender()).into_iter().next();
@@ -245,7 +264,10 @@ pub fn parse(raw: &[u8]) -> Parsed {
         let raw_from = msg.header_raw("From").map(unfold);
         return Parsed::Malformed {
             reason: match raw_from {
-                Some(f) if !f.is_empty() => format!("no usable sender: From `{}` is not an address", crate::text::single_line(&f)),
+                Some(f) if !f.is_empty() => format!(
+                    "no usable sender: From `{}` is not an address",
+                    crate::text::single_line(&f)
+                ),
                 _ => "no usable sender: the message has no From header".into(),
             },
             message_id,
@@ -266,7 +288,13 @@ pub fn parse(raw: &[u8]) -> Parsed {
     let return_path = headers
         .iter()
         .find(|(n, _)| n == "return-path")
-        .map(|(_, v)| v.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string());
+        .map(|(_, v)| {
+            v.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim()
+                .to_string()
+        });
 
     let newest_received = msg
         .received()
@@ -292,12 +320,18 @@ pub fn parse(raw: &[u8]) -> Parsed {
     };
 
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-    let html = msg.body_html(0).map(|t| t.into_owned()).filter(|_| msg.html_body_count() > 0 && msg.html_bodies().any(|p| p.is_text_html()));
+    let html = msg
+        .body_html(0)
+        .map(|t| t.into_owned())
+        .filter(|_| msg.html_body_count() > 0 && msg.html_bodies().any(|p| p.is_text_html()));
 
     let attachments = msg
         .attachments()
         .map(|p| AttachmentInfo {
-            filename: p.attachment_name().map(crate::text::single_line).unwrap_or_else(|| "attachment".into()),
+            filename: p
+                .attachment_name()
+                .map(crate::text::single_line)
+                .unwrap_or_else(|| "attachment".into()),
             content_type: p
                 .content_type()
                 .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream")))
@@ -322,7 +356,10 @@ pub fn parse(raw: &[u8]) -> Parsed {
         to: mailboxes(msg.to()),
         cc: mailboxes(msg.cc()),
         delivered_to,
-        subject: msg.subject().map(crate::text::single_line).unwrap_or_default(),
+        subject: msg
+            .subject()
+            .map(crate::text::single_line)
+            .unwrap_or_default(),
         date: msg.date().map(|d| d.to_timestamp()),
         newest_received,
         text,
@@ -347,26 +384,34 @@ fn read_delivery_report(msg: &mail_parser::Message<'_>) -> DeliveryReport {
             "message/delivery-status" | "message/global-delivery-status" => {
                 let body = String::from_utf8_lossy(part.contents()).into_owned();
                 for line in body.lines() {
-                    let Some((k, v)) = line.split_once(':') else { continue };
+                    let Some((k, v)) = line.split_once(':') else {
+                        continue;
+                    };
                     let v = v.trim().to_string();
                     match k.trim().to_ascii_lowercase().as_str() {
                         "action" if report.action.is_none() => report.action = Some(v),
                         "status" if report.status.is_none() => report.status = Some(v),
-                        "diagnostic-code" if report.diagnostic.is_none() => report.diagnostic = Some(v),
+                        "diagnostic-code" if report.diagnostic.is_none() => {
+                            report.diagnostic = Some(v)
+                        }
                         "final-recipient" | "original-recipient" if report.recipient.is_none() => {
-                            report.recipient = Some(v.rsplit(';').next().unwrap_or(&v).trim().to_string())
+                            report.recipient =
+                                Some(v.rsplit(';').next().unwrap_or(&v).trim().to_string())
                         }
                         _ => {}
                     }
                 }
             }
-            "text/rfc822-headers" | "message/rfc822" | "message/global" | "message/global-headers" => {
-                if report.original_message_id.is_none() {
-                    report.original_message_id = match &part.body {
-                        PartType::Message(m) => m.message_id().map(bare_message_id),
-                        _ => sniff_message_id(part.contents()),
-                    };
-                }
+            "text/rfc822-headers"
+            | "message/rfc822"
+            | "message/global"
+            | "message/global-headers"
+                if report.original_message_id.is_none() =>
+            {
+                report.original_message_id = match &part.body {
+                    PartType::Message(m) => m.message_id().map(bare_message_id),
+                    _ => sniff_message_id(part.contents()),
+                };
             }
             _ => {}
         }
@@ -382,7 +427,9 @@ mod tests {
 
     #[test]
     fn parses_the_essentials() {
-        let Parsed::Ok(m) = parse(SIMPLE) else { panic!("malformed") };
+        let Parsed::Ok(m) = parse(SIMPLE) else {
+            panic!("malformed")
+        };
         assert_eq!(m.from.name.as_deref(), Some("François Dupont"));
         assert_eq!(m.from.address.as_str(), "francois@example.org");
         assert_eq!(m.subject, "Problème");
@@ -392,12 +439,17 @@ mod tests {
         assert_eq!(m.return_path.as_deref(), Some("jane@example.org"));
         assert_eq!(m.newest_received, Some(1_795_683_600));
         assert!(m.text.starts_with("Bonjour"));
-        assert_eq!(m.thread_ids(), vec!["abc@example.org", "x1@example.com", "x0@example.com"]);
+        assert_eq!(
+            m.thread_ids(),
+            vec!["abc@example.org", "x1@example.com", "x0@example.com"]
+        );
     }
 
     #[test]
     fn route_headers_and_line_endings_do_not_change_the_hash() {
-        let lf: Vec<u8> = String::from_utf8_lossy(SIMPLE).replace("\r\n", "\n").into_bytes();
+        let lf: Vec<u8> = String::from_utf8_lossy(SIMPLE)
+            .replace("\r\n", "\n")
+            .into_bytes();
         assert_eq!(content_hash(SIMPLE), content_hash(&lf));
         let mut relayed = b"Delivered-To: sales@example.com\r\nReceived: from elsewhere; Thu, 26 Nov 2026 09:01:00 +0000\r\n".to_vec();
         relayed.extend_from_slice(SIMPLE);
@@ -417,7 +469,9 @@ mod tests {
             Parsed::Ok(_) => panic!("should be malformed"),
         }
         match parse(b"From: not an address\r\n\r\nbody") {
-            Parsed::Malformed { reason, .. } => assert!(reason.contains("not an address"), "{reason}"),
+            Parsed::Malformed { reason, .. } => {
+                assert!(reason.contains("not an address"), "{reason}")
+            }
             Parsed::Ok(_) => panic!("should be malformed"),
         }
         // Binary junk never panics.
@@ -427,7 +481,8 @@ mod tests {
 
     #[test]
     fn header_injection_through_names_is_flattened() {
-        let raw = b"From: \"Jane\r\n Bcc: x@evil.test\" <jane@example.org>\r\nSubject: a\r\n b\r\n\r\nhi";
+        let raw =
+            b"From: \"Jane\r\n Bcc: x@evil.test\" <jane@example.org>\r\nSubject: a\r\n b\r\n\r\nhi";
         let Parsed::Ok(m) = parse(raw) else { panic!() };
         assert!(!m.from.name.unwrap_or_default().contains('\n'));
         assert_eq!(m.subject, "a b");

@@ -87,13 +87,19 @@ pub fn strip(body: &str) -> Stripped {
         }
         if trimmed.starts_with("___") && trimmed.chars().all(|c| c == '_') && trimmed.len() >= 10 {
             // Outlook's rule line before the header block.
-            if lines.get(i + 1).is_some_and(|n| OUTLOOK_FROM.is_match(n.trim())) || lines.get(i + 1).is_none() {
+            if lines
+                .get(i + 1)
+                .is_some_and(|n| OUTLOOK_FROM.is_match(n.trim()))
+                || lines.get(i + 1).is_none()
+            {
                 had_quote = true;
                 break;
             }
         }
         if OUTLOOK_FROM.is_match(trimmed)
-            && lines[i + 1..lines.len().min(i + 5)].iter().any(|n| OUTLOOK_NEXT.is_match(n.trim()))
+            && lines[i + 1..lines.len().min(i + 5)]
+                .iter()
+                .any(|n| OUTLOOK_NEXT.is_match(n.trim()))
         {
             had_quote = true;
             break;
@@ -102,11 +108,19 @@ pub fn strip(body: &str) -> Stripped {
         let is_attribution = |s: &str| ATTRIBUTION.iter().any(|r| r.is_match(s));
         let may_continue = !trimmed.is_empty() && !trimmed.ends_with(['.', '!', '?']);
         let next = |k: usize| lines.get(i + k).map(|n| n.trim()).filter(|n| !n.is_empty());
-        let joined2 = next(1).filter(|_| may_continue).map(|n| format!("{trimmed} {n}"));
-        let joined3 = joined2.as_ref().and_then(|j| next(2).map(|n| format!("{j} {n}")));
+        let joined2 = next(1)
+            .filter(|_| may_continue)
+            .map(|n| format!("{trimmed} {n}"));
+        let joined3 = joined2
+            .as_ref()
+            .and_then(|j| next(2).map(|n| format!("{j} {n}")));
         if is_attribution(trimmed)
-            || joined2.as_deref().is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 2))
-            || joined3.as_deref().is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 3))
+            || joined2
+                .as_deref()
+                .is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 2))
+            || joined3
+                .as_deref()
+                .is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 3))
         {
             had_quote = true;
             break;
@@ -160,7 +174,9 @@ mod tests {
             "Please check again.\r\n\r\n________________________________\r\nFrom: Example Support <support@example.com>\r\nSent: Monday, 23 November 2026 10:02\r\nTo: Jane\r\nSubject: Re: x\r\n\r\nold text",
         );
         assert_eq!(s.text, "Please check again.");
-        let s = strip("Bitte prüfen.\n\nVon: Support <support@example.com>\nGesendet: Montag\nAn: Jane\nBetreff: AW: x\n\nalt");
+        let s = strip(
+            "Bitte prüfen.\n\nVon: Support <support@example.com>\nGesendet: Montag\nAn: Jane\nBetreff: AW: x\n\nalt",
+        );
         assert_eq!(s.text, "Bitte prüfen.");
         let s = strip("Merci.\n\n-----Message d'origine-----\nDe : Support\n");
         assert_eq!(s.text, "Merci.");
@@ -192,9 +208,14 @@ mod tests {
 
     #[test]
     fn signature_is_separated() {
-        let s = strip("Hello,\nmy order is late.\n\nBest,\nJane\n-- \nJane Doe | ACME Corp\n+1 555 0100\n");
+        let s = strip(
+            "Hello,\nmy order is late.\n\nBest,\nJane\n-- \nJane Doe | ACME Corp\n+1 555 0100\n",
+        );
         assert_eq!(s.text, "Hello,\nmy order is late.\n\nBest,\nJane");
-        assert_eq!(s.signature.as_deref(), Some("Jane Doe | ACME Corp\n+1 555 0100"));
+        assert_eq!(
+            s.signature.as_deref(),
+            Some("Jane Doe | ACME Corp\n+1 555 0100")
+        );
     }
 
     #[test]
@@ -206,6 +227,9 @@ mod tests {
     #[test]
     fn a_line_that_merely_mentions_writing_is_kept() {
         let s = strip("On Monday I wrote to you about my invoice.\nNo answer yet.");
-        assert_eq!(s.text, "On Monday I wrote to you about my invoice.\nNo answer yet.");
+        assert_eq!(
+            s.text,
+            "On Monday I wrote to you about my invoice.\nNo answer yet."
+        );
     }
 }

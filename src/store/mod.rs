@@ -34,7 +34,9 @@ impl StoreError {
     /// Worth retrying: the database was busy or the connection dropped.
     pub fn is_transient(&self) -> bool {
         match self {
-            StoreError::Db(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => true,
+            StoreError::Db(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed,
+            ) => true,
             StoreError::Db(sqlx::Error::Database(e)) => {
                 let code = e.code().unwrap_or_default();
                 // SQLITE_BUSY/LOCKED, PostgreSQL serialization failure and deadlock.
@@ -73,15 +75,18 @@ pub(crate) enum Exec<'a> {
 impl Db {
     pub(crate) fn exec(&mut self) -> Exec<'_> {
         match &mut self.inner {
-            DbInner::SqliteTx(t) => Exec::Sqlite(&mut **t),
-            DbInner::PostgresTx(t) => Exec::Postgres(&mut **t),
-            DbInner::SqliteConn(c) => Exec::Sqlite(&mut **c),
-            DbInner::PostgresConn(c) => Exec::Postgres(&mut **c),
+            DbInner::SqliteTx(t) => Exec::Sqlite(t),
+            DbInner::PostgresTx(t) => Exec::Postgres(t),
+            DbInner::SqliteConn(c) => Exec::Sqlite(c),
+            DbInner::PostgresConn(c) => Exec::Postgres(c),
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self.inner, DbInner::PostgresTx(_) | DbInner::PostgresConn(_))
+        matches!(
+            self.inner,
+            DbInner::PostgresTx(_) | DbInner::PostgresConn(_)
+        )
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -109,12 +114,16 @@ impl Store {
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             let file = path.split('?').next().unwrap_or(path);
-            if !file.is_empty() && file != ":memory:"
+            if !file.is_empty()
+                && file != ":memory:"
                 && let Some(parent) = Path::new(file).parent()
                 && !parent.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    StoreError::Invalid(format!("cannot create the database folder {}: {e}", parent.display()))
+                    StoreError::Invalid(format!(
+                        "cannot create the database folder {}: {e}",
+                        parent.display()
+                    ))
                 })?;
             }
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
@@ -128,8 +137,16 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(if in_memory { 1 } else { max_connections.max(1) })
                 .min_connections(if in_memory { 1 } else { 0 })
-                .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-                .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+                .idle_timeout(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(600))
+                })
+                .max_lifetime(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(3600))
+                })
                 .acquire_timeout(Duration::from_secs(60))
                 .connect_with(opts)
                 .await?;
@@ -143,7 +160,9 @@ impl Store {
                 .await?;
             Ok(Store::Postgres(pool))
         } else {
-            Err(StoreError::Invalid(format!("unsupported database url `{url}`")))
+            Err(StoreError::Invalid(format!(
+                "unsupported database url `{url}`"
+            )))
         }
     }
 

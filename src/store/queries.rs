@@ -58,7 +58,6 @@ macro_rules! scalar_one {
     };
 }
 
-
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
@@ -71,8 +70,10 @@ const MESSAGE_BY_DEDUPE: &str = "SELECT id FROM messages WHERE dedupe_key = $1";
 const SET_MESSAGE_TICKET: &str = "UPDATE messages SET ticket_id = $1 WHERE id = $2";
 const SET_MESSAGE_FLAGS: &str = "UPDATE messages SET flags = $1 WHERE id = $2";
 const MESSAGE: &str = "SELECT * FROM messages WHERE id = $1";
-const MESSAGE_BY_MESSAGE_ID: &str = "SELECT * FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1";
-const MESSAGES_OF_TICKET: &str = "SELECT * FROM messages WHERE ticket_id = $1 ORDER BY received_at, id";
+const MESSAGE_BY_MESSAGE_ID: &str =
+    "SELECT * FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1";
+const MESSAGES_OF_TICKET: &str =
+    "SELECT * FROM messages WHERE ticket_id = $1 ORDER BY received_at, id";
 const LIST_MESSAGES: &str = "SELECT * FROM messages WHERE (CAST($1 AS BIGINT) IS NULL OR ticket_id = $1) AND (CAST($2 AS TEXT) IS NULL OR kind = $2) ORDER BY received_at, id LIMIT $3 OFFSET $4";
 const RAW: &str = "SELECT raw FROM message_raw WHERE message_id = $1";
 const LAST_INBOUND_OF_TICKET: &str = "SELECT * FROM messages WHERE ticket_id = $1 AND direction = 'in' AND kind = 'human' ORDER BY received_at DESC, id DESC LIMIT 1";
@@ -116,7 +117,11 @@ impl Db {
         Ok(scalar_optional!(self, i64, MESSAGE_BY_DEDUPE, key)?.map(MessageKey))
     }
 
-    pub async fn set_message_ticket(&mut self, message: MessageKey, ticket: TicketId) -> Result<()> {
+    pub async fn set_message_ticket(
+        &mut self,
+        message: MessageKey,
+        ticket: TicketId,
+    ) -> Result<()> {
         execute!(self, SET_MESSAGE_TICKET, ticket.0, message.0)?;
         Ok(())
     }
@@ -131,7 +136,12 @@ impl Db {
     }
 
     pub async fn message_by_message_id(&mut self, message_id: &str) -> Result<Option<MessageRow>> {
-        Ok(fetch_optional!(self, MessageRow, MESSAGE_BY_MESSAGE_ID, message_id)?)
+        Ok(fetch_optional!(
+            self,
+            MessageRow,
+            MESSAGE_BY_MESSAGE_ID,
+            message_id
+        )?)
     }
 
     pub async fn messages_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<MessageRow>> {
@@ -139,11 +149,30 @@ impl Db {
     }
 
     pub async fn last_human_message(&mut self, ticket: TicketId) -> Result<Option<MessageRow>> {
-        Ok(fetch_optional!(self, MessageRow, LAST_INBOUND_OF_TICKET, ticket.0)?)
+        Ok(fetch_optional!(
+            self,
+            MessageRow,
+            LAST_INBOUND_OF_TICKET,
+            ticket.0
+        )?)
     }
 
-    pub async fn list_messages(&mut self, ticket: Option<TicketId>, kind: Option<&str>, limit: i64, offset: i64) -> Result<Vec<MessageRow>> {
-        Ok(fetch_all!(self, MessageRow, LIST_MESSAGES, ticket.map(|t| t.0), kind, limit, offset)?)
+    pub async fn list_messages(
+        &mut self,
+        ticket: Option<TicketId>,
+        kind: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<MessageRow>> {
+        Ok(fetch_all!(
+            self,
+            MessageRow,
+            LIST_MESSAGES,
+            ticket.map(|t| t.0),
+            kind,
+            limit,
+            offset
+        )?)
     }
 
     pub async fn raw(&mut self, id: MessageKey) -> Result<Option<Vec<u8>>> {
@@ -154,25 +183,35 @@ impl Db {
 // ---------------------------------------------------------------- threading
 
 const TICKETS_FOR_THREAD_ID: &str = "SELECT ticket_id FROM thread_ids WHERE message_id = $1";
-const ADD_THREAD_ID: &str = "INSERT INTO thread_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const ADD_THREAD_ID: &str =
+    "INSERT INTO thread_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 const MOVE_THREAD_IDS: &str = "INSERT INTO thread_ids (message_id, ticket_id) SELECT message_id, $1 FROM thread_ids WHERE ticket_id = $2 ON CONFLICT DO NOTHING";
 const DROP_THREAD_IDS: &str = "DELETE FROM thread_ids WHERE ticket_id = $1";
 const MOVE_MESSAGES: &str = "UPDATE messages SET ticket_id = $1 WHERE ticket_id = $2";
 const MOVE_PARTICIPANTS: &str = "INSERT INTO participants (ticket_id, email, role) SELECT $1, email, role FROM participants WHERE ticket_id = $2 ON CONFLICT DO NOTHING";
 const DROP_PARTICIPANTS: &str = "DELETE FROM participants WHERE ticket_id = $1";
-const MOVE_SETTLED_DRAFTS: &str = "UPDATE drafts SET ticket_id = $1 WHERE ticket_id = $2 AND status <> 'pending'";
-const MARK_MERGED: &str = "UPDATE tickets SET status = 'merged', merged_into = $1, updated_at = $3 WHERE id = $2";
+const MOVE_SETTLED_DRAFTS: &str =
+    "UPDATE drafts SET ticket_id = $1 WHERE ticket_id = $2 AND status <> 'pending'";
+const MARK_MERGED: &str =
+    "UPDATE tickets SET status = 'merged', merged_into = $1, updated_at = $3 WHERE id = $2";
 const REPOINT_MERGED: &str = "UPDATE tickets SET merged_into = $1 WHERE merged_into = $2";
 const TICKET_OF_MESSAGE_ID: &str = "SELECT ticket_id FROM messages WHERE message_id = $1 AND ticket_id IS NOT NULL ORDER BY id LIMIT 1";
 
 impl Db {
     /// Tickets whose messages have or mention this Message-ID.
     pub async fn tickets_for_thread_id(&mut self, message_id: &str) -> Result<Vec<TicketId>> {
-        Ok(scalar_all!(self, i64, TICKETS_FOR_THREAD_ID, message_id)?.into_iter().map(TicketId).collect())
+        Ok(scalar_all!(self, i64, TICKETS_FOR_THREAD_ID, message_id)?
+            .into_iter()
+            .map(TicketId)
+            .collect())
     }
 
     pub async fn ticket_of_message_id(&mut self, message_id: &str) -> Result<Option<TicketId>> {
-        Ok(scalar_optional!(self, Option<i64>, TICKET_OF_MESSAGE_ID, message_id)?.flatten().map(TicketId))
+        Ok(
+            scalar_optional!(self, Option<i64>, TICKET_OF_MESSAGE_ID, message_id)?
+                .flatten()
+                .map(TicketId),
+        )
     }
 
     pub async fn add_thread_id(&mut self, ticket: TicketId, message_id: &str) -> Result<()> {
@@ -182,7 +221,12 @@ impl Db {
 
     /// Folds `absorbed` into `survivor`: messages, thread ids, participants and settled
     /// drafts move; a pending draft moves only if the survivor has none.
-    pub async fn merge_tickets(&mut self, survivor: TicketId, absorbed: TicketId, at: i64) -> Result<()> {
+    pub async fn merge_tickets(
+        &mut self,
+        survivor: TicketId,
+        absorbed: TicketId,
+        at: i64,
+    ) -> Result<()> {
         execute!(self, MOVE_MESSAGES, survivor.0, absorbed.0)?;
         execute!(self, MOVE_THREAD_IDS, survivor.0, absorbed.0)?;
         execute!(self, DROP_THREAD_IDS, absorbed.0)?;
@@ -219,11 +263,15 @@ const REOPEN_TICKET: &str = "UPDATE tickets SET status = 'open', resolved_at = N
 const RESOLVE_TICKET: &str = "UPDATE tickets SET status = 'resolved', resolved_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'";
 const SET_TICKET_FLAGS: &str = "UPDATE tickets SET flags = $2 WHERE id = $1";
 const SET_TICKET_NAME: &str = "UPDATE tickets SET customer_name = $2 WHERE id = $1";
-const SET_LAST_OUTBOUND: &str = "UPDATE tickets SET last_outbound_at = $2, updated_at = $2 WHERE id = $1";
+const SET_LAST_OUTBOUND: &str =
+    "UPDATE tickets SET last_outbound_at = $2, updated_at = $2 WHERE id = $1";
 const SET_ASSIGNEE: &str = "UPDATE tickets SET assignee = $2, updated_at = $3 WHERE id = $1";
-const ADD_PARTICIPANT: &str = "INSERT INTO participants (ticket_id, email, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-const IS_PARTICIPANT: &str = "SELECT COUNT(*) FROM participants WHERE ticket_id = $1 AND email = $2";
-const PARTICIPANTS: &str = "SELECT email FROM participants WHERE ticket_id = $1 AND role = $2 ORDER BY email";
+const ADD_PARTICIPANT: &str =
+    "INSERT INTO participants (ticket_id, email, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const IS_PARTICIPANT: &str =
+    "SELECT COUNT(*) FROM participants WHERE ticket_id = $1 AND email = $2";
+const PARTICIPANTS: &str =
+    "SELECT email FROM participants WHERE ticket_id = $1 AND role = $2 ORDER BY email";
 const TICKETS_LINKED_TO: &str = "SELECT id FROM tickets WHERE linked_to = $1 ORDER BY id";
 
 impl Db {
@@ -258,12 +306,27 @@ impl Db {
         Ok(None)
     }
 
-    pub async fn list_tickets(&mut self, status: Option<&str>, limit: i64, offset: i64) -> Result<Vec<TicketListRow>> {
-        Ok(fetch_all!(self, TicketListRow, LIST_TICKETS, status, limit, offset)?)
+    pub async fn list_tickets(
+        &mut self,
+        status: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<TicketListRow>> {
+        Ok(fetch_all!(
+            self,
+            TicketListRow,
+            LIST_TICKETS,
+            status,
+            limit,
+            offset
+        )?)
     }
 
     pub async fn tickets_linked_to(&mut self, id: TicketId) -> Result<Vec<TicketId>> {
-        Ok(scalar_all!(self, i64, TICKETS_LINKED_TO, id.0)?.into_iter().map(TicketId).collect())
+        Ok(scalar_all!(self, i64, TICKETS_LINKED_TO, id.0)?
+            .into_iter()
+            .map(TicketId)
+            .collect())
     }
 
     pub async fn touch_ticket(&mut self, id: TicketId, at: i64) -> Result<()> {
@@ -294,7 +357,12 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_assignee(&mut self, id: TicketId, assignee: Option<&str>, at: i64) -> Result<()> {
+    pub async fn set_assignee(
+        &mut self,
+        id: TicketId,
+        assignee: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
         execute!(self, SET_ASSIGNEE, id.0, assignee, at)?;
         Ok(())
     }
@@ -318,10 +386,17 @@ impl Db {
 const INSERT_DRAFT: &str = "INSERT INTO drafts (ticket_id, reply_to_message, purpose, template_key, language, register, status, to_addr, to_name, subject, in_reply_to, refs, body, drafted_body, facts, lint, lint_ok, created_at, updated_at, trigger_received_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $16, $17) RETURNING id";
 const REDRAFT: &str = "UPDATE drafts SET reply_to_message = $2, template_key = $3, language = $4, register = $5, to_addr = $6, to_name = $7, subject = $8, in_reply_to = $9, refs = $10, body = $11, drafted_body = $11, edited = $12, facts = $13, lint = $14, lint_ok = $15, updated_at = $16, version = version + 1 WHERE id = $1 AND status = 'pending'";
 const DRAFT: &str = "SELECT * FROM drafts WHERE id = $1";
-const PENDING_DRAFT_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 AND status = 'pending'";
+const PENDING_DRAFT_OF_TICKET: &str =
+    "SELECT * FROM drafts WHERE ticket_id = $1 AND status = 'pending'";
 const DRAFTS_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 ORDER BY id";
 const LIST_DRAFTS: &str = "SELECT * FROM drafts WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY trigger_received_at, id LIMIT $2 OFFSET $3";
 const COUNT_ACKS: &str = "SELECT COUNT(*) FROM drafts WHERE to_addr = $1 AND trigger_received_at > $2 AND trigger_received_at <= $3";
+#[derive(sqlx::FromRow)]
+struct HourDay {
+    hour: i64,
+    day: i64,
+}
+const COUNT_ACKS_HOUR_DAY: &str = "SELECT COUNT(CASE WHEN trigger_received_at > $2 THEN 1 END) AS hour, COUNT(*) AS day FROM drafts WHERE to_addr = $1 AND trigger_received_at > $3 AND trigger_received_at <= $4";
 const EDIT_DRAFT: &str = "UPDATE drafts SET body = $2, edited = $3, lint = $4, lint_ok = $5, facts = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $8";
 const APPROVE_DRAFT: &str = "UPDATE drafts SET status = 'approved', body = $2, edited = $3, lint = $4, lint_ok = $5, facts = $6, approved_at = $7, approved_by = $8, approver_name = $9, automatic = $10, next_attempt_at = $7, updated_at = $7, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $11";
 const REJECT_DRAFT: &str = "UPDATE drafts SET status = 'rejected', rejected_reason = $2, approved_by = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $5";
@@ -334,7 +409,8 @@ const MARK_SENT: &str = "UPDATE drafts SET status = 'sent', sent_at = $2, sent_b
 const MARK_RETRY: &str = "UPDATE drafts SET status = 'approved', next_attempt_at = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'sending'";
 const MARK_FAILED: &str = "UPDATE drafts SET status = 'failed', last_error = $2, claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $1 AND status = 'sending'";
 const DRAFT_BY_OUTGOING_ID: &str = "SELECT * FROM drafts WHERE outgoing_message_id = $1";
-const MARK_BOUNCED: &str = "UPDATE drafts SET bounced_at = $2, bounce_reason = $3, updated_at = $2 WHERE id = $1";
+const MARK_BOUNCED: &str =
+    "UPDATE drafts SET bounced_at = $2, bounce_reason = $3, updated_at = $2 WHERE id = $1";
 const OLDEST_PENDING: &str = "SELECT MIN(trigger_received_at) FROM drafts WHERE status = 'pending'";
 
 impl Db {
@@ -393,15 +469,32 @@ impl Db {
     }
 
     pub async fn pending_draft_of_ticket(&mut self, ticket: TicketId) -> Result<Option<DraftRow>> {
-        Ok(fetch_optional!(self, DraftRow, PENDING_DRAFT_OF_TICKET, ticket.0)?)
+        Ok(fetch_optional!(
+            self,
+            DraftRow,
+            PENDING_DRAFT_OF_TICKET,
+            ticket.0
+        )?)
     }
 
     pub async fn drafts_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<DraftRow>> {
         Ok(fetch_all!(self, DraftRow, DRAFTS_OF_TICKET, ticket.0)?)
     }
 
-    pub async fn list_drafts(&mut self, status: Option<DraftStatus>, limit: i64, offset: i64) -> Result<Vec<DraftRow>> {
-        Ok(fetch_all!(self, DraftRow, LIST_DRAFTS, status.map(|s| s.as_str()), limit, offset)?)
+    pub async fn list_drafts(
+        &mut self,
+        status: Option<DraftStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<DraftRow>> {
+        Ok(fetch_all!(
+            self,
+            DraftRow,
+            LIST_DRAFTS,
+            status.map(|s| s.as_str()),
+            limit,
+            offset
+        )?)
     }
 
     /// Acknowledgments drafted to `to_addr` for mail that arrived in (from, to].
@@ -409,10 +502,36 @@ impl Db {
         Ok(scalar_one!(self, i64, COUNT_ACKS, to_addr, from, to)?)
     }
 
+    /// Acknowledgments to `to_addr` for mail that arrived in the hour and in the day up to `at`.
+    pub async fn count_acks_hour_day(&mut self, to_addr: &str, at: i64) -> Result<(i64, i64)> {
+        let r = fetch_optional!(
+            self,
+            HourDay,
+            COUNT_ACKS_HOUR_DAY,
+            to_addr,
+            at - 3600,
+            at - 86_400,
+            at
+        )?;
+        Ok(r.map(|r| (r.hour, r.day)).unwrap_or((0, 0)))
+    }
+
     /// Saves an agent's edit if nobody saved since `version`; false when someone did.
     #[allow(clippy::too_many_arguments)]
-    pub async fn edit_draft(&mut self, id: DraftId, version: i64, body: &str, edited: bool, lint_json: &str, lint_ok: bool, facts_json: &str, at: i64) -> Result<bool> {
-        Ok(execute!(self, EDIT_DRAFT, id.0, body, edited, lint_json, lint_ok, facts_json, at, version)? > 0)
+    pub async fn edit_draft(
+        &mut self,
+        id: DraftId,
+        version: i64,
+        body: &str,
+        edited: bool,
+        lint_json: &str,
+        lint_ok: bool,
+        facts_json: &str,
+        at: i64,
+    ) -> Result<bool> {
+        Ok(execute!(
+            self, EDIT_DRAFT, id.0, body, edited, lint_json, lint_ok, facts_json, at, version
+        )? > 0)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -447,7 +566,14 @@ impl Db {
         )? > 0)
     }
 
-    pub async fn reject_draft(&mut self, id: DraftId, version: i64, reason: &str, by: &str, at: i64) -> Result<bool> {
+    pub async fn reject_draft(
+        &mut self,
+        id: DraftId,
+        version: i64,
+        reason: &str,
+        by: &str,
+        at: i64,
+    ) -> Result<bool> {
         Ok(execute!(self, REJECT_DRAFT, id.0, reason, by, at, version)? > 0)
     }
 
@@ -463,15 +589,34 @@ impl Db {
     }
 
     /// Claims a draft for sending and fixes its Message-ID (kept if it already had one).
-    pub async fn claim_draft(&mut self, id: DraftId, worker: &str, until: i64, message_id: &str, now: i64) -> Result<bool> {
+    pub async fn claim_draft(
+        &mut self,
+        id: DraftId,
+        worker: &str,
+        until: i64,
+        message_id: &str,
+        now: i64,
+    ) -> Result<bool> {
         Ok(execute!(self, CLAIM_DRAFT, id.0, worker, until, message_id, now)? > 0)
     }
 
-    pub async fn mark_sent(&mut self, id: DraftId, at: i64, body: &str, subject: &str) -> Result<bool> {
+    pub async fn mark_sent(
+        &mut self,
+        id: DraftId,
+        at: i64,
+        body: &str,
+        subject: &str,
+    ) -> Result<bool> {
         Ok(execute!(self, MARK_SENT, id.0, at, body, subject)? > 0)
     }
 
-    pub async fn mark_retry(&mut self, id: DraftId, next_at: i64, error: &str, now: i64) -> Result<bool> {
+    pub async fn mark_retry(
+        &mut self,
+        id: DraftId,
+        next_at: i64,
+        error: &str,
+        now: i64,
+    ) -> Result<bool> {
         Ok(execute!(self, MARK_RETRY, id.0, next_at, error, now)? > 0)
     }
 
@@ -480,7 +625,12 @@ impl Db {
     }
 
     pub async fn draft_by_outgoing_id(&mut self, message_id: &str) -> Result<Option<DraftRow>> {
-        Ok(fetch_optional!(self, DraftRow, DRAFT_BY_OUTGOING_ID, message_id)?)
+        Ok(fetch_optional!(
+            self,
+            DraftRow,
+            DRAFT_BY_OUTGOING_ID,
+            message_id
+        )?)
     }
 
     pub async fn mark_bounced(&mut self, id: DraftId, at: i64, reason: &str) -> Result<()> {
@@ -508,21 +658,61 @@ const COUNT_DRAFTS: &str = "SELECT COUNT(*) FROM drafts WHERE status = $1";
 
 impl Db {
     pub async fn contact_name(&mut self, email: &str) -> Result<Option<String>> {
-        Ok(scalar_optional!(self, String, CONTACT_NAME, email.to_lowercase())?)
+        Ok(scalar_optional!(
+            self,
+            String,
+            CONTACT_NAME,
+            email.to_lowercase()
+        )?)
     }
 
-    pub async fn set_contact_name(&mut self, email: &str, name: &str, by: &str, at: i64) -> Result<()> {
+    pub async fn set_contact_name(
+        &mut self,
+        email: &str,
+        name: &str,
+        by: &str,
+        at: i64,
+    ) -> Result<()> {
         execute!(self, SET_CONTACT_NAME, email.to_lowercase(), name, by, at)?;
         Ok(())
     }
 
-    pub async fn audit(&mut self, at: i64, actor: &str, action: &str, ticket: Option<TicketId>, draft: Option<DraftId>, detail: &serde_json::Value) -> Result<()> {
-        execute!(self, INSERT_AUDIT, at, actor, action, ticket.map(|t| t.0), draft.map(|d| d.0), detail.to_string())?;
+    pub async fn audit(
+        &mut self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        ticket: Option<TicketId>,
+        draft: Option<DraftId>,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
+        execute!(
+            self,
+            INSERT_AUDIT,
+            at,
+            actor,
+            action,
+            ticket.map(|t| t.0),
+            draft.map(|d| d.0),
+            detail.to_string()
+        )?;
         Ok(())
     }
 
-    pub async fn list_audit(&mut self, ticket: Option<TicketId>, limit: i64, offset: i64) -> Result<Vec<AuditRow>> {
-        Ok(fetch_all!(self, AuditRow, LIST_AUDIT, ticket.map(|t| t.0), limit, offset)?)
+    pub async fn list_audit(
+        &mut self,
+        ticket: Option<TicketId>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditRow>> {
+        Ok(fetch_all!(
+            self,
+            AuditRow,
+            LIST_AUDIT,
+            ticket.map(|t| t.0),
+            limit,
+            offset
+        )?)
     }
 
     pub async fn meta_get(&mut self, key: &str) -> Result<Option<String>> {

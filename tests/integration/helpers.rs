@@ -30,7 +30,9 @@ pub async fn spawn_app_with(now: &str, tweak: impl FnOnce(&mut Config)) -> TestA
     config.outbox.dir = dir.path().join("outbox");
     tweak(&mut config);
     let clock = Clock::manual(now.parse().expect("RFC 3339 now"));
-    let store = Store::connect(&config.database.url, 4).await.expect("connect");
+    let store = Store::connect(&config.database.url, 4)
+        .await
+        .expect("connect");
     store.migrate().await.expect("migrate");
     let app = App::with_store(config, clock, store).expect("app");
     TestApp { app, dir }
@@ -42,14 +44,20 @@ pub async fn spawn_app(now: &str) -> TestApp {
 
 pub fn raw(text: &str) -> RawMail {
     RawMail {
-        bytes: text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes(),
+        bytes: text
+            .replace("\r\n", "\n")
+            .replace('\n', "\r\n")
+            .into_bytes(),
         origin: "test".into(),
         arrived_at: None,
     }
 }
 
 pub fn raw_at(text: &str, arrived_at: i64) -> RawMail {
-    RawMail { arrived_at: Some(arrived_at), ..raw(text) }
+    RawMail {
+        arrived_at: Some(arrived_at),
+        ..raw(text)
+    }
 }
 
 pub fn ts(s: &str) -> i64 {
@@ -58,5 +66,7 @@ pub fn ts(s: &str) -> i64 {
 
 /// A simple customer mail.
 pub fn mail(from: &str, id: &str, subject: &str, extra_headers: &str, body: &str) -> String {
-    format!("From: {from}\nTo: support@example.com\nSubject: {subject}\nMessage-ID: <{id}>\nDate: Thu, 26 Nov 2026 09:00:00 +0000\n{extra_headers}\n{body}\n")
+    format!(
+        "From: {from}\nTo: support@example.com\nSubject: {subject}\nMessage-ID: <{id}>\nDate: Thu, 26 Nov 2026 09:00:00 +0000\n{extra_headers}\n{body}\n"
+    )
 }
