@@ -5,9 +5,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("templates")
-        .join("replies");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join("replies");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut entries = Vec::new();
     if let Ok(langs) = std::fs::read_dir(&root) {
@@ -29,10 +27,7 @@ fn main() {
                         continue;
                     };
                     println!("cargo:rerun-if-changed={}", p.display());
-                    entries.push((
-                        format!("{purpose}/{lang_name}/{register}"),
-                        p.display().to_string(),
-                    ));
+                    entries.push((format!("{purpose}/{lang_name}/{register}"), p.display().to_string()));
                 }
             }
         }

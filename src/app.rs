@@ -24,15 +24,14 @@ pub struct App {
     pub loop_token: String,
     /// Every address that is us.
     pub ours: Arc<Vec<EmailAddress>>,
+    /// Wakes the outbox loop (an approval, new mail) so it need not wait for its poll.
+    outbox_notify: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("cannot open the database {url}: {source}")]
-    Store {
-        url: String,
-        source: crate::store::StoreError,
-    },
+    Store { url: String, source: crate::store::StoreError },
     #[error("{0}")]
     Templates(#[from] crate::templates::TemplateError),
 }
@@ -42,14 +41,8 @@ impl App {
     pub async fn build(config: Config, clock: Clock) -> Result<App, BuildError> {
         let store = Store::connect(&config.database.url, config.database.max_connections)
             .await
-            .map_err(|source| BuildError::Store {
-                url: config.database.url.clone(),
-                source,
-            })?;
-        store.migrate().await.map_err(|source| BuildError::Store {
-            url: config.database.url.clone(),
-            source,
-        })?;
+            .map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
+        store.migrate().await.map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
         App::with_store(config, clock, store)
     }
 
@@ -58,6 +51,7 @@ impl App {
         let calendar = Calendar::from_config(config.business_hours.as_ref());
         let mut ours = vec![config.support.address.clone()];
         ours.extend(config.support.aliases.iter().cloned());
+        ours.extend(config.mailboxes.iter().filter_map(|m| m.address.clone()));
         let loop_token = {
             let mut h = Sha256::new();
             h.update(b"attune-loop:");
@@ -72,14 +66,12 @@ impl App {
             templates: Arc::new(RwLock::new(Arc::new(templates))),
             loop_token,
             ours: Arc::new(ours),
+            outbox_notify: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
     pub fn templates(&self) -> Arc<Templates> {
-        self.templates
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.templates.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn set_templates(&self, t: Templates) {
@@ -88,6 +80,14 @@ impl App {
 
     pub fn tokens(&self) -> Tokens<'_> {
         Tokens::from_config(&self.config.threading)
+    }
+
+    pub fn outbox_wake(&self) {
+        self.outbox_notify.notify_one();
+    }
+
+    pub async fn outbox_woken(&self) {
+        self.outbox_notify.notified().await;
     }
 
     pub fn now(&self) -> i64 {

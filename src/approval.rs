@@ -26,13 +26,9 @@ pub struct Approver {
 pub enum ApprovalError {
     #[error("there is no draft {0}")]
     NotFound(DraftId),
-    #[error(
-        "draft {id} is {status}, not pending: only pending drafts can be approved, edited or rejected"
-    )]
+    #[error("draft {id} is {status}, not pending: only pending drafts can be approved, edited or rejected")]
     NotPending { id: DraftId, status: DraftStatus },
-    #[error(
-        "draft {0} was changed by someone else since you opened it; reload it and apply your change again"
-    )]
+    #[error("draft {0} was changed by someone else since you opened it; reload it and apply your change again")]
     Conflict(DraftId),
     #[error("the edited text is empty")]
     EmptyEdit,
@@ -59,17 +55,10 @@ pub struct Approved {
     pub findings: Vec<Finding>,
 }
 
-async fn load_pending(
-    db: &mut Db,
-    id: DraftId,
-    expected_version: Option<i64>,
-) -> Result<DraftRow, ApprovalError> {
+async fn load_pending(db: &mut Db, id: DraftId, expected_version: Option<i64>) -> Result<DraftRow, ApprovalError> {
     let draft = db.draft(id).await?.ok_or(ApprovalError::NotFound(id))?;
     if draft.status() != DraftStatus::Pending {
-        return Err(ApprovalError::NotPending {
-            id,
-            status: draft.status(),
-        });
+        return Err(ApprovalError::NotPending { id, status: draft.status() });
     }
     if let Some(v) = expected_version
         && v != draft.version
@@ -80,27 +69,16 @@ async fn load_pending(
 }
 
 /// Facts with the latest name correction and the wait judged now.
-async fn refreshed_facts(
-    app: &App,
-    db: &mut Db,
-    draft: &DraftRow,
-    now: i64,
-) -> Result<Facts, ApprovalError> {
-    let mut facts: Facts = serde_json::from_str(&draft.facts).map_err(|e| {
-        StoreError::Invalid(format!("draft {} has unreadable facts: {e}", draft.id))
-    })?;
+async fn refreshed_facts(app: &App, db: &mut Db, draft: &DraftRow, now: i64) -> Result<Facts, ApprovalError> {
+    let mut facts: Facts = serde_json::from_str(&draft.facts)
+        .map_err(|e| StoreError::Invalid(format!("draft {} has unreadable facts: {e}", draft.id)))?;
     if let Some(corrected) = db.contact_name(&draft.to_addr).await?
         && let Some(p) = names::parse_person(&corrected)
     {
         facts.name = Some(p);
         facts.name_source = NameSource::Correction;
     }
-    facts.lateness = lateness::judge(
-        &app.calendar,
-        app.config.sla.first_response,
-        ts(facts.arrived_at),
-        ts(now),
-    );
+    facts.lateness = lateness::judge(&app.calendar, app.config.sla.first_response, ts(facts.arrived_at), ts(now));
     facts.judged_at = now;
     Ok(facts)
 }
@@ -115,16 +93,8 @@ pub fn final_text(
 ) -> Result<(String, bool), ApprovalError> {
     let templates = app.templates();
     let token = app.tokens().subject_token(TicketId(draft.ticket_id));
-    let ctx = Context {
-        config: &app.config,
-        calendar: &app.calendar,
-        facts,
-        ticket_token: &token,
-        agent: signer,
-    };
-    let edited_text = edit
-        .map(str::to_string)
-        .or_else(|| draft.edited.then(|| draft.body.clone()));
+    let ctx = Context { config: &app.config, calendar: &app.calendar, facts, ticket_token: &token, agent: signer };
+    let edited_text = edit.map(str::to_string).or_else(|| draft.edited.then(|| draft.body.clone()));
     match edited_text {
         None => Ok((drafting::render(&templates, &ctx)?, false)),
         Some(text) => {
@@ -186,18 +156,12 @@ pub async fn approve(
         db.rollback().await?;
         return Err(ApprovalError::Conflict(id));
     }
-    let failures: Vec<String> = lint::failures(&findings)
-        .iter()
-        .map(|f| format!("{}: {}", f.check, f.message))
-        .collect();
+    let failures: Vec<String> =
+        lint::failures(&findings).iter().map(|f| format!("{}: {}", f.check, f.message)).collect();
     db.audit(
         now,
         &approver.id,
-        if edited {
-            "draft.approved_with_edits"
-        } else {
-            "draft.approved"
-        },
+        if edited { "draft.approved_with_edits" } else { "draft.approved" },
         Some(TicketId(draft.ticket_id)),
         Some(id),
         &json!({
@@ -212,14 +176,8 @@ pub async fn approve(
     )
     .await?;
     db.commit().await?;
-    Ok(Approved {
-        draft: id,
-        ticket: TicketId(draft.ticket_id),
-        body,
-        edited,
-        late: facts.lateness.late,
-        findings,
-    })
+    app.outbox_wake();
+    Ok(Approved { draft: id, ticket: TicketId(draft.ticket_id), body, edited, late: facts.lateness.late, findings })
 }
 
 pub async fn reject(
@@ -233,15 +191,8 @@ pub async fn reject(
     let mut db = app.store.tx().await?;
     let draft = load_pending(&mut db, id, expected_version).await?;
     let reason = crate::text::single_line(reason);
-    let reason = if reason.is_empty() {
-        "no reason given".to_string()
-    } else {
-        reason
-    };
-    if !db
-        .reject_draft(id, draft.version, &reason, &approver.id, now)
-        .await?
-    {
+    let reason = if reason.is_empty() { "no reason given".to_string() } else { reason };
+    if !db.reject_draft(id, draft.version, &reason, &approver.id, now).await? {
         db.rollback().await?;
         return Err(ApprovalError::Conflict(id));
     }

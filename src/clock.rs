@@ -26,9 +26,8 @@ impl Clock {
     pub fn from_env() -> Result<Clock, String> {
         match std::env::var("ATTUNE_NOW") {
             Ok(value) if !value.trim().is_empty() => {
-                let start = parse_rfc3339(value.trim()).map_err(|e| {
-                    format!("ATTUNE_NOW: {e} (expected RFC 3339, like 2026-11-26T09:30:00Z)")
-                })?;
+                let start = parse_rfc3339(value.trim())
+                    .map_err(|e| format!("ATTUNE_NOW: {e} (expected RFC 3339, like 2026-11-26T09:30:00Z)"))?;
                 Ok(Clock::starting_at(start))
             }
             _ => Ok(Clock::system()),
@@ -40,26 +39,18 @@ impl Clock {
     }
 
     pub fn starting_at(start: Timestamp) -> Clock {
-        Clock {
-            inner: Arc::new(Inner::Running {
-                start,
-                started: Instant::now(),
-            }),
-        }
+        Clock { inner: Arc::new(Inner::Running { start, started: Instant::now() }) }
     }
 
     /// A clock that only moves when told to (tests).
     pub fn manual(at: Timestamp) -> Clock {
-        Clock {
-            inner: Arc::new(Inner::Manual(Mutex::new(at))),
-        }
+        Clock { inner: Arc::new(Inner::Manual(Mutex::new(at))) }
     }
 
     pub fn now(&self) -> Timestamp {
         match &*self.inner {
             Inner::Running { start, started } => {
-                let elapsed =
-                    SignedDuration::try_from(started.elapsed()).unwrap_or(SignedDuration::ZERO);
+                let elapsed = SignedDuration::try_from(started.elapsed()).unwrap_or(SignedDuration::ZERO);
                 start.saturating_add(elapsed).unwrap_or(*start)
             }
             Inner::Manual(at) => *at.lock().unwrap_or_else(|p| p.into_inner()),
@@ -87,11 +78,7 @@ impl Clock {
 
 /// Unix seconds as a timestamp (saturating at jiff's range).
 pub fn ts(secs: i64) -> Timestamp {
-    Timestamp::from_second(secs).unwrap_or(if secs < 0 {
-        Timestamp::MIN
-    } else {
-        Timestamp::MAX
-    })
+    Timestamp::from_second(secs).unwrap_or(if secs < 0 { Timestamp::MIN } else { Timestamp::MAX })
 }
 
 /// RFC 3339 with an offset or `Z` (jiff's Timestamp parser accepts exactly that).
@@ -101,9 +88,7 @@ pub fn parse_rfc3339(text: &str) -> Result<Timestamp, String> {
 
 /// Unix seconds to RFC 3339 in UTC, the form every `--json` output uses.
 pub fn rfc3339(secs: i64) -> String {
-    Timestamp::from_second(secs)
-        .map(|t| t.to_string())
-        .unwrap_or_else(|_| secs.to_string())
+    Timestamp::from_second(secs).map(|t| t.to_string()).unwrap_or_else(|_| secs.to_string())
 }
 
 #[cfg(test)]

@@ -56,9 +56,9 @@ impl DurationSpec {
         let t = s.trim();
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
-        let amount: i64 = num
-            .parse()
-            .map_err(|_| format!("`{s}` is not a duration (expected a number and a unit, like \"30m\", \"4h\" or \"1d\")"))?;
+        let amount: i64 = num.parse().map_err(|_| {
+            format!("`{s}` is not a duration (expected a number and a unit, like \"30m\", \"4h\" or \"1d\")")
+        })?;
         let unit = match unit.trim() {
             "s" => DurationUnit::Seconds,
             "m" | "min" => DurationUnit::Minutes,
@@ -136,9 +136,7 @@ impl Default for SupportConfig {
 
 impl SupportConfig {
     pub fn message_id_domain(&self) -> String {
-        self.message_id_domain
-            .clone()
-            .unwrap_or_else(|| self.address.domain().to_string())
+        self.message_id_domain.clone().unwrap_or_else(|| self.address.domain().to_string())
     }
 }
 
@@ -153,10 +151,7 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig {
-            url: "sqlite:data/attune.db".into(),
-            max_connections: 8,
-        }
+        DatabaseConfig { url: "sqlite:data/attune.db".into(), max_connections: 8 }
     }
 }
 
@@ -219,10 +214,7 @@ pub struct BusinessHoursConfig {
 }
 
 fn default_days() -> Vec<String> {
-    ["mon", "tue", "wed", "thu", "fri"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    ["mon", "tue", "wed", "thu", "fri"].iter().map(|s| s.to_string()).collect()
 }
 fn default_start() -> String {
     "09:00".into()
@@ -286,11 +278,7 @@ pub struct VoiceConfig {
 
 impl Default for VoiceConfig {
     fn default() -> Self {
-        VoiceConfig {
-            most_formal: Register::Formal,
-            most_casual: Register::Casual,
-            step_up: false,
-        }
+        VoiceConfig { most_formal: Register::Formal, most_casual: Register::Casual, step_up: false }
     }
 }
 
@@ -299,6 +287,188 @@ impl Default for VoiceConfig {
 pub struct DraftingConfig {
     /// Product names to recognise in customers' mail, so a reply can name theirs.
     pub products: Vec<String>,
+}
+
+/// How a connection to a mail server is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (IMAP 143, submission 587).
+    Starttls,
+    /// No encryption: refused unless the host is loopback or `allow_insecure = true`.
+    None,
+}
+
+/// How to log in. XOAUTH2 fits here later (with a token source beside the password).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    /// IMAP LOGIN / SMTP AUTH LOGIN or PLAIN, whichever the server offers.
+    #[default]
+    Password,
+}
+
+/// What happens on the server to a message once it is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum AfterIngest {
+    /// Leave the server as it was (the default).
+    Keep,
+    /// Set \\Seen.
+    Seen,
+    /// Move to another folder (MOVE, else COPY + \\Deleted + UID EXPUNGE of just that message).
+    Move(String),
+}
+
+impl TryFrom<String> for AfterIngest {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "keep" => Ok(AfterIngest::Keep),
+            "seen" => Ok(AfterIngest::Seen),
+            other => match other.strip_prefix("move:") {
+                Some(f) if !f.trim().is_empty() => Ok(AfterIngest::Move(f.trim().to_string())),
+                _ => Err(format!("`{s}` is not keep, seen or move:FOLDER")),
+            },
+        }
+    }
+}
+
+/// A password given inline, by environment variable or in a file: exactly one of them.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSource {
+    pub password: Option<Secret>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+}
+
+impl PasswordSource {
+    fn count(&self) -> usize {
+        usize::from(self.password.is_some())
+            + usize::from(self.password_env.is_some())
+            + usize::from(self.password_file.is_some())
+    }
+
+    /// The password, read now (an environment variable or file may change between runs).
+    pub fn resolve(&self) -> Result<Option<Secret>, String> {
+        if let Some(p) = &self.password {
+            return Ok(Some(p.clone()));
+        }
+        if let Some(var) = &self.password_env {
+            return match std::env::var(var) {
+                Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+                _ => Err(format!("the environment variable {var} (password_env) is not set")),
+            };
+        }
+        if let Some(file) = &self.password_file {
+            return std::fs::read_to_string(file)
+                .map(|s| Some(Secret::new(s.trim_end_matches(['\r', '\n']).to_string())))
+                .map_err(|e| format!("cannot read password_file {}: {e}", file.display()));
+        }
+        Ok(None)
+    }
+}
+
+fn default_folder() -> String {
+    "INBOX".into()
+}
+fn default_after_ingest() -> AfterIngest {
+    AfterIngest::Keep
+}
+fn default_true() -> bool {
+    true
+}
+fn default_poll() -> DurationSpec {
+    DurationSpec::parse("60s").expect("literal")
+}
+fn default_batch() -> u32 {
+    200
+}
+fn default_connect_timeout() -> DurationSpec {
+    DurationSpec::parse("30s").expect("literal")
+}
+fn default_idle_renew() -> DurationSpec {
+    DurationSpec::parse("25m").expect("literal")
+}
+
+/// One IMAP mailbox (folder) to watch.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// The mailbox's name in attune (status, logs, tickets).
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    /// Allow `tls = "none"` to a host that is not loopback.
+    #[serde(default)]
+    pub allow_insecure: bool,
+    pub username: String,
+    #[serde(flatten)]
+    pub password: PasswordSource,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    #[serde(default = "default_after_ingest")]
+    pub after_ingest: AfterIngest,
+    /// Trust this CA (PEM) for the server's certificate, besides the public roots.
+    pub ca_file: Option<PathBuf>,
+    /// Replies to this mailbox's mail come from this address (default: support.address).
+    pub address: Option<EmailAddress>,
+    /// …with this display name (default: support.name).
+    pub display_name: Option<String>,
+    /// Use IDLE when the server offers it; else poll every `poll_interval`.
+    #[serde(default = "default_true")]
+    pub idle: bool,
+    #[serde(default = "default_poll")]
+    pub poll_interval: DurationSpec,
+    /// IDLE is renewed before this (servers drop it after 30 minutes).
+    #[serde(default = "default_idle_renew")]
+    pub idle_renew: DurationSpec,
+    /// Messages fetched per round trip.
+    #[serde(default = "default_batch")]
+    pub batch_size: u32,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: DurationSpec,
+    /// A folder where the team's own replies land (their mail program's Sent): read too,
+    /// so those replies thread as ours and stop the SLA clock.
+    pub sent_folder: Option<String>,
+    /// Append a copy of every reply attune sends to this folder.
+    pub save_sent: Option<String>,
+}
+
+fn default_smtp_timeout() -> DurationSpec {
+    DurationSpec::parse("60s").expect("literal")
+}
+
+/// Where approved replies are sent. Without it they are written to `outbox.dir`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    #[serde(default)]
+    pub allow_insecure: bool,
+    pub username: Option<String>,
+    #[serde(flatten)]
+    pub password: PasswordSource,
+    pub ca_file: Option<PathBuf>,
+    /// Every send is bounded by this (lettre's own timeout covers only connecting).
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout: DurationSpec,
+    /// The name we give in EHLO (default: the machine's host name).
+    pub helo_name: Option<String>,
+}
+
+/// Whether a host name or address is this machine.
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]
@@ -313,6 +483,10 @@ pub struct Config {
     pub threading: ThreadingConfig,
     pub voice: VoiceConfig,
     pub drafting: DraftingConfig,
+    /// IMAP mailboxes `attune run` and `attune sync` watch.
+    pub mailboxes: Vec<MailboxConfig>,
+    /// The SMTP server replies go out through.
+    pub smtp: Option<SmtpConfig>,
     /// The file this came from (None: embedded defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -358,7 +532,7 @@ impl std::error::Error for ConfigError {}
 /// Environment variables starting with `ATTUNE_` that are not config keys.
 const OTHER_ATTUNE_VARS: [&str; 3] = ["ATTUNE_CONFIG", "ATTUNE_NOW", "ATTUNE_LOG"];
 
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 11] = [
     "support",
     "database",
     "outbox",
@@ -368,6 +542,8 @@ const SECTIONS: [&str; 9] = [
     "threading",
     "voice",
     "drafting",
+    "mailboxes",
+    "smtp",
 ];
 
 impl Config {
@@ -375,11 +551,9 @@ impl Config {
     /// environment's overrides.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();
-        let path = path.map(Path::to_path_buf).or_else(|| {
-            std::env::var_os("ATTUNE_CONFIG")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        });
+        let path = path
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("ATTUNE_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from));
         match path {
             Some(p) => {
                 let text = std::fs::read_to_string(&p).map_err(|e| ConfigError {
@@ -396,14 +570,8 @@ impl Config {
     }
 
     /// The whole load, from text and an environment, so tests need no files or globals.
-    pub fn from_parts(
-        path: Option<&Path>,
-        text: &str,
-        env: &[(String, String)],
-    ) -> Result<Config, ConfigError> {
-        let origin_file = path
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "defaults".into());
+    pub fn from_parts(path: Option<&Path>, text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let origin_file = path.map(|p| p.display().to_string()).unwrap_or_else(|| "defaults".into());
         let mut issues = Vec::new();
 
         let mut table: toml::Table = match text.parse::<toml::Table>() {
@@ -435,9 +603,7 @@ impl Config {
                 issues.push(ConfigIssue {
                     key: String::new(),
                     origin: name.clone(),
-                    reason:
-                        "not a config key: use ATTUNE_SECTION__KEY, like ATTUNE_SLA__FIRST_RESPONSE"
-                            .into(),
+                    reason: "not a config key: use ATTUNE_SECTION__KEY, like ATTUNE_SLA__FIRST_RESPONSE".into(),
                 });
                 continue;
             }
@@ -445,21 +611,12 @@ impl Config {
                 issues.push(ConfigIssue {
                     key: parts.join("."),
                     origin: name.clone(),
-                    reason: format!(
-                        "unknown section `{}` (known: {})",
-                        parts[0],
-                        SECTIONS.join(", ")
-                    ),
+                    reason: format!("unknown section `{}` (known: {})", parts[0], SECTIONS.join(", ")),
                 });
                 continue;
             }
             let last = parts[parts.len() - 1].clone();
-            if !insert_path(
-                &mut table,
-                &parts[..parts.len() - 1],
-                last,
-                env_value(value),
-            ) {
+            if !insert_path(&mut table, &parts[..parts.len() - 1], last, env_value(value)) {
                 issues.push(ConfigIssue {
                     key: parts.join("."),
                     origin: name.clone(),
@@ -482,17 +639,9 @@ impl Config {
         }
 
         let base_dir = path.and_then(Path::parent).map(Path::to_path_buf);
-        let mut config = Config {
-            source: path.map(Path::to_path_buf),
-            ..Config::default()
-        };
-        let mut ctx = SectionCtx {
-            table: &mut table,
-            text,
-            origin_file: &origin_file,
-            from_env: &from_env,
-            issues: &mut issues,
-        };
+        let mut config = Config { source: path.map(Path::to_path_buf), ..Config::default() };
+        let mut ctx =
+            SectionCtx { table: &mut table, text, origin_file: &origin_file, from_env: &from_env, issues: &mut issues };
         if let Some(v) = ctx.section("support") {
             config.support = v;
         }
@@ -520,15 +669,17 @@ impl Config {
         if let Some(v) = ctx.section("drafting") {
             config.drafting = v;
         }
-
-        config.validate(&mut ctx);
-        config.resolve_paths(base_dir.as_deref());
-
-        if issues.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError { issues })
+        if let Some(v) = ctx.mailboxes() {
+            config.mailboxes = v;
         }
+        if ctx.table.contains_key("smtp") {
+            config.smtp = ctx.section("smtp");
+        }
+
+        config.resolve_paths(base_dir.as_deref());
+        config.validate(&mut ctx);
+
+        if issues.is_empty() { Ok(config) } else { Err(ConfigError { issues }) }
     }
 
     /// Cross-key checks serde cannot make.
@@ -550,14 +701,7 @@ impl Config {
             || self.database.url.starts_with("postgres://")
             || self.database.url.starts_with("postgresql://"))
         {
-            ctx.issue(
-                "database",
-                "url",
-                format!(
-                    "`{}` is neither sqlite:PATH nor postgres://…",
-                    self.database.url
-                ),
-            );
+            ctx.issue("database", "url", format!("`{}` is neither sqlite:PATH nor postgres://…", self.database.url));
         }
         if self.database.max_connections == 0 {
             ctx.issue("database", "max_connections", "must be at least 1".into());
@@ -573,18 +717,62 @@ impl Config {
         if let Some(secret) = &self.threading.token_secret
             && secret.expose().len() < 16
         {
-            ctx.issue(
-                "threading",
-                "token_secret",
-                "must be at least 16 characters".into(),
-            );
+            ctx.issue("threading", "token_secret", "must be at least 16 characters".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, m) in self.mailboxes.iter().enumerate() {
+            let at = format!("mailboxes[{i}]");
+            if m.name.trim().is_empty() || m.name.contains(['/', ' ']) {
+                ctx.issue_at(&at, "name", "must be a non-empty word (no spaces or slashes)".into());
+            }
+            if !names.insert(m.name.clone()) {
+                ctx.issue_at(&at, "name", format!("`{}` is used by two mailboxes", m.name));
+            }
+            if m.tls == TlsMode::None && !m.allow_insecure && !is_loopback(&m.host) {
+                ctx.issue_at(&at, "tls", format!("\"none\" sends the password in clear to {}; use \"tls\" or \"starttls\", or set allow_insecure = true", m.host));
+            }
+            if m.password.count() != 1 {
+                ctx.issue_at(&at, "password", "give exactly one of password, password_env, password_file".into());
+            }
+            if m.batch_size == 0 {
+                ctx.issue_at(&at, "batch_size", "must be at least 1".into());
+            }
+            if m.idle_renew.calendar_secs() >= 29 * 60 {
+                ctx.issue_at(&at, "idle_renew", "must be under 29 minutes (servers end IDLE at 30)".into());
+            }
+            if let Some(ca) = &m.ca_file
+                && !ca.exists()
+            {
+                ctx.issue_at(&at, "ca_file", format!("{} does not exist", ca.display()));
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.tls == TlsMode::None && !smtp.allow_insecure && !is_loopback(&smtp.host) {
+                ctx.issue(
+                    "smtp",
+                    "tls",
+                    format!(
+                        "\"none\" to {} is refused; use \"tls\" or \"starttls\", or set allow_insecure = true",
+                        smtp.host
+                    ),
+                );
+            }
+            if smtp.password.count() > 1 {
+                ctx.issue("smtp", "password", "give at most one of password, password_env, password_file".into());
+            }
+            if smtp.username.is_some() != (smtp.password.count() == 1) {
+                ctx.issue("smtp", "username", "username and a password go together".into());
+            }
+            if let Some(ca) = &smtp.ca_file
+                && !ca.exists()
+            {
+                ctx.issue("smtp", "ca_file", format!("{} does not exist", ca.display()));
+            }
         }
         let prefix = &self.threading.token_prefix;
         if prefix.is_empty()
             || prefix.len() > 8
-            || prefix
-                .chars()
-                .any(|c| c.is_whitespace() || c == '[' || c == ']' || c.is_ascii_digit())
+            || prefix.chars().any(|c| c.is_whitespace() || c == '[' || c == ']' || c.is_ascii_digit())
         {
             ctx.issue(
                 "threading",
@@ -598,10 +786,7 @@ impl Config {
         let Some(base) = base else { return };
         if let Some(rest) = self.database.url.strip_prefix("sqlite:") {
             let rest = rest.trim_start_matches("//");
-            let (file, query) = rest
-                .split_once('?')
-                .map(|(f, q)| (f, Some(q)))
-                .unwrap_or((rest, None));
+            let (file, query) = rest.split_once('?').map(|(f, q)| (f, Some(q))).unwrap_or((rest, None));
             if !file.is_empty() && file != ":memory:" && Path::new(file).is_relative() {
                 let joined = base.join(file);
                 self.database.url = match query {
@@ -612,6 +797,21 @@ impl Config {
         }
         if self.outbox.dir.is_relative() {
             self.outbox.dir = base.join(&self.outbox.dir);
+        }
+        let fix = |p: &mut Option<PathBuf>| {
+            if let Some(path) = p
+                && path.is_relative()
+            {
+                *path = base.join(&*path);
+            }
+        };
+        for m in &mut self.mailboxes {
+            fix(&mut m.ca_file);
+            fix(&mut m.password.password_file);
+        }
+        if let Some(smtp) = &mut self.smtp {
+            fix(&mut smtp.ca_file);
+            fix(&mut smtp.password.password_file);
         }
     }
 
@@ -634,28 +834,60 @@ impl SectionCtx<'_> {
         if let Some(var) = self.from_env.get(&dotted) {
             return format!("environment {var}");
         }
-        format!(
-            "{}:{}",
-            self.origin_file,
-            find_line(self.text, Some(section), key)
-        )
+        format!("{}:{}", self.origin_file, find_line(self.text, Some(section), key))
     }
 
     fn issue(&mut self, section: &str, key: &str, reason: String) {
         let origin = self.origin(section, key);
+        self.issues.push(ConfigIssue { key: format!("{section}.{key}"), origin, reason });
+    }
+
+    fn issue_at(&mut self, at: &str, key: &str, reason: String) {
+        let line = find_line(self.text, Some("mailboxes"), key.split('.').next().unwrap_or(key));
         self.issues.push(ConfigIssue {
-            key: format!("{section}.{key}"),
-            origin,
+            key: format!("{at}.{key}"),
+            origin: format!("{}:{line}", self.origin_file),
             reason,
         });
     }
 
+    /// `[[mailboxes]]`: an array of tables, each checked on its own.
+    fn mailboxes(&mut self) -> Option<Vec<MailboxConfig>> {
+        let value = self.table.get("mailboxes").cloned()?;
+        let toml::Value::Array(items) = value else {
+            self.issues.push(ConfigIssue {
+                key: "mailboxes".into(),
+                origin: format!("{}:{}", self.origin_file, find_line(self.text, None, "mailboxes")),
+                reason: "must be an array of tables ([[mailboxes]])".into(),
+            });
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            match serde_path_to_error::deserialize::<_, MailboxConfig>(item) {
+                Ok(m) => out.push(m),
+                Err(err) => {
+                    let path = err.path().to_string();
+                    let inner = err.into_inner().to_string();
+                    let key = if path == "." || path.is_empty() {
+                        unknown_field(&inner).unwrap_or("").to_string()
+                    } else {
+                        path
+                    };
+                    let line = nth_table_line(self.text, "mailboxes", i);
+                    self.issues.push(ConfigIssue {
+                        key: format!("mailboxes[{i}].{key}"),
+                        origin: format!("{}:{line}", self.origin_file),
+                        reason: inner.replace("invalid value: string ", ""),
+                    });
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn section<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
-        let value = self
-            .table
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+        let value = self.table.get(name).cloned().unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
         if !value.is_table() {
             self.issues.push(ConfigIssue {
                 key: name.to_string(),
@@ -682,9 +914,7 @@ impl SectionCtx<'_> {
                 }
                 let (key, reason) = if path == "." || path.is_empty() {
                     // Unknown field errors come with the path of the table itself.
-                    let key = unknown_field(&inner)
-                        .map(|f| f.to_string())
-                        .unwrap_or_default();
+                    let key = unknown_field(&inner).map(|f| f.to_string()).unwrap_or_default();
                     (key, inner)
                 } else {
                     (path, inner)
@@ -704,9 +934,7 @@ fn insert_path(table: &mut toml::Table, path: &[String], key: String, value: tom
         table.insert(key, value);
         return true;
     };
-    let entry = table
-        .entry(head.clone())
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let entry = table.entry(head.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
     match entry {
         toml::Value::Table(t) => insert_path(t, rest, key, value),
         _ => false,
@@ -722,11 +950,14 @@ fn unknown_field(message: &str) -> Option<&str> {
 /// else as a plain string.
 fn env_value(raw: &str) -> toml::Value {
     match format!("v = {raw}").parse::<toml::Table>() {
-        Ok(mut t) => t
-            .remove("v")
-            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
+}
+
+/// The line of the `n`th `[[name]]` header.
+fn nth_table_line(text: &str, name: &str, n: usize) -> usize {
+    text.lines().enumerate().filter(|(_, l)| l.trim() == format!("[[{name}]]")).nth(n).map(|(i, _)| i + 1).unwrap_or(0)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -741,11 +972,7 @@ fn find_line(text: &str, section: Option<&str>, key: &str) -> usize {
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
         if let Some(name) = l.strip_prefix('[') {
-            let name = name
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .trim_end_matches(']')
-                .trim();
+            let name = name.trim_start_matches('[').trim_end_matches(']').trim_end_matches(']').trim();
             if section.is_none() && name == key_head {
                 return i + 1;
             }
@@ -775,10 +1002,7 @@ mod tests {
     use super::*;
 
     fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
+        let env: Vec<(String, String)> = env.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         Config::from_parts(Some(Path::new("/etc/attune/attune.toml")), text, &env)
     }
 
@@ -806,11 +1030,7 @@ mod tests {
         let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
         assert!(keys.contains(&"sla.first_reponse"), "{keys:?}");
         assert!(keys.contains(&"slaa"), "{keys:?}");
-        let typo = err
-            .issues
-            .iter()
-            .find(|i| i.key == "sla.first_reponse")
-            .unwrap();
+        let typo = err.issues.iter().find(|i| i.key == "sla.first_reponse").unwrap();
         assert_eq!(typo.origin, "/etc/attune/attune.toml:2");
     }
 
@@ -818,10 +1038,7 @@ mod tests {
     fn environment_overrides_win_and_are_named_in_errors() {
         let c = load(
             "[sla]\nfirst_response = \"4h\"\n",
-            &[
-                ("ATTUNE_SLA__FIRST_RESPONSE", "30m"),
-                ("ATTUNE_SUPPORT__ADDRESS", "help@acme.test"),
-            ],
+            &[("ATTUNE_SLA__FIRST_RESPONSE", "30m"), ("ATTUNE_SUPPORT__ADDRESS", "help@acme.test")],
         )
         .unwrap();
         assert_eq!(c.sla.first_response.to_string(), "30m");
@@ -829,19 +1046,9 @@ mod tests {
 
         let err = load("", &[("ATTUNE_ACK__PER_SENDER_PER_HOUR", "lots")]).unwrap_err();
         assert_eq!(err.issues[0].key, "ack.per_sender_per_hour");
-        assert_eq!(
-            err.issues[0].origin,
-            "environment ATTUNE_ACK__PER_SENDER_PER_HOUR"
-        );
+        assert_eq!(err.issues[0].origin, "environment ATTUNE_ACK__PER_SENDER_PER_HOUR");
 
-        let c = load(
-            "",
-            &[
-                ("ATTUNE_ACK__PER_SENDER_PER_HOUR", "5"),
-                ("ATTUNE_SUPPORT__NAME", "2024"),
-            ],
-        )
-        .unwrap();
+        let c = load("", &[("ATTUNE_ACK__PER_SENDER_PER_HOUR", "5"), ("ATTUNE_SUPPORT__NAME", "2024")]).unwrap();
         assert_eq!(c.ack.per_sender_per_hour, 5);
         assert_eq!(c.support.name, "2024");
 
@@ -852,11 +1059,7 @@ mod tests {
 
     #[test]
     fn relative_paths_resolve_against_the_file() {
-        let c = load(
-            "[database]\nurl = \"sqlite:state/a.db\"\n[outbox]\ndir = \"out\"\n",
-            &[],
-        )
-        .unwrap();
+        let c = load("[database]\nurl = \"sqlite:state/a.db\"\n[outbox]\ndir = \"out\"\n", &[]).unwrap();
         assert_eq!(c.database.url, "sqlite:/etc/attune/state/a.db");
         assert_eq!(c.outbox.dir, PathBuf::from("/etc/attune/out"));
     }
@@ -865,11 +1068,7 @@ mod tests {
     fn business_hours_are_checked() {
         let err = load("[business_hours]\ntimezone = \"Mars/Olympus\"\n", &[]).unwrap_err();
         assert_eq!(err.issues[0].key, "business_hours.timezone");
-        let err = load(
-            "[business_hours]\ntimezone = \"UTC\"\nstart = \"18:00\"\nend = \"09:00\"\n",
-            &[],
-        )
-        .unwrap_err();
+        let err = load("[business_hours]\ntimezone = \"UTC\"\nstart = \"18:00\"\nend = \"09:00\"\n", &[]).unwrap_err();
         assert_eq!(err.issues[0].key, "business_hours.end");
         let ok = load(
             "[business_hours]\ntimezone = \"Europe/Berlin\"\ndays = [\"mon\",\"fri\"]\nholidays = [\"2026-12-25\"]\n",
@@ -881,11 +1080,51 @@ mod tests {
     #[test]
     fn syntax_errors_give_a_line() {
         let err = load("[sla]\nfirst_response = \n", &[]).unwrap_err();
-        assert!(
-            err.issues[0].origin.ends_with(":2") || err.issues[0].origin.ends_with(":3"),
-            "{:?}",
-            err.issues
-        );
+        assert!(err.issues[0].origin.ends_with(":2") || err.issues[0].origin.ends_with(":3"), "{:?}", err.issues);
+    }
+
+    #[test]
+    fn mailboxes_and_smtp() {
+        let text = r#"
+[[mailboxes]]
+name = "support"
+host = "imap.example.com"
+port = 993
+tls = "tls"
+username = "support@example.com"
+password_env = "SUPPORT_IMAP_PASSWORD"
+folder = "INBOX"
+after_ingest = "move:Processed"
+
+[smtp]
+host = "smtp.example.com"
+port = 587
+tls = "starttls"
+username = "support@example.com"
+password_env = "SUPPORT_SMTP_PASSWORD"
+"#;
+        let c = load(text, &[]).unwrap();
+        assert_eq!(c.mailboxes.len(), 1);
+        assert_eq!(c.mailboxes[0].after_ingest, AfterIngest::Move("Processed".into()));
+        assert_eq!(c.smtp.as_ref().unwrap().tls, TlsMode::Starttls);
+
+        let insecure = text.replace("tls = \"tls\"", "tls = \"none\"");
+        let err = load(&insecure, &[]).unwrap_err();
+        assert_eq!(err.issues[0].key, "mailboxes[0].tls");
+        let local = insecure.replace("imap.example.com", "127.0.0.1");
+        assert!(load(&local, &[]).is_ok());
+
+        let typo = text.replace("after_ingest = \"move:Processed\"", "after_ingest = \"archive\"");
+        let err = load(&typo, &[]).unwrap_err();
+        assert_eq!(err.issues[0].key, "mailboxes[0].after_ingest");
+        assert_eq!(err.issues[0].origin, "/etc/attune/attune.toml:2");
+
+        let unknown = text.replace("folder = \"INBOX\"", "folder = \"INBOX\"\nfoldr = \"x\"");
+        let err = load(&unknown, &[]).unwrap_err();
+        assert!(err.issues[0].reason.contains("foldr"), "{:?}", err.issues);
+        let two = text.replace("password_env = \"SUPPORT_IMAP_PASSWORD\"", "password_env = \"X\"\npassword = \"y\"");
+        let err = load(&two, &[]).unwrap_err();
+        assert_eq!(err.issues[0].key, "mailboxes[0].password");
     }
 
     #[test]

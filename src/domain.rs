@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 
 macro_rules! typed_id {
     ($name:ident) => {
-        #[derive(
-            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-        )]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
@@ -45,36 +43,23 @@ pub struct EmailAddress(String);
 
 impl EmailAddress {
     pub fn parse(input: &str) -> Result<EmailAddress, String> {
-        let s = input
-            .trim()
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .trim();
+        let s = input.trim().trim_start_matches('<').trim_end_matches('>').trim();
         if s.is_empty() {
             return Err("an email address is empty".into());
         }
-        if s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
-        {
-            return Err(format!(
-                "`{s}` is not an email address (it has spaces or brackets)"
-            ));
+        if s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',') {
+            return Err(format!("`{s}` is not an email address (it has spaces or brackets)"));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
             return Err(format!("`{s}` is not an email address (no @)"));
         };
         if local.is_empty() || domain.is_empty() || !domain.contains('.') && domain != "localhost" {
-            return Err(format!(
-                "`{s}` is not an email address (expected local@domain)"
-            ));
+            return Err(format!("`{s}` is not an email address (expected local@domain)"));
         }
         if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
             return Err(format!("`{s}` is not an email address (bad domain)"));
         }
-        Ok(EmailAddress(format!(
-            "{local}@{}",
-            domain.to_ascii_lowercase()
-        )))
+        Ok(EmailAddress(format!("{local}@{}", domain.to_ascii_lowercase())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -233,15 +218,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 7] = [
-        Lang::En,
-        Lang::De,
-        Lang::Fr,
-        Lang::Es,
-        Lang::It,
-        Lang::Nl,
-        Lang::Pt,
-    ];
+    pub const ALL: [Lang; 7] = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::It, Lang::Nl, Lang::Pt];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -256,9 +233,7 @@ impl Lang {
     }
 
     pub fn parse(code: &str) -> Option<Lang> {
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.code() == code.trim().to_ascii_lowercase())
+        Lang::ALL.into_iter().find(|l| l.code() == code.trim().to_ascii_lowercase())
     }
 }
 
@@ -399,11 +374,7 @@ impl fmt::Display for Purpose {
 
 /// Strips `<` and `>` and surrounding space from a Message-ID.
 pub fn bare_message_id(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim()
-        .to_string()
+    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()
 }
 
 #[cfg(test)]

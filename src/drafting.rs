@@ -93,10 +93,7 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
     let lang = language::detect(&lang_sample, config.support.default_language);
     let register = register::detect(&stripped, lang.lang);
     let score = sentiment::compound(&format!("{}. {}", m.subject, stripped), lang.lang);
-    let detail = details::find(
-        &format!("{}\n{}", m.subject, stripped),
-        &config.drafting.products,
-    );
+    let detail = details::find(&format!("{}\n{}", m.subject, stripped), &config.drafting.products);
     CustomerReading {
         stripped,
         name: finding.name,
@@ -119,15 +116,8 @@ pub fn is_thank_you_only(reading: &CustomerReading) -> bool {
     let loc = locale(reading.language);
     let en = locale(Lang::En);
     let mut norm = format!(" {} ", normalize(text));
-    let had_thanks = loc
-        .thanks
-        .iter()
-        .chain(en.thanks.iter())
-        .any(|t| crate::text::contains_phrase(&norm, t))
-        || loc
-            .thank_you_only
-            .iter()
-            .any(|t| crate::text::contains_phrase(&norm, t));
+    let had_thanks = loc.thanks.iter().chain(en.thanks.iter()).any(|t| crate::text::contains_phrase(&norm, t))
+        || loc.thank_you_only.iter().any(|t| crate::text::contains_phrase(&norm, t));
     if !had_thanks {
         return false;
     }
@@ -151,21 +141,14 @@ pub fn is_thank_you_only(reading: &CustomerReading) -> bool {
     let name_words: Vec<String> = reading
         .name
         .as_ref()
-        .map(|n| {
-            normalize(&n.full())
-                .split(' ')
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|n| normalize(&n.full()).split(' ').map(str::to_string).collect())
         .unwrap_or_default();
     let filler = [
-        "so", "much", "very", "a", "lot", "again", "for", "your", "the", "help", "it", "that",
-        "now", "all", "and", "you", "guys", "team", "really", "just",
+        "so", "much", "very", "a", "lot", "again", "for", "your", "the", "help", "it", "that", "now", "all", "and",
+        "you", "guys", "team", "really", "just",
     ];
-    let rest: Vec<&str> = words(&norm)
-        .into_iter()
-        .filter(|w| !filler.contains(w) && !name_words.iter().any(|n| n == w))
-        .collect();
+    let rest: Vec<&str> =
+        words(&norm).into_iter().filter(|w| !filler.contains(w) && !name_words.iter().any(|n| n == w)).collect();
     rest.len() <= 1
 }
 
@@ -185,18 +168,10 @@ fn greeting_for(facts: &Facts) -> String {
 pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
     let f = c.facts;
     let loc = locale(f.language);
-    let day = c.calendar.sla_secs(crate::config::DurationSpec {
-        amount: 1,
-        unit: crate::config::DurationUnit::Days,
-    });
+    let day = c.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
     let next_secs = c.calendar.sla_secs(c.config.sla.next_update);
-    let detail_of = |k: DetailKind| {
-        f.detail
-            .as_ref()
-            .filter(|d| d.kind == k)
-            .map(|d| d.value.clone())
-            .unwrap_or_default()
-    };
+    let detail_of =
+        |k: DetailKind| f.detail.as_ref().filter(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
     let name = f.name.as_ref();
     json!({
         "greeting": greeting_for(f),
@@ -230,11 +205,7 @@ pub fn render_apology(templates: &Templates, c: &Context<'_>) -> Result<String, 
     }
     let key = TemplateKey::new(Purpose::Apology, c.facts.language, c.facts.register);
     let ctx = template_context(c, "");
-    Ok(templates
-        .render(&key, &ctx)?
-        .replace('\n', " ")
-        .trim()
-        .to_string())
+    Ok(templates.render(&key, &ctx)?.replace('\n', " ").trim().to_string())
 }
 
 /// Renders the reply for these facts.
@@ -299,10 +270,7 @@ pub fn insert_apology(body: &str, apology: &str) -> String {
     let greeting = lines.next().unwrap_or("");
     let rest: Vec<&str> = lines.collect();
     let rest = rest.join("\n");
-    format!(
-        "{greeting}\n\n{apology}\n\n{}",
-        rest.trim_start_matches('\n')
-    )
+    format!("{greeting}\n\n{apology}\n\n{}", rest.trim_start_matches('\n'))
 }
 
 #[cfg(test)]
@@ -341,14 +309,8 @@ mod tests {
         ] {
             assert!(!is_thank_you_only(&reading(t, Lang::En)), "{t}");
         }
-        assert!(is_thank_you_only(&reading(
-            "Vielen Dank, hat geklappt!",
-            Lang::De
-        )));
-        assert!(is_thank_you_only(&reading(
-            "Merci beaucoup, ça marche !",
-            Lang::Fr
-        )));
+        assert!(is_thank_you_only(&reading("Vielen Dank, hat geklappt!", Lang::De)));
+        assert!(is_thank_you_only(&reading("Merci beaucoup, ça marche !", Lang::Fr)));
     }
 
     #[test]
@@ -362,10 +324,7 @@ mod tests {
             apply_signer("Hi,\n\nText.\nSam Taylor", "Sam Taylor", "Example Support"),
             "Hi,\n\nText.\nSam Taylor"
         );
-        assert_eq!(
-            apply_signer("Hi,\n\nText.", "Sam", "Team"),
-            "Hi,\n\nText.\nSam"
-        );
+        assert_eq!(apply_signer("Hi,\n\nText.", "Sam", "Team"), "Hi,\n\nText.\nSam");
     }
 
     #[test]

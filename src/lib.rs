@@ -8,6 +8,7 @@ pub mod approval;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod demo;
 pub mod domain;
 pub mod drafting;
@@ -22,3 +23,8 @@ pub mod templates;
 pub mod text;
 pub mod threading;
 pub mod views;
+
+/// rustls needs one process-wide crypto provider; lettre and our IMAP client both use ring.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

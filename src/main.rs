@@ -6,10 +6,7 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = attune::cli::Cli::parse();
     let filter = EnvFilter::try_from_env("ATTUNE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     // One thread is enough for the CLI's commands (and avoids waking other cores for every
     // database round trip); the daemon runs its loops on the multi-threaded runtime.
     let builder = if cli.needs_many_threads() {

@@ -5,13 +5,22 @@
 //! template's apology is added and the audit says so.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use rand::Rng;
 use serde_json::json;
 
 use crate::app::App;
 use crate::clock::ts;
+use crate::config::{SmtpConfig, TlsMode};
+use crate::domain::EmailAddress;
 use crate::domain::{DraftId, Kind, TicketId};
 use crate::drafting::{self, Context, Facts};
 use crate::empathy::{lateness, lint};
@@ -19,10 +28,60 @@ use crate::mail::compose::{self, Outgoing};
 use crate::store::{NewMessage, StoreError};
 
 /// Where replies go.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Delivery {
     /// Write each reply as an .eml file (the embedded default and the demo).
     Files { dir: PathBuf },
+    /// Send through an SMTP server.
+    Smtp(Arc<SmtpDelivery>),
+}
+
+pub struct SmtpDelivery {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    timeout: Duration,
+    describe: String,
+}
+
+impl SmtpDelivery {
+    pub fn from_config(c: &SmtpConfig) -> Result<SmtpDelivery, String> {
+        let tls_params = || -> Result<TlsParameters, String> {
+            let mut b = TlsParameters::builder(c.host.clone());
+            if let Some(ca) = &c.ca_file {
+                let pem = std::fs::read(ca).map_err(|e| format!("cannot read smtp.ca_file {}: {e}", ca.display()))?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| format!("smtp.ca_file {}: {e}", ca.display()))?;
+                b = b.add_root_certificate(cert);
+            }
+            b.build_rustls().map_err(|e| format!("smtp TLS: {e}"))
+        };
+        let tls = match c.tls {
+            TlsMode::Tls => Tls::Wrapper(tls_params()?),
+            TlsMode::Starttls => Tls::Required(tls_params()?),
+            TlsMode::None => Tls::None,
+        };
+        let timeout = Duration::from_secs(c.timeout.calendar_secs().max(1) as u64);
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(c.host.clone())
+            .port(c.port)
+            .tls(tls)
+            .timeout(Some(timeout));
+        if let Some(name) = &c.helo_name {
+            builder = builder.hello_name(ClientId::Domain(name.clone()));
+        }
+        if let Some(user) = &c.username {
+            let password = c.password.resolve()?.unwrap_or_default();
+            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+        }
+        Ok(SmtpDelivery { transport: builder.build(), timeout, describe: format!("SMTP {}:{}", c.host, c.port) })
+    }
+
+    /// EHLO (and AUTH when configured), for `check-config --connect`.
+    pub async fn check(&self) -> Result<(), String> {
+        match tokio::time::timeout(self.timeout, self.transport.test_connection()).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(format!("{} did not answer EHLO", self.describe)),
+            Ok(Err(e)) => Err(format!("{}: {e}", self.describe)),
+            Err(_) => Err(format!("{}: no answer within {}s", self.describe, self.timeout.as_secs())),
+        }
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -34,16 +93,10 @@ pub struct DeliveryError {
 
 impl DeliveryError {
     pub fn transient(message: impl Into<String>) -> DeliveryError {
-        DeliveryError {
-            message: message.into(),
-            transient: true,
-        }
+        DeliveryError { message: message.into(), transient: true }
     }
     pub fn permanent(message: impl Into<String>) -> DeliveryError {
-        DeliveryError {
-            message: message.into(),
-            transient: false,
-        }
+        DeliveryError { message: message.into(), transient: false }
     }
     /// Worth trying again later (4xx, timeouts, connection trouble).
     pub fn is_transient(&self) -> bool {
@@ -52,15 +105,18 @@ impl DeliveryError {
 }
 
 impl Delivery {
-    pub fn from_config(app: &App) -> Delivery {
-        Delivery::Files {
-            dir: app.config.outbox.dir.clone(),
+    /// SMTP when `[smtp]` is configured, else files in `outbox.dir`.
+    pub fn from_config(app: &App) -> Result<Delivery, String> {
+        match &app.config.smtp {
+            Some(c) => Ok(Delivery::Smtp(Arc::new(SmtpDelivery::from_config(c)?))),
+            None => Ok(Delivery::Files { dir: app.config.outbox.dir.clone() }),
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
             Delivery::Files { dir } => format!("files in {}", dir.display()),
+            Delivery::Smtp(s) => s.describe.clone(),
         }
     }
 
@@ -68,23 +124,52 @@ impl Delivery {
         &self,
         draft: DraftId,
         message_id: &str,
+        from: &EmailAddress,
+        to: &EmailAddress,
         raw: &[u8],
     ) -> Result<String, DeliveryError> {
         match self {
+            Delivery::Smtp(s) => {
+                let envelope = Envelope::new(
+                    Some(
+                        from.as_str()
+                            .parse()
+                            .map_err(|e| DeliveryError::permanent(format!("bad sender {from}: {e}")))?,
+                    ),
+                    vec![
+                        to.as_str()
+                            .parse()
+                            .map_err(|e| DeliveryError::permanent(format!("bad recipient {to}: {e}")))?,
+                    ],
+                )
+                .map_err(|e| DeliveryError::permanent(e.to_string()))?;
+                match tokio::time::timeout(s.timeout, s.transport.send_raw(&envelope, raw)).await {
+                    Ok(Ok(response)) => {
+                        Ok(format!("{} ({})", s.describe, response.message().collect::<Vec<_>>().join(" ")))
+                    }
+                    Ok(Err(e)) if e.is_permanent() => Err(DeliveryError::permanent(format!("{}: {e}", s.describe))),
+                    Ok(Err(e)) => Err(DeliveryError::transient(format!("{}: {e}", s.describe))),
+                    Err(_) => Err(DeliveryError::transient(format!(
+                        "{}: no answer within {}s",
+                        s.describe,
+                        s.timeout.as_secs()
+                    ))),
+                }
+            }
             Delivery::Files { dir } => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| {
-                    DeliveryError::transient(format!("cannot create {}: {e}", dir.display()))
-                })?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| DeliveryError::transient(format!("cannot create {}: {e}", dir.display())))?;
                 let local = message_id.split('@').next().unwrap_or(message_id);
                 let name = format!("{:06}-{local}.eml", draft.0);
                 let path = dir.join(&name);
                 let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, raw).await.map_err(|e| {
-                    DeliveryError::transient(format!("cannot write {}: {e}", tmp.display()))
-                })?;
-                tokio::fs::rename(&tmp, &path).await.map_err(|e| {
-                    DeliveryError::transient(format!("cannot move into {}: {e}", path.display()))
-                })?;
+                tokio::fs::write(&tmp, raw)
+                    .await
+                    .map_err(|e| DeliveryError::transient(format!("cannot write {}: {e}", tmp.display())))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| DeliveryError::transient(format!("cannot move into {}: {e}", path.display())))?;
                 Ok(path.display().to_string())
             }
         }
@@ -133,11 +218,7 @@ fn backoff_secs(app: &App, attempts: i64) -> i64 {
 }
 
 /// Sends one due draft, if any. Tests call this directly.
-pub async fn try_send_one(
-    app: &App,
-    delivery: &Delivery,
-    worker: &str,
-) -> Result<Option<SendOutcome>, OutboxError> {
+pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Result<Option<SendOutcome>, OutboxError> {
     let now = app.now();
     let domain = app.config.support.message_id_domain();
     let mut db = app.store.tx().await?;
@@ -146,10 +227,7 @@ pub async fn try_send_one(
         return Ok(None);
     };
     let fresh_id = compose::new_message_id(&domain);
-    if !db
-        .claim_draft(id, worker, now + CLAIM_SECS, &fresh_id, now)
-        .await?
-    {
+    if !db.claim_draft(id, worker, now + CLAIM_SECS, &fresh_id, now).await? {
         db.commit().await?;
         return Ok(Some(SendOutcome::Lost(id)));
     }
@@ -166,12 +244,7 @@ pub async fn try_send_one(
 
     // Judged once more: sending may have been held up past the SLA since approval.
     let mut body = draft.body.clone();
-    let at_send = lateness::judge(
-        &app.calendar,
-        app.config.sla.first_response,
-        ts(facts.arrived_at),
-        ts(now),
-    );
+    let at_send = lateness::judge(&app.calendar, app.config.sla.first_response, ts(facts.arrived_at), ts(now));
     let mut apology_added = false;
     if at_send.late && !lint::apologizes_for_delay(&body, facts.language) {
         facts.lateness = at_send;
@@ -195,9 +268,16 @@ pub async fn try_send_one(
         Ok(a) => a,
         Err(e) => return fail(app, &draft, &format!("bad recipient: {e}"), now).await,
     };
+    // A mailbox may answer from its own address and name.
+    let mut db = app.store.db().await?;
+    let mailbox_name = db.ticket(TicketId(draft.ticket_id)).await?.map(|t| t.mailbox).unwrap_or_default();
+    drop(db);
+    let mailbox = app.config.mailboxes.iter().find(|m| m.name == mailbox_name);
+    let from_address = mailbox.and_then(|m| m.address.clone()).unwrap_or_else(|| app.config.support.address.clone());
+    let from_name = mailbox.and_then(|m| m.display_name.clone()).unwrap_or_else(|| app.config.support.name.clone());
     let built = compose::build(&Outgoing {
-        from_address: &app.config.support.address,
-        from_name: &app.config.support.name,
+        from_address: &from_address,
+        from_name: &from_name,
         to_address: &to,
         to_name: draft.to_name.as_deref(),
         subject: &draft.subject,
@@ -216,12 +296,9 @@ pub async fn try_send_one(
     let raw = message.formatted();
 
     let result =
-        match tokio::time::timeout(SEND_TIMEOUT, delivery.deliver(id, &message_id, &raw)).await {
+        match tokio::time::timeout(SEND_TIMEOUT, delivery.deliver(id, &message_id, &from_address, &to, &raw)).await {
             Ok(r) => r,
-            Err(_) => Err(DeliveryError::transient(format!(
-                "no answer within {}s",
-                SEND_TIMEOUT.as_secs()
-            ))),
+            Err(_) => Err(DeliveryError::transient(format!("no answer within {}s", SEND_TIMEOUT.as_secs()))),
         };
     let now = app.now();
     match result {
@@ -238,10 +315,10 @@ pub async fn try_send_one(
                     message_id: Some(message_id.clone()),
                     direction: "out",
                     kind: Kind::Own,
-                    mailbox: "outbox".into(),
+                    mailbox: mailbox_name.clone(),
                     origin: location.clone(),
-                    from_addr: Some(app.config.support.address.to_string()),
-                    from_name: Some(app.config.support.name.clone()),
+                    from_addr: Some(from_address.to_string()),
+                    from_name: Some(from_name.clone()),
                     reply_to: None,
                     to_addrs: vec![draft.to_addr.clone()],
                     cc_addrs: vec![],
@@ -281,15 +358,16 @@ pub async fn try_send_one(
             )
             .await?;
             db.commit().await?;
-            Ok(Some(SendOutcome::Sent {
-                draft: id,
-                message_id,
-                location,
-            }))
+            // A copy in the mailbox's Sent folder, for the team's own mail program.
+            if let Some(m) = mailbox
+                && let Some(folder) = &m.save_sent
+                && let Err(e) = crate::intake::imap::append_copy(m, folder, &raw).await
+            {
+                tracing::warn!(mailbox = %m.name, folder, error = %e, "could not save a copy of the reply");
+            }
+            Ok(Some(SendOutcome::Sent { draft: id, message_id, location }))
         }
-        Err(e)
-            if e.is_transient() && draft.attempts < i64::from(app.config.outbox.max_attempts) =>
-        {
+        Err(e) if e.is_transient() && draft.attempts < i64::from(app.config.outbox.max_attempts) => {
             let next = now + backoff_secs(app, draft.attempts);
             let mut db = app.store.tx().await?;
             db.mark_retry(id, next, &e.message, now).await?;
@@ -303,11 +381,7 @@ pub async fn try_send_one(
             )
             .await?;
             db.commit().await?;
-            Ok(Some(SendOutcome::Retrying {
-                draft: id,
-                error: e.message,
-                next_attempt_at: next,
-            }))
+            Ok(Some(SendOutcome::Retrying { draft: id, error: e.message, next_attempt_at: next }))
         }
         Err(e) => {
             let msg = if e.is_transient() {
@@ -338,18 +412,11 @@ async fn fail(
     )
     .await?;
     db.commit().await?;
-    Ok(Some(SendOutcome::Failed {
-        draft: draft.id(),
-        error: error.to_string(),
-    }))
+    Ok(Some(SendOutcome::Failed { draft: draft.id(), error: error.to_string() }))
 }
 
 /// Sends everything due now; returns what happened to each.
-pub async fn send_due(
-    app: &App,
-    delivery: &Delivery,
-    worker: &str,
-) -> Result<Vec<SendOutcome>, OutboxError> {
+pub async fn send_due(app: &App, delivery: &Delivery, worker: &str) -> Result<Vec<SendOutcome>, OutboxError> {
     let mut out = Vec::new();
     // Bounded so a draft that keeps coming back cannot spin forever.
     for _ in 0..100_000 {

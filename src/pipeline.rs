@@ -43,17 +43,8 @@ pub enum DraftOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ingested {
     Duplicate(MessageKey),
-    Quarantined {
-        key: MessageKey,
-        reason: String,
-    },
-    Stored {
-        key: MessageKey,
-        kind: Kind,
-        ticket: TicketId,
-        new_ticket: bool,
-        draft: DraftOutcome,
-    },
+    Quarantined { key: MessageKey, reason: String },
+    Stored { key: MessageKey, kind: Kind, ticket: TicketId, new_ticket: bool, draft: DraftOutcome },
 }
 
 /// Running totals an import prints.
@@ -74,9 +65,7 @@ impl Summary {
         match i {
             Ingested::Duplicate(_) => self.duplicates += 1,
             Ingested::Quarantined { .. } => self.quarantined += 1,
-            Ingested::Stored {
-                new_ticket, draft, ..
-            } => {
+            Ingested::Stored { new_ticket, draft, .. } => {
                 self.ingested += 1;
                 if *new_ticket {
                     self.tickets_new += 1;
@@ -122,11 +111,7 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
 /// Ingests several messages in one transaction (a source's batch); if anything fails the
 /// batch is rolled back and the messages go one by one, so one bad apple spoils nothing.
 /// Returns one result per message, in order.
-pub async fn ingest_batch(
-    app: &App,
-    raws: &[RawMail],
-    mailbox: &str,
-) -> Vec<Result<Ingested, PipelineError>> {
+pub async fn ingest_batch(app: &App, raws: &[RawMail], mailbox: &str) -> Vec<Result<Ingested, PipelineError>> {
     if raws.len() > 1 {
         if let Ok(mut db) = app.store.tx().await {
             let mut outs = Vec::with_capacity(raws.len());
@@ -154,12 +139,7 @@ pub async fn ingest_batch(
 }
 
 /// One message through the pipeline inside the caller's transaction.
-pub async fn ingest_in(
-    app: &App,
-    db: &mut Db,
-    raw: &RawMail,
-    mailbox: &str,
-) -> Result<Ingested, PipelineError> {
+pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> Result<Ingested, PipelineError> {
     let now = app.now();
     let parsed = parse::parse(&raw.bytes);
     let (message_id, inbound) = match &parsed {
@@ -174,9 +154,7 @@ pub async fn ingest_in(
     }
 
     let Parsed::Ok(m) = parsed else {
-        let Parsed::Malformed { reason, .. } = parsed else {
-            unreachable!("matched above")
-        };
+        let Parsed::Malformed { reason, .. } = parsed else { unreachable!("matched above") };
         let new = NewMessage {
             dedupe_key: key,
             message_id,
@@ -194,10 +172,7 @@ pub async fn ingest_in(
             refs: vec![],
             received_at: arrived_at,
             ingested_at: now,
-            body_text: String::from_utf8_lossy(&raw.bytes)
-                .chars()
-                .take(4000)
-                .collect(),
+            body_text: String::from_utf8_lossy(&raw.bytes).chars().take(4000).collect(),
             body_html: None,
             attachments_json: "[]".into(),
             flags: vec!["quarantined".into()],
@@ -240,10 +215,7 @@ pub async fn ingest_in(
         origin: raw.origin.clone(),
         from_addr: Some(m.from.address.as_str().to_lowercase()),
         from_name: m.from.name.clone(),
-        reply_to: m
-            .reply_to
-            .as_ref()
-            .map(|r| r.address.as_str().to_lowercase()),
+        reply_to: m.reply_to.as_ref().map(|r| r.address.as_str().to_lowercase()),
         to_addrs: m.to.iter().map(|a| a.address.to_string()).collect(),
         cc_addrs: m.cc.iter().map(|a| a.address.to_string()).collect(),
         subject: m.subject.clone(),
@@ -267,8 +239,7 @@ pub async fn ingest_in(
     // Reading the customer is only worth it for mail we may answer, but the name also
     // goes on a new ticket, so read it for human mail.
     let correction = db.contact_name(m.reply_target().address.as_str()).await?;
-    let reading = (class.kind == Kind::Human)
-        .then(|| drafting::read_customer(&app.config, &m, correction.as_deref()));
+    let reading = (class.kind == Kind::Human).then(|| drafting::read_customer(&app.config, &m, correction.as_deref()));
 
     let tctx = ThreadContext {
         tokens: app.tokens(),
@@ -288,7 +259,15 @@ pub async fn ingest_in(
     db.set_message_ticket(msg_key, threaded.ticket).await?;
 
     if !threaded.merged.is_empty() {
-        db.audit(now, "attune", "ticket.merged", Some(threaded.ticket), None, &json!({"absorbed": threaded.merged.iter().map(|t| t.0).collect::<Vec<_>>(), "by_message": msg_key.0})).await?;
+        db.audit(
+            now,
+            "attune",
+            "ticket.merged",
+            Some(threaded.ticket),
+            None,
+            &json!({"absorbed": threaded.merged.iter().map(|t| t.0).collect::<Vec<_>>(), "by_message": msg_key.0}),
+        )
+        .await?;
     }
 
     // A bounce of one of our replies marks that reply.
@@ -297,11 +276,8 @@ pub async fn ingest_in(
         && let Some(original) = &report.original_message_id
         && let Some(draft) = db.draft_by_outgoing_id(original).await?
     {
-        let reason = report
-            .diagnostic
-            .clone()
-            .or_else(|| report.status.clone())
-            .unwrap_or_else(|| "delivery failed".into());
+        let reason =
+            report.diagnostic.clone().or_else(|| report.status.clone()).unwrap_or_else(|| "delivery failed".into());
         db.mark_bounced(draft.id(), now, &reason).await?;
         db.audit(
             now,
@@ -319,8 +295,7 @@ pub async fn ingest_in(
         db.set_last_outbound(threaded.ticket, arrived_at).await?;
         if let Some(pending) = db.pending_draft_of_ticket(threaded.ticket).await? {
             let reason = "the team answered from their own mail program";
-            db.reject_draft(pending.id(), pending.version, reason, "attune", now)
-                .await?;
+            db.reject_draft(pending.id(), pending.version, reason, "attune", now).await?;
             db.audit(
                 now,
                 "attune",
@@ -334,12 +309,7 @@ pub async fn ingest_in(
     }
 
     let draft = match reading {
-        Some(reading) => {
-            acknowledge(
-                app, db, &m, msg_key, &class, reading, &threaded, arrived_at, now,
-            )
-            .await?
-        }
+        Some(reading) => acknowledge(app, db, &m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
         None => DraftOutcome::Skipped(format!("{} mail is never acknowledged", class.kind)),
     };
     if let DraftOutcome::Skipped(reason) = &draft
@@ -370,22 +340,14 @@ async fn acknowledge(
     now: i64,
 ) -> Result<DraftOutcome, PipelineError> {
     if class.dmarc_fail {
-        return Ok(DraftOutcome::Skipped(
-            "the sender failed DMARC: not answered, flagged".into(),
-        ));
+        return Ok(DraftOutcome::Skipped("the sender failed DMARC: not answered, flagged".into()));
     }
     if drafting::is_thank_you_only(&reading) {
-        return Ok(DraftOutcome::Skipped(
-            "thank-you only: flagged for an agent, no acknowledgment".into(),
-        ));
+        return Ok(DraftOutcome::Skipped("thank-you only: flagged for an agent, no acknowledgment".into()));
     }
     let ticket = &threaded.row;
     let to = m.reply_target().address.as_str().to_lowercase();
-    let pending = if threaded.new_ticket {
-        None
-    } else {
-        db.pending_draft_of_ticket(threaded.ticket).await?
-    };
+    let pending = if threaded.new_ticket { None } else { db.pending_draft_of_ticket(threaded.ticket).await? };
     let purpose = match &pending {
         Some(p) => Purpose::parse(&p.purpose).unwrap_or(Purpose::AckNew),
         None if threaded.new_ticket => Purpose::AckNew,
@@ -405,22 +367,15 @@ async fn acknowledge(
         // Per-recipient limits, counted by arrival times so an old import is judged as it happened.
         let (hour, day) = db.count_acks_hour_day(&to, arrived_at).await?;
         if hour >= i64::from(app.config.ack.per_sender_per_hour) {
-            return Ok(DraftOutcome::Skipped(format!(
-                "rate limit: {hour} acknowledgments to {to} in the hour before"
-            )));
+            return Ok(DraftOutcome::Skipped(format!("rate limit: {hour} acknowledgments to {to} in the hour before")));
         }
         if day >= i64::from(app.config.ack.per_sender_per_day) {
-            return Ok(DraftOutcome::Skipped(format!(
-                "rate limit: {day} acknowledgments to {to} in the day before"
-            )));
+            return Ok(DraftOutcome::Skipped(format!("rate limit: {day} acknowledgments to {to} in the day before")));
         }
     }
 
     // The wait counts from the oldest message the pending acknowledgment answers.
-    let waited_from = pending
-        .as_ref()
-        .map(|p| p.trigger_received_at.min(arrived_at))
-        .unwrap_or(arrived_at);
+    let waited_from = pending.as_ref().map(|p| p.trigger_received_at.min(arrived_at)).unwrap_or(arrived_at);
     let register = crate::empathy::register::choose(
         &reading.register,
         reading.language,
@@ -430,12 +385,7 @@ async fn acknowledge(
     );
     let tokens = app.tokens();
     let token = tokens.subject_token(threaded.ticket);
-    let judged = lateness::judge(
-        &app.calendar,
-        app.config.sla.first_response,
-        ts(waited_from),
-        ts(now),
-    );
+    let judged = lateness::judge(&app.calendar, app.config.sla.first_response, ts(waited_from), ts(now));
     let facts = Facts {
         purpose,
         name: reading.name.clone(),
@@ -460,23 +410,10 @@ async fn acknowledge(
     let templates = app.templates();
     let body = drafting::render(
         &templates,
-        &Context {
-            config: &app.config,
-            calendar: &app.calendar,
-            facts: &facts,
-            ticket_token: &token,
-            agent: None,
-        },
+        &Context { config: &app.config, calendar: &app.calendar, facts: &facts, ticket_token: &token, agent: None },
     )?;
     let subject = reply_subject(&m.subject, &token);
-    let findings = drafting::lint_body(
-        &app.config,
-        &facts,
-        &body,
-        &subject,
-        m.message_id.is_some(),
-        None,
-    );
+    let findings = drafting::lint_body(&app.config, &facts, &body, &subject, m.message_id.is_some(), None);
     let lint_ok = lint::must_pass(&findings);
     let mut refs = m.references.clone();
     if let Some(id) = &m.message_id
@@ -492,11 +429,7 @@ async fn acknowledge(
         language: facts.language.code().into(),
         register: facts.register.as_str().into(),
         to_addr: to,
-        to_name: m
-            .reply_target()
-            .name
-            .clone()
-            .or_else(|| facts.name.as_ref().map(|n| n.full())),
+        to_name: m.reply_target().name.clone().or_else(|| facts.name.as_ref().map(|n| n.full())),
         subject,
         in_reply_to: m.message_id.clone().unwrap_or_default(),
         refs,
@@ -523,7 +456,15 @@ async fn acknowledge(
         }
         None => {
             let id = db.insert_draft(&new).await?;
-            db.audit(now, "attune", "draft.created", Some(threaded.ticket), Some(id), &json!({"message": msg_key.0, "template": new.template_key, "as_drafted": body, "lint_ok": lint_ok})).await?;
+            db.audit(
+                now,
+                "attune",
+                "draft.created",
+                Some(threaded.ticket),
+                Some(id),
+                &json!({"message": msg_key.0, "template": new.template_key, "as_drafted": body, "lint_ok": lint_ok}),
+            )
+            .await?;
             Ok(DraftOutcome::Created(id))
         }
     }

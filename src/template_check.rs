@@ -23,11 +23,7 @@ pub struct TemplateReport {
 }
 
 /// The sample facts a template is tried with.
-pub fn sample_facts(
-    key: &TemplateKey,
-    config: &Config,
-    calendar: &Calendar,
-) -> Vec<(String, Facts)> {
+pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> Vec<(String, Facts)> {
     let has_tv = !locale(key.lang).t_pronouns.is_empty();
     let reading = RegisterReading {
         register: key.register,
@@ -39,10 +35,7 @@ pub fn sample_facts(
         exclamations: 0,
     };
     let sla = calendar.sla_secs(config.sla.first_response);
-    let day = calendar.sla_secs(DurationSpec {
-        amount: 1,
-        unit: DurationUnit::Days,
-    });
+    let day = calendar.sla_secs(DurationSpec { amount: 1, unit: DurationUnit::Days });
     let waits = [
         (
             "on time",
@@ -84,42 +77,24 @@ pub fn sample_facts(
     for (name_label, name) in &names {
         for (wait_label, lateness) in &waits {
             for sentiment in [Sentiment::Neutral, Sentiment::Negative] {
-                for detail in [
-                    None,
-                    Some(Detail {
-                        kind: DetailKind::Order,
-                        value: "4711-A".into(),
-                    }),
-                ] {
+                for detail in [None, Some(Detail { kind: DetailKind::Order, value: "4711-A".into() })] {
                     let label = format!(
                         "{name_label}, {wait_label}, {}, {}",
                         sentiment.as_str(),
-                        if detail.is_some() {
-                            "order 4711-A"
-                        } else {
-                            "no detail"
-                        }
+                        if detail.is_some() { "order 4711-A" } else { "no detail" }
                     );
                     out.push((
                         label,
                         Facts {
                             purpose: key.purpose,
                             name: name.clone(),
-                            name_source: if name.is_some() {
-                                NameSource::DisplayName
-                            } else {
-                                NameSource::None
-                            },
+                            name_source: if name.is_some() { NameSource::DisplayName } else { NameSource::None },
                             language: key.lang,
                             language_source: LanguageSource::Detected,
                             customer_register: reading.clone(),
                             register: key.register,
                             sentiment,
-                            sentiment_score: if sentiment == Sentiment::Negative {
-                                -0.6
-                            } else {
-                                0.0
-                            },
+                            sentiment_score: if sentiment == Sentiment::Negative { -0.6 } else { 0.0 },
                             detail,
                             kind: Kind::Human,
                             dmarc_fail: false,
@@ -141,12 +116,7 @@ pub fn sample_facts(
 
 /// Renders `source` as the template `key` (with the registry's other templates for the
 /// apology) against every sample, and lints each result.
-pub fn check_source(
-    config: &Config,
-    templates: &Templates,
-    key: &TemplateKey,
-    source: &str,
-) -> TemplateReport {
+pub fn check_source(config: &Config, templates: &Templates, key: &TemplateKey, source: &str) -> TemplateReport {
     let calendar = Calendar::from_config(config.business_hours.as_ref());
     let mut problems = Vec::new();
     let samples = sample_facts(key, config, &calendar);
@@ -154,27 +124,15 @@ pub fn check_source(
     let token = "[#123]";
     for agent in [None, Some("Sam Taylor")] {
         for (label, facts) in &samples {
-            let ctx = Context {
-                config,
-                calendar: &calendar,
-                facts,
-                ticket_token: token,
-                agent,
-            };
+            let ctx = Context { config, calendar: &calendar, facts, ticket_token: token, agent };
             if key.purpose == Purpose::Apology {
                 // The snippet is checked by rendering it alone; the replies embed it.
                 let value = template_context(&ctx, "");
                 match Templates::try_render(key, source, &value) {
-                    Ok(text)
-                        if facts.lateness.late && !lint::apologizes_for_delay(&text, key.lang) =>
-                    {
-                        problems.push(format!(
-                            "{label}: the apology does not apologize for the wait (\"{text}\")"
-                        ));
+                    Ok(text) if facts.lateness.late && !lint::apologizes_for_delay(&text, key.lang) => {
+                        problems.push(format!("{label}: the apology does not apologize for the wait (\"{text}\")"));
                     }
-                    Ok(text)
-                        if facts.lateness.very_late && !text.chars().any(|c| c.is_alphabetic()) =>
-                    {
+                    Ok(text) if facts.lateness.very_late && !text.chars().any(|c| c.is_alphabetic()) => {
                         problems.push(format!("{label}: the apology is empty"));
                     }
                     Ok(_) => {}
@@ -202,20 +160,12 @@ pub fn check_source(
                     break;
                 }
             };
-            let findings = crate::drafting::lint_body(
-                config,
-                facts,
-                &body,
-                "Re: Where is my order? [#123]",
-                true,
-                agent,
-            );
+            let findings =
+                crate::drafting::lint_body(config, facts, &body, "Re: Where is my order? [#123]", true, agent);
             for f in findings.iter().filter(|f| f.result == Outcome::Fail) {
                 problems.push(format!(
                     "{label}{}: {} ({}): {}",
-                    agent
-                        .map(|a| format!(", signed by {a}"))
-                        .unwrap_or_default(),
+                    agent.map(|a| format!(", signed by {a}")).unwrap_or_default(),
                     f.check,
                     if f.must { "must" } else { "should" },
                     f.message
@@ -224,11 +174,7 @@ pub fn check_source(
         }
     }
     problems.dedup();
-    TemplateReport {
-        key: *key,
-        samples: count,
-        problems,
-    }
+    TemplateReport { key: *key, samples: count, problems }
 }
 
 fn describe(e: TemplateError) -> String {
@@ -258,22 +204,13 @@ mod tests {
         let config = Config::default();
         let templates = Templates::load(&[]).unwrap();
         let report = check_all(&config, &templates);
-        assert_eq!(
-            report.len(),
-            63,
-            "7 languages × 3 registers × (2 replies + apology)"
-        );
+        assert_eq!(report.len(), 63, "7 languages × 3 registers × (2 replies + apology)");
         let failures: Vec<String> = report
             .iter()
             .filter(|r| !r.problems.is_empty())
             .flat_map(|r| r.problems.iter().map(move |p| format!("{}: {p}", r.key)))
             .collect();
-        assert!(
-            failures.is_empty(),
-            "{} problems:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
     }
 
     #[test]
@@ -281,26 +218,10 @@ mod tests {
         let config = Config::default();
         let templates = Templates::load(&[]).unwrap();
         let key = TemplateKey::new(Purpose::AckNew, Lang::En, Register::Neutral);
-        let report = check_source(
-            &config,
-            &templates,
-            &key,
-            "{{greeting}}\n\nDo not reply to this email.\n\nSupport",
-        );
-        assert!(
-            report
-                .problems
-                .iter()
-                .any(|p| p.contains("invites-contact")),
-            "{:?}",
-            report.problems
-        );
+        let report = check_source(&config, &templates, &key, "{{greeting}}\n\nDo not reply to this email.\n\nSupport");
+        assert!(report.problems.iter().any(|p| p.contains("invites-contact")), "{:?}", report.problems);
         let report = check_source(&config, &templates, &key, "{{greting}}");
-        assert!(
-            report.problems.iter().any(|p| p.contains("greting")),
-            "{:?}",
-            report.problems
-        );
+        assert!(report.problems.iter().any(|p| p.contains("greting")), "{:?}", report.problems);
     }
 }
 #[cfg(test)]
@@ -318,13 +239,7 @@ mod debug_render {
             if label != want {
                 continue;
             }
-            let ctx = Context {
-                config: &config,
-                calendar: &cal,
-                facts: &facts,
-                ticket_token: "[#123]",
-                agent: None,
-            };
+            let ctx = Context { config: &config, calendar: &cal, facts: &facts, ticket_token: "[#123]", agent: None };
             let body = crate::drafting::render(&templates, &ctx).unwrap();
             println!(
                 "{body}\n---core---\n{}",
@@ -333,10 +248,7 @@ mod debug_render {
             println!(
                 "compound {}",
                 crate::empathy::sentiment::compound(
-                    &crate::empathy::lint::core_text(
-                        &body,
-                        crate::empathy::locale::locale(key.lang)
-                    ),
+                    &crate::empathy::lint::core_text(&body, crate::empathy::locale::locale(key.lang)),
                     key.lang
                 )
             );

@@ -22,11 +22,7 @@ pub struct TemplateKey {
 
 impl TemplateKey {
     pub fn new(purpose: Purpose, lang: Lang, register: Register) -> TemplateKey {
-        TemplateKey {
-            purpose,
-            lang,
-            register,
-        }
+        TemplateKey { purpose, lang, register }
     }
 
     pub fn parse(s: &str) -> Option<TemplateKey> {
@@ -44,11 +40,7 @@ impl TemplateKey {
         for purpose in Purpose::ALL {
             for lang in Lang::ALL {
                 for register in Register::ALL {
-                    v.push(TemplateKey {
-                        purpose,
-                        lang,
-                        register,
-                    });
+                    v.push(TemplateKey { purpose, lang, register });
                 }
             }
         }
@@ -65,11 +57,7 @@ impl fmt::Display for TemplateKey {
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template {key}: line {line}: {reason}")]
-    Syntax {
-        key: String,
-        line: usize,
-        reason: String,
-    },
+    Syntax { key: String, line: usize, reason: String },
     #[error("template {key}: {reason}")]
     Render { key: String, reason: String },
     #[error("no template {0}")]
@@ -105,23 +93,16 @@ fn compile_error(key: &TemplateKey, e: &handlebars::TemplateError) -> TemplateEr
 impl Templates {
     /// The shipped templates plus the admin's overrides (which win).
     pub fn load(overrides: &[(TemplateKey, String)]) -> Result<Templates, TemplateError> {
-        let mut t = Templates {
-            registry: new_registry(),
-            sources: BTreeMap::new(),
-        };
+        let mut t = Templates { registry: new_registry(), sources: BTreeMap::new() };
         for (key, source) in SHIPPED {
             let Some(k) = TemplateKey::parse(key) else {
                 continue;
             };
-            t.registry
-                .register_template_string(key, *source)
-                .map_err(|e| compile_error(&k, &e))?;
+            t.registry.register_template_string(key, *source).map_err(|e| compile_error(&k, &e))?;
             t.sources.insert(k, (source.to_string(), Origin::Shipped));
         }
         for (k, source) in overrides {
-            t.registry
-                .register_template_string(&k.to_string(), source)
-                .map_err(|e| compile_error(k, &e))?;
+            t.registry.register_template_string(&k.to_string(), source).map_err(|e| compile_error(k, &e))?;
             t.sources.insert(*k, (source.clone(), Origin::Override));
         }
         Ok(t)
@@ -144,44 +125,30 @@ impl Templates {
         self.sources.contains_key(key)
     }
 
-    pub fn render(
-        &self,
-        key: &TemplateKey,
-        ctx: &serde_json::Value,
-    ) -> Result<String, TemplateError> {
+    pub fn render(&self, key: &TemplateKey, ctx: &serde_json::Value) -> Result<String, TemplateError> {
         if !self.has(key) {
             return Err(TemplateError::Missing(key.to_string()));
         }
-        self.registry
-            .render(&key.to_string(), ctx)
-            .map(|s| tidy(&s))
-            .map_err(|e| TemplateError::Render {
-                key: key.to_string(),
-                reason: match e.line_no {
-                    Some(l) => format!("line {l}: {}", e.reason()),
-                    None => e.reason().to_string(),
-                },
-            })
+        self.registry.render(&key.to_string(), ctx).map(|s| tidy(&s)).map_err(|e| TemplateError::Render {
+            key: key.to_string(),
+            reason: match e.line_no {
+                Some(l) => format!("line {l}: {}", e.reason()),
+                None => e.reason().to_string(),
+            },
+        })
     }
 
     /// Compiles `source` alone and renders it against `ctx` in strict mode.
-    pub fn try_render(
-        key: &TemplateKey,
-        source: &str,
-        ctx: &serde_json::Value,
-    ) -> Result<String, TemplateError> {
+    pub fn try_render(key: &TemplateKey, source: &str, ctx: &serde_json::Value) -> Result<String, TemplateError> {
         let mut hb = new_registry();
-        hb.register_template_string("t", source)
-            .map_err(|e| compile_error(key, &e))?;
-        hb.render("t", ctx)
-            .map(|s| tidy(&s))
-            .map_err(|e| TemplateError::Render {
-                key: key.to_string(),
-                reason: match e.line_no {
-                    Some(l) => format!("line {l}: {}", e.reason()),
-                    None => e.reason().to_string(),
-                },
-            })
+        hb.register_template_string("t", source).map_err(|e| compile_error(key, &e))?;
+        hb.render("t", ctx).map(|s| tidy(&s)).map_err(|e| TemplateError::Render {
+            key: key.to_string(),
+            reason: match e.line_no {
+                Some(l) => format!("line {l}: {}", e.reason()),
+                None => e.reason().to_string(),
+            },
+        })
     }
 }
 
@@ -203,11 +170,7 @@ pub fn tidy(text: &str) -> String {
                 last_space = false;
             }
         }
-        let l = l
-            .replace(" ,", ",")
-            .replace(" .", ".")
-            .replace(" :", ":")
-            .replace("( ", "(");
+        let l = l.replace(" ,", ",").replace(" .", ".").replace(" :", ":").replace("( ", "(");
         lines.push(l);
     }
     let mut out: Vec<String> = Vec::new();
@@ -245,24 +208,15 @@ mod tests {
 
     #[test]
     fn tidy_collapses_what_sections_leave() {
-        assert_eq!(
-            tidy("Hello ,\n\n\n\nThanks  for  it .\n\n"),
-            "Hello,\n\nThanks for it."
-        );
+        assert_eq!(tidy("Hello ,\n\n\n\nThanks  for  it .\n\n"), "Hello,\n\nThanks for it.");
     }
 
     #[test]
     fn strict_mode_and_syntax_errors_name_the_line() {
         let k = TemplateKey::new(Purpose::AckNew, Lang::En, Register::Neutral);
-        let err = Templates::try_render(
-            &k,
-            "Hello\n{{#if x}}\nno end",
-            &serde_json::json!({"x": true}),
-        )
-        .unwrap_err();
+        let err = Templates::try_render(&k, "Hello\n{{#if x}}\nno end", &serde_json::json!({"x": true})).unwrap_err();
         assert!(matches!(err, TemplateError::Syntax { .. }), "{err}");
-        let err = Templates::try_render(&k, "Hello {{nmae}}", &serde_json::json!({"name": "J"}))
-            .unwrap_err();
+        let err = Templates::try_render(&k, "Hello {{nmae}}", &serde_json::json!({"name": "J"})).unwrap_err();
         assert!(err.to_string().contains("nmae"), "{err}");
     }
 }

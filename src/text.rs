@@ -54,14 +54,8 @@ fn find_phrase(hay: &str, phrase: &str, whole: bool) -> Option<usize> {
     while let Some(pos) = hay[from..].find(phrase) {
         let start = from + pos;
         let end = start + phrase.len();
-        let before_ok = !phrase_starts_in_word
-            || hay[..start]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !is_word_char(c));
-        let after_ok = !whole
-            || !phrase_ends_in_word
-            || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
+        let before_ok = !phrase_starts_in_word || hay[..start].chars().next_back().is_none_or(|c| !is_word_char(c));
+        let after_ok = !whole || !phrase_ends_in_word || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
         if before_ok && after_ok {
             return Some(start);
         }
@@ -86,8 +80,7 @@ pub fn sentences(text: &str) -> Vec<String> {
         let mut chars = line.chars().peekable();
         while let Some(c) = chars.next() {
             current.push(c);
-            if matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_none_or(|n| n.is_whitespace())
-            {
+            if matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_none_or(|n| n.is_whitespace()) {
                 let s = current.trim().to_string();
                 if !s.is_empty() {
                     out.push(s);
@@ -123,9 +116,7 @@ pub fn is_emoji(c: char) -> bool {
 
 pub fn has_emoji(text: &str) -> bool {
     text.chars().any(is_emoji)
-        || [":)", ":-)", ";)", ":D", ":-D", ":(", ":-(", "xD", "<3"]
-            .iter()
-            .any(|e| text.contains(e))
+        || [":)", ":-)", ";)", ":D", ":-D", ":(", ":-(", "xD", "<3"].iter().any(|e| text.contains(e))
 }
 
 /// Letters of `word` are all upper case (and there are at least two).
@@ -136,20 +127,14 @@ pub fn is_all_caps(word: &str) -> bool {
 
 /// Removes anything that could break a header line: CR, LF and other controls.
 pub fn single_line(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let cleaned: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Letters without accents, lower case, for comparing names spelled with and without them.
 pub fn fold(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
 #[cfg(test)]
@@ -172,33 +157,14 @@ mod tests {
     #[test]
     fn sentences_and_words() {
         let s = sentences("Hello Jane,\nThanks. It works! Really? Yes…\nDone");
-        assert_eq!(
-            s,
-            vec![
-                "Hello Jane,",
-                "Thanks.",
-                "It works!",
-                "Really?",
-                "Yes…",
-                "Done"
-            ]
-        );
-        assert_eq!(
-            words("I'm here - at order #123-4, ok?"),
-            vec!["I'm", "here", "at", "order", "123-4", "ok"]
-        );
-        assert_eq!(
-            sentences("Version 2.5 is out."),
-            vec!["Version 2.5 is out."]
-        );
+        assert_eq!(s, vec!["Hello Jane,", "Thanks.", "It works!", "Really?", "Yes…", "Done"]);
+        assert_eq!(words("I'm here - at order #123-4, ok?"), vec!["I'm", "here", "at", "order", "123-4", "ok"]);
+        assert_eq!(sentences("Version 2.5 is out."), vec!["Version 2.5 is out."]);
     }
 
     #[test]
     fn header_safety() {
-        assert_eq!(
-            single_line("Jane\r\nBcc: evil@x.com"),
-            "Jane Bcc: evil@x.com"
-        );
+        assert_eq!(single_line("Jane\r\nBcc: evil@x.com"), "Jane Bcc: evil@x.com");
     }
 
     #[test]

@@ -55,10 +55,7 @@ pub struct Tokens<'a> {
 
 impl<'a> Tokens<'a> {
     pub fn from_config(c: &'a ThreadingConfig) -> Tokens<'a> {
-        Tokens {
-            prefix: &c.token_prefix,
-            secret: c.token_secret.as_ref().map(|s| s.expose()),
-        }
+        Tokens { prefix: &c.token_prefix, secret: c.token_secret.as_ref().map(|s| s.expose()) }
     }
 
     fn mac(&self, id: i64) -> Option<String> {
@@ -67,13 +64,7 @@ impl<'a> Tokens<'a> {
         mac.update(id.to_string().as_bytes());
         let bytes = mac.finalize().into_bytes();
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
-        Some(
-            bytes
-                .iter()
-                .take(5)
-                .map(|b| ALPHABET[(*b as usize) % 32] as char)
-                .collect(),
-        )
+        Some(bytes.iter().take(5).map(|b| ALPHABET[(*b as usize) % 32] as char).collect())
     }
 
     /// The token's text without brackets: `#123` or `#123-k4f2q`.
@@ -109,11 +100,8 @@ impl<'a> Tokens<'a> {
             LazyLock::new(|| std::sync::Mutex::new(None));
         let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
         if cache.as_ref().is_none_or(|(p, _)| p != self.prefix) {
-            let re = Regex::new(&format!(
-                r"\[{}(\d{{1,12}})(?:-([a-zA-Z2-7]{{5}}))?\]",
-                regex::escape(self.prefix)
-            ))
-            .ok()?;
+            let re =
+                Regex::new(&format!(r"\[{}(\d{{1,12}})(?:-([a-zA-Z2-7]{{5}}))?\]", regex::escape(self.prefix))).ok()?;
             *cache = Some((self.prefix.to_string(), re));
         }
         let (_, re) = cache.as_ref()?;
@@ -181,21 +169,14 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
             merged.push(other.id());
         }
         let mut t = attach_or_follow_up(db, first, m, ctx, &customer).await?;
-        t.link = if t.new_ticket {
-            Link::New
-        } else {
-            Link::MessageId
-        };
+        t.link = if t.new_ticket { Link::New } else { Link::MessageId };
         t.merged = merged;
         register_ids(db, t.ticket, m, ctx).await?;
         return Ok(t);
     }
 
     // 2. Subject token, 3. plus-address.
-    let by_token = ctx
-        .tokens
-        .parse_subject(&m.subject)
-        .map(|t| (t, Link::SubjectToken));
+    let by_token = ctx.tokens.parse_subject(&m.subject).map(|t| (t, Link::SubjectToken));
     let by_plus = || {
         m.to.iter()
             .map(|mb| &mb.address)
@@ -209,9 +190,7 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
         && let Some(target) = db.live_ticket(id).await?
     {
         let sender_known = db.is_participant(target.id(), customer.as_str()).await?
-            || db
-                .is_participant(target.id(), m.from.address.as_str())
-                .await?
+            || db.is_participant(target.id(), m.from.address.as_str()).await?
             || is_ours(ctx.ours, &m.from.address);
         if sender_known {
             let mut t = attach_or_follow_up(db, target, m, ctx, &customer).await?;
@@ -241,15 +220,7 @@ pub async fn thread(db: &mut Db, m: &Inbound, ctx: &ThreadContext<'_>) -> Result
     // 4. New ticket.
     let row = create(db, m, ctx, &customer, None, vec![]).await?;
     register_ids(db, row.id(), m, ctx).await?;
-    Ok(Threaded {
-        ticket: row.id(),
-        row,
-        link: Link::New,
-        new_ticket: true,
-        reopened: false,
-        merged: vec![],
-        flags,
-    })
+    Ok(Threaded { ticket: row.id(), row, link: Link::New, new_ticket: true, reopened: false, merged: vec![], flags })
 }
 
 /// Attaches to `target`, reopening it, or opening a linked ticket when it was resolved
@@ -262,10 +233,7 @@ async fn attach_or_follow_up(
     customer: &EmailAddress,
 ) -> Result<Threaded> {
     let mut reopened = false;
-    if target.status() == TicketStatus::Resolved
-        && ctx.kind == Kind::Human
-        && !is_ours(ctx.ours, &m.from.address)
-    {
+    if target.status() == TicketStatus::Resolved && ctx.kind == Kind::Human && !is_ours(ctx.ours, &m.from.address) {
         let resolved_at = target.resolved_at.unwrap_or(target.updated_at);
         if ctx.arrived_at - resolved_at <= ctx.reopen_window_secs {
             reopened = db.reopen_ticket(target.id(), ctx.now).await?;
@@ -282,10 +250,7 @@ async fn attach_or_follow_up(
             }
             let (row, new_ticket) = match follow {
                 Some(t) => (t, false),
-                None => (
-                    create(db, m, ctx, customer, Some(target.id()), vec![]).await?,
-                    true,
-                ),
+                None => (create(db, m, ctx, customer, Some(target.id()), vec![]).await?, true),
             };
             if !new_ticket {
                 add_people(db, row.id(), m, ctx, false).await?;
@@ -330,11 +295,7 @@ async fn create(
     let subject = strip_reply_prefixes(&m.subject);
     let new = NewTicket {
         mailbox: ctx.mailbox.to_string(),
-        subject: if subject.is_empty() {
-            "(no subject)".into()
-        } else {
-            subject
-        },
+        subject: if subject.is_empty() { "(no subject)".into() } else { subject },
         customer_email: customer.as_str().to_lowercase(),
         customer_name: ctx.customer_name.clone(),
         linked_to: linked,
@@ -374,31 +335,19 @@ async fn add_people(
         return Ok(());
     }
     let target = &m.reply_target().address;
-    db.add_participant(
-        ticket,
-        target.as_str(),
-        if new_ticket { "customer" } else { "sender" },
-    )
-    .await?;
+    db.add_participant(ticket, target.as_str(), if new_ticket { "customer" } else { "sender" }).await?;
     if m.from.address != *target {
-        db.add_participant(ticket, m.from.address.as_str(), "sender")
-            .await?;
+        db.add_participant(ticket, m.from.address.as_str(), "sender").await?;
     }
     for cc in m.cc.iter().chain(m.to.iter()) {
         if !is_ours(ctx.ours, &cc.address) {
-            db.add_participant(ticket, cc.address.as_str(), "cc")
-                .await?;
+            db.add_participant(ticket, cc.address.as_str(), "cc").await?;
         }
     }
     Ok(())
 }
 
-async fn register_ids(
-    db: &mut Db,
-    ticket: TicketId,
-    m: &Inbound,
-    _ctx: &ThreadContext<'_>,
-) -> Result<()> {
+async fn register_ids(db: &mut Db, ticket: TicketId, m: &Inbound, _ctx: &ThreadContext<'_>) -> Result<()> {
     for id in m.thread_ids() {
         db.add_thread_id(ticket, &id).await?;
     }
@@ -408,7 +357,8 @@ async fn register_ids(
 /// "Re: Fwd: AW: Hello [#12]" → "Hello".
 pub fn strip_reply_prefixes(subject: &str) -> String {
     static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^\s*((re|aw|antw|antwort|wg|fw|fwd|tr|rv|r|sv|vs|ref|réf|res|enc)\s*(\[\d+\])?\s*:\s*)+").expect("static regex")
+        Regex::new(r"(?i)^\s*((re|aw|antw|antwort|wg|fw|fwd|tr|rv|r|sv|vs|ref|réf|res|enc)\s*(\[\d+\])?\s*:\s*)+")
+            .expect("static regex")
     });
     PREFIX.replace(subject, "").trim().to_string()
 }
@@ -419,34 +369,19 @@ mod tests {
 
     #[test]
     fn tokens_plain_and_keyed() {
-        let plain = Tokens {
-            prefix: "#",
-            secret: None,
-        };
+        let plain = Tokens { prefix: "#", secret: None };
         assert_eq!(plain.subject_token(TicketId(123)), "[#123]");
         assert_eq!(plain.parse_subject("Re: Help [#123]"), Some(TicketId(123)));
         assert_eq!(plain.parse_subject("Re: Help #123"), None);
         assert_eq!(plain.parse_plus("123"), Some(TicketId(123)));
-        let keyed = Tokens {
-            prefix: "#",
-            secret: Some("0123456789abcdef-secret"),
-        };
+        let keyed = Tokens { prefix: "#", secret: Some("0123456789abcdef-secret") };
         let token = keyed.subject_token(TicketId(42));
-        assert!(
-            token.starts_with("[#42-") && token.len() == "[#42-abcde]".len(),
-            "{token}"
-        );
-        assert_eq!(
-            keyed.parse_subject(&format!("Re: x {token}")),
-            Some(TicketId(42))
-        );
+        assert!(token.starts_with("[#42-") && token.len() == "[#42-abcde]".len(), "{token}");
+        assert_eq!(keyed.parse_subject(&format!("Re: x {token}")), Some(TicketId(42)));
         // A guessed number without the hash, or with a wrong one, is ignored.
         assert_eq!(keyed.parse_subject("Re: x [#42]"), None);
         assert_eq!(keyed.parse_subject("Re: x [#42-aaaaa]"), None);
-        assert_eq!(
-            keyed.parse_plus(&keyed.plus_tag(TicketId(42))),
-            Some(TicketId(42))
-        );
+        assert_eq!(keyed.parse_plus(&keyed.plus_tag(TicketId(42))), Some(TicketId(42)));
         assert_eq!(keyed.parse_plus("42"), None);
     }
 

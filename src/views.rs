@@ -171,10 +171,7 @@ impl From<&DraftRow> for DraftView {
             late: facts.as_ref().is_some_and(|f| f.lateness.late),
             waited_secs: facts.as_ref().map(|f| f.lateness.waited_secs).unwrap_or(0),
             sla_secs: facts.as_ref().map(|f| f.lateness.sla_secs).unwrap_or(0),
-            customer_name: facts
-                .as_ref()
-                .and_then(|f| f.name.as_ref())
-                .map(|n| n.full()),
+            customer_name: facts.as_ref().and_then(|f| f.name.as_ref()).map(|n| n.full()),
             name_source: facts.as_ref().map(|f| f.name_source.as_str().to_string()),
             sentiment: facts.as_ref().map(|f| f.sentiment.as_str().to_string()),
             edited: r.edited,

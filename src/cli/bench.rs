@@ -70,12 +70,12 @@ const BODIES: &[(&str, &str, &str)] = &[
 ];
 
 const FIRST: &[&str] = &[
-    "Jane", "Omar", "Li", "Sofia", "Lukas", "Chloé", "Mateo", "Giulia", "Daan", "João", "Aisha",
-    "Noah", "Emma", "Hiro", "Zoë",
+    "Jane", "Omar", "Li", "Sofia", "Lukas", "Chloé", "Mateo", "Giulia", "Daan", "João", "Aisha", "Noah", "Emma",
+    "Hiro", "Zoë",
 ];
 const LAST: &[&str] = &[
-    "Doe", "Haddad", "Wei", "García", "Müller", "Martin", "López", "Rossi", "de Vries", "Silva",
-    "Khan", "Smith", "Brown", "Tanaka", "Jansen",
+    "Doe", "Haddad", "Wei", "García", "Müller", "Martin", "López", "Rossi", "de Vries", "Silva", "Khan", "Smith",
+    "Brown", "Tanaka", "Jansen",
 ];
 
 pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
@@ -92,12 +92,7 @@ pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
         let c = rng.random_range(0..customers);
         let first = FIRST[c % FIRST.len()];
         let last = LAST[(c / FIRST.len()) % LAST.len()];
-        let addr = format!(
-            "{}.{}{}@example.org",
-            ascii(first),
-            ascii(last).replace(' ', ""),
-            c
-        );
+        let addr = format!("{}.{}{}@example.org", ascii(first), ascii(last).replace(' ', ""), c);
         let id = format!("bench-{seed}-{i}@example.org");
         let date = jiff::Timestamp::from_second(at)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -110,21 +105,14 @@ pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
         );
         let (subject, body) = if roll < 5 {
             headers.push_str("Auto-Submitted: auto-replied\n");
-            (
-                "Automatic reply: out of office".to_string(),
-                "I am out of the office until Monday.".to_string(),
-            )
+            ("Automatic reply: out of office".to_string(), "I am out of the office until Monday.".to_string())
         } else if roll < 10 {
-            headers.push_str("List-Id: <news.example.org>\nList-Unsubscribe: <mailto:u@example.org>\nPrecedence: bulk\n");
-            (
-                "Our weekly news".to_string(),
-                "This week in outdoor gear: ten new trails.".to_string(),
-            )
+            headers
+                .push_str("List-Id: <news.example.org>\nList-Unsubscribe: <mailto:u@example.org>\nPrecedence: bulk\n");
+            ("Our weekly news".to_string(), "This week in outdoor gear: ten new trails.".to_string())
         } else if roll < 30 && !sent_ids.is_empty() {
             let (_, parent, subj) = sent_ids[rng.random_range(0..sent_ids.len())].clone();
-            headers.push_str(&format!(
-                "In-Reply-To: <{parent}>\nReferences: <{parent}>\n"
-            ));
+            headers.push_str(&format!("In-Reply-To: <{parent}>\nReferences: <{parent}>\n"));
             (
                 format!("Re: {subj}"),
                 format!(
@@ -134,12 +122,7 @@ pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
         } else {
             let (_, s, b) = BODIES[rng.random_range(0..BODIES.len())];
             let n = rng.random_range(10_000..99_999).to_string();
-            (
-                s.replace("{n}", &n),
-                b.replace("{n}", &n)
-                    .replace("{first}", first)
-                    .replace("{last}", last),
-            )
+            (s.replace("{n}", &n), b.replace("{n}", &n).replace("{first}", first).replace("{last}", last))
         };
         headers.push_str(&format!("Subject: {subject}\n"));
         let text = format!("{headers}\n{body}\n");
@@ -152,8 +135,5 @@ pub async fn run(_cli: &Cli, cmd: &Cmd) -> CliResult {
 }
 
 fn ascii(s: &str) -> String {
-    crate::text::fold(s)
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
-        .collect()
+    crate::text::fold(s).chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').collect()
 }

@@ -25,15 +25,8 @@ pub async fn run(cli: &Cli, args: &Args) -> CliResult {
 
 async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
     let anchor = demo::anchor(app).await?;
-    println!(
-        "attune demo: a support mailbox for {} <{}>",
-        app.config.support.name, app.config.support.address
-    );
-    println!(
-        "database {}, replies go to {}\n",
-        app.config.database.url,
-        app.config.outbox.dir.display()
-    );
+    println!("attune demo: a support mailbox for {} <{}>", app.config.support.name, app.config.support.address);
+    println!("database {}, replies go to {}\n", app.config.database.url, app.config.outbox.dir.display());
 
     let mut summary = Summary::default();
     let mut lines = Vec::new();
@@ -44,18 +37,8 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
         let what = match &outcome {
             Ingested::Duplicate(_) => "already stored".to_string(),
             Ingested::Quarantined { reason, .. } => format!("quarantined: {reason}"),
-            Ingested::Stored {
-                kind,
-                ticket,
-                new_ticket,
-                draft,
-                ..
-            } => {
-                let t = if *new_ticket {
-                    format!("new ticket #{ticket}")
-                } else {
-                    format!("joined ticket #{ticket}")
-                };
+            Ingested::Stored { kind, ticket, new_ticket, draft, .. } => {
+                let t = if *new_ticket { format!("new ticket #{ticket}") } else { format!("joined ticket #{ticket}") };
                 let d = match draft {
                     DraftOutcome::Created(id) => format!("draft {id}"),
                     DraftOutcome::Updated(id) => format!("updated draft {id}"),
@@ -108,29 +91,23 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
     }
     db.commit().await?;
     if let Some(oldest) = pending.first().filter(|_| first_approval) {
-        let who = Approver {
-            id: format!("demo as {}", args.agent),
-            name: Some(args.agent.clone()),
-        };
+        let who = Approver { id: format!("demo as {}", args.agent), name: Some(args.agent.clone()) };
         let done = approval::approve(app, oldest.id(), None, &who, None).await?;
-        println!(
-            "\nApproved draft {} as {} (ticket #{}).",
-            done.draft, args.agent, done.ticket
-        );
+        println!("\nApproved draft {} as {} (ticket #{}).", done.draft, args.agent, done.ticket);
     } else if !first_approval {
         println!(
             "\nThe first run of the demo approved and sent one reply; it is in {}.",
             app.config.outbox.dir.display()
         );
     }
-    let delivery = Delivery::from_config(app);
+    let delivery = Delivery::from_config(app).map_err(CliError::user)?;
     let sent = outbox::send_due(app, &delivery, "demo").await?;
     for s in &sent {
         match s {
             SendOutcome::Sent { location, .. } => {
                 println!("Sent it: {location}\n");
-                let raw = std::fs::read(location)
-                    .map_err(|e| CliError::user(format!("cannot read {location}: {e}")))?;
+                let raw =
+                    std::fs::read(location).map_err(|e| CliError::user(format!("cannot read {location}: {e}")))?;
                 print_reply(&raw);
             }
             other => println!("outbox: {other:?}"),
@@ -141,26 +118,14 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
     let next = pending.get(1).map(|d| d.id).unwrap_or(2);
     for (cmd, what) in [
         ("attune drafts list".to_string(), "the approval queue"),
-        (
-            format!("attune drafts show {next}"),
-            "one draft: its text, the facts it used, the empathy lint",
-        ),
+        (format!("attune drafts show {next}"), "one draft: its text, the facts it used, the empathy lint"),
         (
             format!("attune drafts approve {next} --as \"Your Name\""),
             "approve it (or --edit FILE; drafts reject N --reason …)",
         ),
-        (
-            "attune outbox send".to_string(),
-            "send approved replies (into data/outbox)",
-        ),
-        (
-            "attune tickets list".to_string(),
-            "tickets; `attune tickets show 1` for one",
-        ),
-        (
-            "attune messages list".to_string(),
-            "every message and its kind (--kind bounce, --json, …)",
-        ),
+        ("attune outbox send".to_string(), "send approved replies (into data/outbox)"),
+        ("attune tickets list".to_string(), "tickets; `attune tickets show 1` for one"),
+        ("attune messages list".to_string(), "every message and its kind (--kind bounce, --json, …)"),
     ] {
         println!("  {cmd:<44} {what}");
     }
@@ -172,15 +137,7 @@ fn print_reply(raw: &[u8]) {
     let Some(msg) = mail_parser::MessageParser::default().parse(raw) else {
         return;
     };
-    for name in [
-        "From",
-        "To",
-        "Subject",
-        "Message-ID",
-        "In-Reply-To",
-        "References",
-        "Auto-Submitted",
-    ] {
+    for name in ["From", "To", "Subject", "Message-ID", "In-Reply-To", "References", "Auto-Submitted"] {
         if let Some(v) = msg.header_raw(name) {
             println!("  {name}: {}", crate::text::single_line(v));
         }

@@ -52,35 +52,18 @@ pub enum Cmd {
 
 fn approver(agent: &Option<String>) -> Approver {
     let who = std::env::var("USER").unwrap_or_else(|_| "cli".into());
-    match agent
-        .as_deref()
-        .map(crate::text::single_line)
-        .filter(|a| !a.is_empty())
-    {
-        Some(name) => Approver {
-            id: format!("cli:{who} as {name}"),
-            name: Some(name),
-        },
-        None => Approver {
-            id: format!("cli:{who}"),
-            name: None,
-        },
+    match agent.as_deref().map(crate::text::single_line).filter(|a| !a.is_empty()) {
+        Some(name) => Approver { id: format!("cli:{who} as {name}"), name: Some(name) },
+        None => Approver { id: format!("cli:{who}"), name: None },
     }
 }
 
 pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
     match cmd {
-        Cmd::List {
-            status,
-            limit,
-            offset,
-            json,
-        } => {
+        Cmd::List { status, limit, offset, json } => {
             let status = match status {
                 Some(s) => Some(DraftStatus::parse(s).ok_or_else(|| {
-                    CliError::user(format!(
-                        "unknown status `{s}` (pending, approved, rejected, sending, sent, failed)"
-                    ))
+                    CliError::user(format!("unknown status `{s}` (pending, approved, rejected, sending, sent, failed)"))
                 })?),
                 None => None,
             };
@@ -102,11 +85,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             for (v, r) in views.iter().zip(rows.iter()) {
                 let waited = if v.status == "pending" {
                     let secs = now - r.trigger_received_at;
-                    format!(
-                        "{}{}",
-                        human_duration(secs),
-                        if v.late { " LATE" } else { "" }
-                    )
+                    format!("{}{}", human_duration(secs), if v.late { " LATE" } else { "" })
                 } else {
                     v.status.clone()
                 };
@@ -135,16 +114,10 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             if *json {
                 return print_json(&v);
             }
-            println!(
-                "Draft {} for ticket {} — {} ({})",
-                v.id, v.ticket_id, v.status, v.template
-            );
+            println!("Draft {} for ticket {} — {} ({})", v.id, v.ticket_id, v.status, v.template);
             println!(
                 "To:      {}{}",
-                v.to_name
-                    .clone()
-                    .map(|n| format!("{n} "))
-                    .unwrap_or_default(),
+                v.to_name.clone().map(|n| format!("{n} ")).unwrap_or_default(),
                 format_args!("<{}>", v.to)
             );
             println!("Subject: {}", v.subject);
@@ -189,12 +162,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             }
             Ok(())
         }
-        Cmd::Approve {
-            id,
-            edit,
-            agent,
-            json,
-        } => {
+        Cmd::Approve { id, edit, agent, json } => {
             let text = match edit {
                 Some(p) if p.as_os_str() == "-" => {
                     let mut s = String::new();
@@ -220,19 +188,13 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                 done.draft,
                 done.ticket,
                 if done.edited { " with your edits" } else { "" },
-                if done.late {
-                    " (late: the reply apologizes for the wait)"
-                } else {
-                    ""
-                }
+                if done.late { " (late: the reply apologizes for the wait)" } else { "" }
             );
             for f in crate::empathy::lint::failures(&done.findings) {
                 println!("  note: {}: {}", f.check, f.message);
             }
             if who.name.is_none() {
-                println!(
-                    "  signed with the team's name; use --as \"Your Name\" to sign it yourself"
-                );
+                println!("  signed with the team's name; use --as \"Your Name\" to sign it yourself");
             }
             println!("send it with: attune outbox send");
             Ok(())

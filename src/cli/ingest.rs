@@ -34,10 +34,7 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     } else {
         print_summary(&summary);
         if summary.errors > 0 {
-            return Err(CliError::user(format!(
-                "{} message(s) could not be read; see above",
-                summary.errors
-            )));
+            return Err(CliError::user(format!("{} message(s) could not be read; see above", summary.errors)));
         }
         Ok(())
     }
@@ -56,11 +53,9 @@ pub async fn ingest_entries(
     let bar = if progress && entries.len() >= 50 && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(entries.len() as u64);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{spinner} {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
         Some(bar)
     } else {
@@ -79,10 +74,7 @@ pub async fn ingest_entries(
                 }
             }
         }
-        for (raw, outcome) in raws
-            .iter()
-            .zip(pipeline::ingest_batch(app, &raws, mailbox).await)
-        {
+        for (raw, outcome) in raws.iter().zip(pipeline::ingest_batch(app, &raws, mailbox).await) {
             let outcome = outcome?;
             if verbose {
                 let line = match &outcome {
@@ -90,12 +82,9 @@ pub async fn ingest_entries(
                     Ingested::Quarantined { reason, .. } => {
                         format!("{}: quarantined ({reason})", raw.origin)
                     }
-                    Ingested::Stored {
-                        kind,
-                        ticket,
-                        draft,
-                        ..
-                    } => format!("{}: {kind} → ticket #{ticket}, {draft:?}", raw.origin),
+                    Ingested::Stored { kind, ticket, draft, .. } => {
+                        format!("{}: {kind} → ticket #{ticket}, {draft:?}", raw.origin)
+                    }
                 };
                 match &bar {
                     Some(b) => b.println(line),
@@ -117,12 +106,6 @@ pub async fn ingest_entries(
 pub fn print_summary(s: &Summary) {
     println!(
         "ingested {}, duplicates {}, quarantined {}; tickets new {}, updated {}; drafts new {}, updated {}",
-        s.ingested,
-        s.duplicates,
-        s.quarantined,
-        s.tickets_new,
-        s.tickets_updated,
-        s.drafts_created,
-        s.drafts_updated
+        s.ingested, s.duplicates, s.quarantined, s.tickets_new, s.tickets_updated, s.drafts_created, s.drafts_updated
     );
 }

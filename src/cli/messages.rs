@@ -24,13 +24,7 @@ pub enum Cmd {
 }
 
 pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
-    let Cmd::List {
-        ticket,
-        kind,
-        limit,
-        offset,
-        json,
-    } = cmd;
+    let Cmd::List { ticket, kind, limit, offset, json } = cmd;
     if let Some(k) = kind
         && Kind::parse(k).is_none()
     {
@@ -39,9 +33,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
         )));
     }
     let mut db = app.store.db().await?;
-    let rows = db
-        .list_messages(*ticket, kind.as_deref(), *limit, *offset)
-        .await?;
+    let rows = db.list_messages(*ticket, kind.as_deref(), *limit, *offset).await?;
     let views: Vec<MessageView> = rows.iter().map(MessageView::from).collect();
     if *json {
         return print_json(&views);
@@ -50,17 +42,12 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
         println!("no messages");
         return Ok(());
     }
-    println!(
-        "{:<6} {:<7} {:<11} {:<21} {:<30} SUBJECT",
-        "ID", "TICKET", "KIND", "RECEIVED", "FROM"
-    );
+    println!("{:<6} {:<7} {:<11} {:<21} {:<30} SUBJECT", "ID", "TICKET", "KIND", "RECEIVED", "FROM");
     for v in views {
         println!(
             "{:<6} {:<7} {:<11} {:<21} {:<30} {}",
             v.id,
-            v.ticket_id
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "-".into()),
+            v.ticket_id.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
             v.kind,
             v.received_at,
             cut(&v.from.clone().unwrap_or_else(|| "?".into()), 30),

@@ -8,6 +8,9 @@ mod drafts;
 mod ingest;
 mod messages;
 mod outbox;
+mod run;
+mod status;
+mod sync;
 mod templates;
 mod tickets;
 
@@ -38,6 +41,12 @@ pub struct Cli {
 pub enum Command {
     /// Run the whole pipeline on sample mail that ships with attune, into ./data.
     Demo(demo::Args),
+    /// Run the daemon: IMAP intake, the outbox and the web server, until SIGTERM or Ctrl-C.
+    Run(run::Args),
+    /// One pass over every configured mailbox, then exit.
+    Sync(sync::Args),
+    /// Mailboxes (last sync, backlog, last error) and the outbox (queued, failed, sent).
+    Status(status::Args),
     /// Ingest a Maildir, an mbox file, .eml files or a folder of them.
     Ingest(ingest::Args),
     /// Tickets: list, show.
@@ -67,7 +76,16 @@ pub enum Command {
 impl Cli {
     /// Long-running commands with several loops want the multi-threaded runtime.
     pub fn needs_many_threads(&self) -> bool {
-        false
+        matches!(self.command, Command::Run(_))
+    }
+
+    /// `run` logs what it does by default; other commands only warnings.
+    pub fn default_log_filter(&self) -> &'static str {
+        if matches!(self.command, Command::Run(_)) { "info" } else { "warn" }
+    }
+
+    pub fn json_logs(&self) -> bool {
+        matches!(&self.command, Command::Run(a) if a.log_format == run::LogFormat::Json)
     }
 }
 
@@ -80,10 +98,7 @@ pub struct CliError {
 
 impl CliError {
     pub fn user(message: impl Into<String>) -> CliError {
-        CliError {
-            code: 1,
-            message: message.into(),
-        }
+        CliError { code: 1, message: message.into() }
     }
 }
 
@@ -134,6 +149,9 @@ pub async fn run(cli: Cli) -> CliResult {
             let app = build_app(config).await?;
             let result = match command {
                 Command::Ingest(args) => ingest::run(&app, args).await,
+                Command::Run(args) => run::run(&app, args).await,
+                Command::Sync(args) => sync::run(&app, args).await,
+                Command::Status(args) => status::run(&app, args).await,
                 Command::Tickets(cmd) => tickets::run(&app, cmd).await,
                 Command::Messages(cmd) => messages::run(&app, cmd).await,
                 Command::Drafts(cmd) => drafts::run(&app, cmd).await,
@@ -162,14 +180,7 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> CliResult {
 /// Cuts a string to `n` characters for table output.
 pub fn cut(s: &str, n: usize) -> String {
     let s = crate::text::single_line(s);
-    if s.chars().count() <= n {
-        s
-    } else {
-        format!(
-            "{}…",
-            s.chars().take(n.saturating_sub(1)).collect::<String>()
-        )
-    }
+    if s.chars().count() <= n { s } else { format!("{}…", s.chars().take(n.saturating_sub(1)).collect::<String>()) }
 }
 
 /// "3h 20m", "2d 4h": a wait for people.

@@ -1,6 +1,6 @@
 //! `attune outbox send`
 
-use super::{CliResult, print_json};
+use super::{CliError, CliResult, print_json};
 use crate::app::App;
 use crate::outbox::{self, Delivery, SendOutcome};
 
@@ -15,7 +15,7 @@ pub enum Cmd {
 
 pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
     let Cmd::Send { json } = cmd;
-    let delivery = Delivery::from_config(app);
+    let delivery = Delivery::from_config(app).map_err(CliError::user)?;
     let worker = format!("cli-{}", std::process::id());
     let outcomes = outbox::send_due(app, &delivery, &worker).await?;
     if *json {
@@ -35,19 +35,12 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
     }
     for o in outcomes {
         match o {
-            SendOutcome::Sent {
-                draft,
-                message_id,
-                location,
-            } => println!("sent draft {draft} as <{message_id}> → {location}"),
-            SendOutcome::Retrying {
-                draft,
-                error,
-                next_attempt_at,
-            } => println!(
-                "draft {draft}: {error}; retrying at {}",
-                crate::clock::rfc3339(next_attempt_at)
-            ),
+            SendOutcome::Sent { draft, message_id, location } => {
+                println!("sent draft {draft} as <{message_id}> → {location}")
+            }
+            SendOutcome::Retrying { draft, error, next_attempt_at } => {
+                println!("draft {draft}: {error}; retrying at {}", crate::clock::rfc3339(next_attempt_at))
+            }
             SendOutcome::Failed { draft, error } => println!("draft {draft} failed: {error}"),
             SendOutcome::Lost(d) => println!("draft {d} was taken by another sender"),
         }

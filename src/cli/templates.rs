@@ -37,14 +37,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             }
             for k in keys {
                 let origin = templates.source(&k).map(|(_, o)| o.clone());
-                println!(
-                    "{k}{}",
-                    if origin == Some(Origin::Override) {
-                        "  (edited by an admin)"
-                    } else {
-                        ""
-                    }
-                );
+                println!("{k}{}", if origin == Some(Origin::Override) { "  (edited by an admin)" } else { "" });
             }
             Ok(())
         }
@@ -54,9 +47,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                     "`{key}` is not a template key (purpose/lang/register, like ack_new/en/neutral)"
                 ))
             })?;
-            let (src, _) = templates
-                .source(&k)
-                .ok_or_else(|| CliError::user(format!("no template {k}")))?;
+            let (src, _) = templates.source(&k).ok_or_else(|| CliError::user(format!("no template {k}")))?;
             println!("{src}");
             Ok(())
         }
@@ -75,9 +66,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                 }
             }
             if failed > 0 {
-                return Err(CliError::user(format!(
-                    "{failed} template(s) fail the rubric"
-                )));
+                return Err(CliError::user(format!("{failed} template(s) fail the rubric")));
             }
             println!("all {} templates pass the rubric", report.len());
             Ok(())

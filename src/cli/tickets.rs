@@ -42,24 +42,14 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
     let tokens = app.tokens();
     let mut db = app.store.db().await?;
     match cmd {
-        Cmd::List {
-            status,
-            limit,
-            offset,
-            json,
-        } => {
+        Cmd::List { status, limit, offset, json } => {
             if let Some(s) = status
                 && crate::domain::TicketStatus::parse(s).is_none()
             {
-                return Err(CliError::user(format!(
-                    "unknown status `{s}` (use open or resolved)"
-                )));
+                return Err(CliError::user(format!("unknown status `{s}` (use open or resolved)")));
             }
             let rows = db.list_tickets(status.as_deref(), *limit, *offset).await?;
-            let views: Vec<TicketView> = rows
-                .iter()
-                .map(|r| TicketView::from_list(r, &tokens))
-                .collect();
+            let views: Vec<TicketView> = rows.iter().map(|r| TicketView::from_list(r, &tokens)).collect();
             if *json {
                 return print_json(&views);
             }
@@ -67,10 +57,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                 println!("no tickets");
                 return Ok(());
             }
-            println!(
-                "{:<6} {:<12} {:<8} {:>4}  {:<28} SUBJECT",
-                "ID", "REF", "STATUS", "MSGS", "CUSTOMER"
-            );
+            println!("{:<6} {:<12} {:<8} {:>4}  {:<28} SUBJECT", "ID", "REF", "STATUS", "MSGS", "CUSTOMER");
             for v in views {
                 let who = match &v.customer_name {
                     Some(n) => format!("{n} <{}>", v.customer_email),
@@ -96,12 +83,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             let drafts = db.drafts_of_ticket(*id).await?;
             let mut participants = db.participants(*id, "customer").await?;
             participants.extend(db.participants(*id, "sender").await?);
-            participants.extend(
-                db.participants(*id, "cc")
-                    .await?
-                    .into_iter()
-                    .map(|c| format!("{c} (cc)")),
-            );
+            participants.extend(db.participants(*id, "cc").await?.into_iter().map(|c| format!("{c} (cc)")));
             let detail = TicketDetail {
                 ticket: TicketView::from_row(&t, messages.len() as i64, &tokens),
                 participants,
@@ -113,18 +95,8 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             }
             let v = &detail.ticket;
             println!("Ticket {} [{}] {}", v.id, v.reference, v.subject);
-            println!(
-                "  status:   {}{}",
-                v.status,
-                v.merged_into
-                    .map(|m| format!(" into #{m}"))
-                    .unwrap_or_default()
-            );
-            println!(
-                "  customer: {} <{}>",
-                v.customer_name.clone().unwrap_or_default(),
-                v.customer_email
-            );
+            println!("  status:   {}{}", v.status, v.merged_into.map(|m| format!(" into #{m}")).unwrap_or_default());
+            println!("  customer: {} <{}>", v.customer_name.clone().unwrap_or_default(), v.customer_email);
             println!("  people:   {}", detail.participants.join(", "));
             if let Some(l) = v.linked_to {
                 println!("  linked to ticket #{l}");
@@ -142,11 +114,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                     m.from.clone().unwrap_or_default(),
                     m.kind
                 );
-                for line in crate::mail::quote::strip(&row.body_text)
-                    .text
-                    .lines()
-                    .take(6)
-                {
+                for line in crate::mail::quote::strip(&row.body_text).text.lines().take(6) {
                     println!("      {line}");
                 }
             }

@@ -15,11 +15,7 @@ pub struct Sample {
 
 macro_rules! sample {
     ($file:literal, $age:expr) => {
-        Sample {
-            file: $file,
-            bytes: include_bytes!(concat!("mail/", $file)),
-            age_secs: $age,
-        }
+        Sample { file: $file, bytes: include_bytes!(concat!("mail/", $file)), age_secs: $age }
     };
 }
 
@@ -49,14 +45,9 @@ pub static SAMPLES: &[Sample] = &[
 
 /// The sample as it "arrived": a Received header and Date at its arrival time.
 pub fn materialize(sample: &Sample, anchor: i64, app: &App) -> RawMail {
-    let arrived = app
-        .calendar
-        .subtract_business(ts(anchor), sample.age_secs)
-        .as_second();
+    let arrived = app.calendar.subtract_business(ts(anchor), sample.age_secs).as_second();
     let date = rfc2822(arrived);
-    let text = String::from_utf8_lossy(sample.bytes)
-        .replace("{{date}}", &date)
-        .replace('\n', "\r\n");
+    let text = String::from_utf8_lossy(sample.bytes).replace("{{date}}", &date).replace('\n', "\r\n");
     let received = format!(
         "Received: from mail.example.org (mail.example.org [192.0.2.10])\r\n\tby mx.example.com with ESMTPS; {date}\r\n"
     );

@@ -49,25 +49,15 @@ pub fn detect(text: &str, default: Lang) -> LanguageReading {
         // clearly disagree.
         let counts = stop_word_counts(&sample);
         let best = counts.iter().max_by_key(|(_, n)| *n).copied();
-        let own = counts
-            .iter()
-            .find(|(l, _)| *l == lang)
-            .map(|(_, n)| *n)
-            .unwrap_or(0);
+        let own = counts.iter().find(|(l, _)| *l == lang).map(|(_, n)| *n).unwrap_or(0);
         if let Some((other, n)) = best
             && other != lang
             && n >= 3
             && n >= own * 3
         {
-            return LanguageReading {
-                lang: other,
-                source: LanguageSource::StopWords,
-            };
+            return LanguageReading { lang: other, source: LanguageSource::StopWords };
         }
-        return LanguageReading {
-            lang,
-            source: LanguageSource::Detected,
-        };
+        return LanguageReading { lang, source: LanguageSource::Detected };
     }
     let mut counts = stop_word_counts(&sample);
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
@@ -75,15 +65,9 @@ pub fn detect(text: &str, default: Lang) -> LanguageReading {
         && *n1 >= 2
         && *n1 >= 2 * *n2
     {
-        return LanguageReading {
-            lang: *best,
-            source: LanguageSource::StopWords,
-        };
+        return LanguageReading { lang: *best, source: LanguageSource::StopWords };
     }
-    LanguageReading {
-        lang: default,
-        source: LanguageSource::Default,
-    }
+    LanguageReading { lang: default, source: LanguageSource::Default }
 }
 
 fn stop_word_counts(text: &str) -> Vec<(Lang, usize)> {
@@ -105,34 +89,13 @@ mod tests {
     #[test]
     fn detects_the_seven_languages() {
         let cases = [
-            (
-                "Hello, my order has not arrived yet and I would like to know where it is.",
-                Lang::En,
-            ),
-            (
-                "Guten Tag, meine Bestellung ist leider immer noch nicht angekommen. Können Sie mir helfen?",
-                Lang::De,
-            ),
-            (
-                "Bonjour, ma commande n'est toujours pas arrivée et je voudrais savoir où elle est.",
-                Lang::Fr,
-            ),
-            (
-                "Hola, mi pedido todavía no ha llegado y me gustaría saber dónde está.",
-                Lang::Es,
-            ),
-            (
-                "Buongiorno, il mio ordine non è ancora arrivato e vorrei sapere dove si trova.",
-                Lang::It,
-            ),
-            (
-                "Goedendag, mijn bestelling is nog steeds niet aangekomen en ik wil graag weten waar hij is.",
-                Lang::Nl,
-            ),
-            (
-                "Olá, a minha encomenda ainda não chegou e gostaria de saber onde está.",
-                Lang::Pt,
-            ),
+            ("Hello, my order has not arrived yet and I would like to know where it is.", Lang::En),
+            ("Guten Tag, meine Bestellung ist leider immer noch nicht angekommen. Können Sie mir helfen?", Lang::De),
+            ("Bonjour, ma commande n'est toujours pas arrivée et je voudrais savoir où elle est.", Lang::Fr),
+            ("Hola, mi pedido todavía no ha llegado y me gustaría saber dónde está.", Lang::Es),
+            ("Buongiorno, il mio ordine non è ancora arrivato e vorrei sapere dove si trova.", Lang::It),
+            ("Goedendag, mijn bestelling is nog steeds niet aangekomen en ik wil graag weten waar hij is.", Lang::Nl),
+            ("Olá, a minha encomenda ainda não chegou e gostaria de saber onde está.", Lang::Pt),
         ];
         for (text, lang) in cases {
             assert_eq!(detect(text, Lang::En).lang, lang, "{text}");
@@ -145,12 +108,6 @@ mod tests {
         let r = detect("ok thanks", Lang::De);
         assert_eq!(r.lang, Lang::De, "{r:?}");
         let r = detect("ok", Lang::Fr);
-        assert_eq!(
-            r,
-            LanguageReading {
-                lang: Lang::Fr,
-                source: LanguageSource::Default
-            }
-        );
+        assert_eq!(r, LanguageReading { lang: Lang::Fr, source: LanguageSource::Default });
     }
 }

@@ -27,72 +27,40 @@ pub enum Calendar {
 
 impl BusinessCalendar {
     /// Builds the calendar; on error, the key at fault and why.
-    pub fn from_config(
-        c: &BusinessHoursConfig,
-    ) -> Result<BusinessCalendar, (&'static str, String)> {
-        let tz = TimeZone::get(&c.timezone).map_err(|_| {
-            (
-                "timezone",
-                format!(
-                    "`{}` is not an IANA time zone (like \"Europe/Berlin\")",
-                    c.timezone
-                ),
-            )
-        })?;
+    pub fn from_config(c: &BusinessHoursConfig) -> Result<BusinessCalendar, (&'static str, String)> {
+        let tz = TimeZone::get(&c.timezone)
+            .map_err(|_| ("timezone", format!("`{}` is not an IANA time zone (like \"Europe/Berlin\")", c.timezone)))?;
         let mut days = [false; 7];
         for d in &c.days {
-            let wd = parse_weekday(d).ok_or((
-                "days",
-                format!("`{d}` is not a day (use mon, tue, wed, thu, fri, sat, sun)"),
-            ))?;
+            let wd = parse_weekday(d)
+                .ok_or(("days", format!("`{d}` is not a day (use mon, tue, wed, thu, fri, sat, sun)")))?;
             days[wd.to_monday_zero_offset() as usize] = true;
         }
         if !days.iter().any(|d| *d) {
             return Err(("days", "at least one working day is needed".into()));
         }
-        let start = parse_time(&c.start).ok_or((
-            "start",
-            format!("`{}` is not a time like \"09:00\"", c.start),
-        ))?;
-        let end = parse_time(&c.end)
-            .ok_or(("end", format!("`{}` is not a time like \"17:00\"", c.end)))?;
+        let start = parse_time(&c.start).ok_or(("start", format!("`{}` is not a time like \"09:00\"", c.start)))?;
+        let end = parse_time(&c.end).ok_or(("end", format!("`{}` is not a time like \"17:00\"", c.end)))?;
         if end <= start {
-            return Err((
-                "end",
-                format!("`{}` is not after start `{}`", c.end, c.start),
-            ));
+            return Err(("end", format!("`{}` is not after start `{}`", c.end, c.start)));
         }
         let mut holidays = Vec::new();
         for h in &c.holidays {
-            let date: Date = h.parse().map_err(|_| {
-                (
-                    "holidays",
-                    format!("`{h}` is not a date like \"2026-12-25\""),
-                )
-            })?;
+            let date: Date = h.parse().map_err(|_| ("holidays", format!("`{h}` is not a date like \"2026-12-25\"")))?;
             holidays.push(date);
         }
         holidays.sort();
         holidays.dedup();
-        Ok(BusinessCalendar {
-            tz,
-            days,
-            start,
-            end,
-            holidays,
-        })
+        Ok(BusinessCalendar { tz, days, start, end, holidays })
     }
 
     fn day_secs(&self) -> i64 {
-        let secs = |t: Time| {
-            i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second())
-        };
+        let secs = |t: Time| i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second());
         secs(self.end) - secs(self.start)
     }
 
     fn is_working_day(&self, date: Date) -> bool {
-        self.days[date.weekday().to_monday_zero_offset() as usize]
-            && self.holidays.binary_search(&date).is_err()
+        self.days[date.weekday().to_monday_zero_offset() as usize] && self.holidays.binary_search(&date).is_err()
     }
 
     /// Working seconds of `date` that fall inside [from, to].
@@ -101,10 +69,8 @@ impl BusinessCalendar {
             return 0;
         }
         let (Ok(open), Ok(close)) = (
-            date.to_datetime(self.start)
-                .to_zoned_datetime(self.tz.clone()),
-            date.to_datetime(self.end)
-                .to_zoned_datetime(self.tz.clone()),
+            date.to_datetime(self.start).to_zoned_datetime(self.tz.clone()),
+            date.to_datetime(self.end).to_zoned_datetime(self.tz.clone()),
         ) else {
             return 0;
         };
@@ -135,10 +101,8 @@ impl BusinessCalendar {
         let lo = self.holidays.partition_point(|h| *h < first);
         let hi = self.holidays.partition_point(|h| *h <= last);
         count
-            - self.holidays[lo..hi]
-                .iter()
-                .filter(|h| self.days[h.weekday().to_monday_zero_offset() as usize])
-                .count() as i64
+            - self.holidays[lo..hi].iter().filter(|h| self.days[h.weekday().to_monday_zero_offset() as usize]).count()
+                as i64
     }
 
     pub fn business_secs_between(&self, from: Timestamp, to: Timestamp) -> i64 {
@@ -164,10 +128,8 @@ impl BusinessCalendar {
         for _ in 0..3660 {
             if self.is_working_day(date)
                 && let (Ok(open), Ok(close)) = (
-                    date.to_datetime(self.start)
-                        .to_zoned_datetime(self.tz.clone()),
-                    date.to_datetime(self.end)
-                        .to_zoned_datetime(self.tz.clone()),
+                    date.to_datetime(self.start).to_zoned_datetime(self.tz.clone()),
+                    date.to_datetime(self.end).to_zoned_datetime(self.tz.clone()),
                 )
             {
                 let close = close.timestamp().min(to);
@@ -241,12 +203,7 @@ pub struct Lateness {
     pub very_late: bool,
 }
 
-pub fn judge(
-    calendar: &Calendar,
-    sla: DurationSpec,
-    arrived: Timestamp,
-    at: Timestamp,
-) -> Lateness {
+pub fn judge(calendar: &Calendar, sla: DurationSpec, arrived: Timestamp, at: Timestamp) -> Lateness {
     let waited = calendar.business_secs_between(arrived, at);
     let sla_secs = calendar.sla_secs(sla);
     Lateness {
@@ -289,13 +246,7 @@ mod tests {
         Calendar::Business(
             BusinessCalendar::from_config(&BusinessHoursConfig {
                 timezone: "Europe/Berlin".into(),
-                days: vec![
-                    "mon".into(),
-                    "tue".into(),
-                    "wed".into(),
-                    "thu".into(),
-                    "fri".into(),
-                ],
+                days: vec!["mon".into(), "tue".into(), "wed".into(), "thu".into(), "fri".into()],
                 start: "09:00".into(),
                 end: "17:00".into(),
                 holidays: vec!["2026-12-25".into()],
@@ -312,15 +263,9 @@ mod tests {
     fn friday_evening_to_monday_morning_is_not_late() {
         let cal = berlin();
         // Fri 2026-11-27 18:00 Berlin (17:00Z) to Mon 2026-11-30 10:00 Berlin (09:00Z).
-        let secs =
-            cal.business_secs_between(ts("2026-11-27T17:00:00Z"), ts("2026-11-30T09:00:00Z"));
+        let secs = cal.business_secs_between(ts("2026-11-27T17:00:00Z"), ts("2026-11-30T09:00:00Z"));
         assert_eq!(secs, 3600);
-        let l = judge(
-            &cal,
-            DurationSpec::parse("4h").unwrap(),
-            ts("2026-11-27T17:00:00Z"),
-            ts("2026-11-30T09:00:00Z"),
-        );
+        let l = judge(&cal, DurationSpec::parse("4h").unwrap(), ts("2026-11-27T17:00:00Z"), ts("2026-11-30T09:00:00Z"));
         assert!(!l.late);
         assert_eq!(l.waited_calendar_secs, 64 * 3600);
     }
@@ -329,8 +274,7 @@ mod tests {
     fn holidays_and_weekends_do_not_count() {
         let cal = berlin();
         // Thu 2026-12-24 16:00 Berlin to Mon 2026-12-28 10:00 Berlin: 1h Thu + 0 Fri (holiday) + 1h Mon.
-        let secs =
-            cal.business_secs_between(ts("2026-12-24T15:00:00Z"), ts("2026-12-28T09:00:00Z"));
+        let secs = cal.business_secs_between(ts("2026-12-24T15:00:00Z"), ts("2026-12-28T09:00:00Z"));
         assert_eq!(secs, 2 * 3600);
     }
 
@@ -341,9 +285,7 @@ mod tests {
         let to = ts("2026-11-26T12:00:00Z");
         let fast = cal.business_secs_between(from, to);
         // Walk every day to check the arithmetic.
-        let Calendar::Business(b) = &cal else {
-            unreachable!()
-        };
+        let Calendar::Business(b) = &cal else { unreachable!() };
         let mut d = from.to_zoned_datetime(b.tz.clone()).date();
         let last = to.to_zoned_datetime(b.tz.clone()).date();
         let mut slow = 0;
@@ -356,14 +298,8 @@ mod tests {
 
     #[test]
     fn one_business_day_is_the_working_hours_of_a_day() {
-        assert_eq!(
-            berlin().sla_secs(DurationSpec::parse("1d").unwrap()),
-            8 * 3600
-        );
-        assert_eq!(
-            Calendar::AroundTheClock.sla_secs(DurationSpec::parse("1d").unwrap()),
-            86_400
-        );
+        assert_eq!(berlin().sla_secs(DurationSpec::parse("1d").unwrap()), 8 * 3600);
+        assert_eq!(Calendar::AroundTheClock.sla_secs(DurationSpec::parse("1d").unwrap()), 86_400);
     }
 
     #[test]
@@ -372,11 +308,7 @@ mod tests {
         let now = ts("2026-11-30T10:30:00Z"); // Monday 11:30 Berlin
         for hours in [1, 3, 6, 20, 45] {
             let then = cal.subtract_business(now, hours * 3600);
-            assert_eq!(
-                cal.business_secs_between(then, now),
-                hours * 3600,
-                "{hours}h"
-            );
+            assert_eq!(cal.business_secs_between(then, now), hours * 3600, "{hours}h");
         }
     }
 

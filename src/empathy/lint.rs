@@ -15,9 +15,7 @@ use crate::empathy::locale::{Locale, locale};
 use crate::empathy::names::{PersonName, expected_greeting_name, is_role};
 use crate::empathy::register::{self, RegisterReading};
 use crate::empathy::{language, sentiment};
-use crate::text::{
-    any_phrase, any_stem, contains_phrase, has_emoji, normalize, sentences, word_count, words,
-};
+use crate::text::{any_phrase, any_stem, contains_phrase, has_emoji, normalize, sentences, word_count, words};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -105,29 +103,15 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     let mut out = Vec::with_capacity(16);
     let mut push = |i: usize, result: Outcome, message: String| {
         let (check, number, must) = CHECKS[i];
-        out.push(Finding {
-            check: check.to_string(),
-            number,
-            must,
-            result,
-            message,
-        });
+        out.push(Finding { check: check.to_string(), number, must, result, message });
     };
 
     // 0 Gate.
     let c = input.customer;
     if c.kind != Kind::Human {
-        push(
-            0,
-            Outcome::Fail,
-            format!("the message is {}: it must not be acknowledged", c.kind),
-        );
+        push(0, Outcome::Fail, format!("the message is {}: it must not be acknowledged", c.kind));
     } else if c.dmarc_fail {
-        push(
-            0,
-            Outcome::Fail,
-            "the sender failed DMARC: a forged sender must not get mail from us".into(),
-        );
+        push(0, Outcome::Fail, "the sender failed DMARC: a forged sender must not get mail from us".into());
     } else {
         push(0, Outcome::Pass, "a person wrote this".into());
     }
@@ -138,17 +122,10 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         push(
             1,
             Outcome::Fail,
-            format!(
-                "written in {} but the customer's language is {}",
-                input.lang, input.expected_lang
-            ),
+            format!("written in {} but the customer's language is {}", input.lang, input.expected_lang),
         );
     } else if reading.source == language::LanguageSource::Detected && reading.lang != input.lang {
-        push(
-            1,
-            Outcome::Fail,
-            format!("the text reads as {}, not {}", reading.lang, input.lang),
-        );
+        push(1, Outcome::Fail, format!("the text reads as {}, not {}", reading.lang, input.lang));
     } else {
         push(1, Outcome::Pass, format!("in {}", input.lang));
     }
@@ -176,96 +153,58 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
             Some(p) => push(4, Outcome::Pass, format!("apologizes for the wait (\"{p}\")")),
         }
     } else if let Some(p) = apology {
-        push(
-            4,
-            Outcome::Fail,
-            format!("apologizes for a delay (\"{p}\") but the SLA was met"),
-        );
+        push(4, Outcome::Fail, format!("apologizes for a delay (\"{p}\") but the SLA was met"));
     } else {
         push(4, Outcome::Pass, "on time, no apology for a delay".into());
     }
 
     // 5 Gratitude.
-    match any_phrase(&norm, loc.thanks).or_else(|| {
-        any_stem(
-            &norm,
-            &["thank", "dank", "remerci", "agradec", "ringrazi", "obrigad"],
-        )
-    }) {
+    match any_phrase(&norm, loc.thanks)
+        .or_else(|| any_stem(&norm, &["thank", "dank", "remerci", "agradec", "ringrazi", "obrigad"]))
+    {
         Some(p) => push(5, Outcome::Pass, format!("thanks the customer (\"{p}\")")),
         None => push(5, Outcome::Fail, "does not thank the customer".into()),
     }
 
     // 6 Their words.
     match &c.detail {
-        Some(d) if norm.contains(&normalize(&d.value)) => {
-            push(6, Outcome::Pass, format!("reuses \"{}\"", d.value))
-        }
-        Some(d) => push(
-            6,
-            Outcome::Fail,
-            format!(
-                "does not mention \"{}\" from the customer's message",
-                d.value
-            ),
-        ),
-        None => push(
-            6,
-            Outcome::NotApplicable,
-            "no order number, error or product in the message".into(),
-        ),
+        Some(d) if norm.contains(&normalize(&d.value)) => push(6, Outcome::Pass, format!("reuses \"{}\"", d.value)),
+        Some(d) => push(6, Outcome::Fail, format!("does not mention \"{}\" from the customer's message", d.value)),
+        None => push(6, Outcome::NotApplicable, "no order number, error or product in the message".into()),
     }
 
     // 7 Empathy, not sympathy.
     if let Some(b) = any_phrase(&norm, loc.banned_sympathy) {
-        push(
-            7,
-            Outcome::Fail,
-            format!("\"{b}\" is sympathy or dismissive; say \"I understand how frustrating…\""),
-        );
+        push(7, Outcome::Fail, format!("\"{b}\" is sympathy or dismissive; say \"I understand how frustrating…\""));
     } else if c.sentiment == Sentiment::Negative {
         match any_phrase(&norm, loc.understanding) {
             Some(p) => push(7, Outcome::Pass, format!("shows understanding (\"{p}\")")),
-            None => push(7, Outcome::Fail, "the customer is upset: say that you understand (\"I understand how frustrating…\")".into()),
+            None => push(
+                7,
+                Outcome::Fail,
+                "the customer is upset: say that you understand (\"I understand how frustrating…\")".into(),
+            ),
         }
     } else {
         match any_stem(&norm, loc.emotion_words) {
-            Some(e) => push(
-                7,
-                Outcome::Fail,
-                format!("attributes an emotion (\"{e}…\") the customer did not express"),
-            ),
-            None => push(
-                7,
-                Outcome::Pass,
-                "no emotion attributed to a calm customer".into(),
-            ),
+            Some(e) => push(7, Outcome::Fail, format!("attributes an emotion (\"{e}…\") the customer did not express")),
+            None => push(7, Outcome::Pass, "no emotion attributed to a calm customer".into()),
         }
     }
 
     // 8 Ownership.
     match any_phrase(&norm, loc.ownership) {
         Some(p) => push(8, Outcome::Pass, format!("takes ownership (\"{p}\")")),
-        None => push(
-            8,
-            Outcome::Fail,
-            "no first-person commitment (\"I am working with the team…\")".into(),
-        ),
+        None => push(8, Outcome::Fail, "no first-person commitment (\"I am working with the team…\")".into()),
     }
 
     // 9 No bare deflection.
     match any_phrase(&norm, loc.deflection) {
-        Some(d) if any_phrase(&norm, loc.handoff).is_none() => push(
-            9,
-            Outcome::Fail,
-            format!("\"{d}\" sends the customer elsewhere without saying who follows up"),
-        ),
+        Some(d) if any_phrase(&norm, loc.handoff).is_none() => {
+            push(9, Outcome::Fail, format!("\"{d}\" sends the customer elsewhere without saying who follows up"))
+        }
         Some(_) => push(9, Outcome::Pass, "a hand-off with who follows up".into()),
-        None => push(
-            9,
-            Outcome::Pass,
-            "does not send the customer elsewhere".into(),
-        ),
+        None => push(9, Outcome::Pass, "does not send the customer elsewhere".into()),
     }
 
     // 10 No discouraging contact.
@@ -274,55 +213,27 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     } else if let Some(p) = any_phrase(&norm, loc.reply_invite) {
         push(10, Outcome::Pass, format!("invites a reply (\"{p}\")"));
     } else {
-        push(
-            10,
-            Outcome::Fail,
-            "does not invite the customer to reply".into(),
-        );
+        push(10, Outcome::Fail, "does not invite the customer to reply".into());
     }
 
     // 11 Next step and time.
     if let Some(u) = any_phrase(&norm, loc.unconditional) {
-        push(
-            11,
-            Outcome::Fail,
-            format!("\"{u}\" is a promise nobody can keep"),
-        );
+        push(11, Outcome::Fail, format!("\"{u}\" is a promise nobody can keep"));
     } else if let Some(t) = any_phrase(&norm, loc.time_phrases) {
         push(11, Outcome::Pass, format!("says when (\"{t}\")"));
     } else {
-        push(
-            11,
-            Outcome::Fail,
-            "does not say what happens next and when".into(),
-        );
+        push(11, Outcome::Fail, "does not say what happens next and when".into());
     }
 
     // 12 Follow-up.
     let body_sentences = sentences(input.body);
     let tail_start = body_sentences.len().saturating_sub(6);
     let tail: Vec<&String> = body_sentences[tail_start..].iter().collect();
-    let tail_norm = normalize(
-        &tail
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
-    if any_phrase(&tail_norm, loc.followup).is_some()
-        || tail.iter().any(|s| s.trim_end().ends_with('?'))
-    {
-        push(
-            12,
-            Outcome::Pass,
-            "ends with a follow-up or a question".into(),
-        );
+    let tail_norm = normalize(&tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+    if any_phrase(&tail_norm, loc.followup).is_some() || tail.iter().any(|s| s.trim_end().ends_with('?')) {
+        push(12, Outcome::Pass, "ends with a follow-up or a question".into());
     } else {
-        push(
-            12,
-            Outcome::Fail,
-            "does not end with a follow-up (\"I'll update you…\") or a check".into(),
-        );
+        push(12, Outcome::Fail, "does not end with a follow-up (\"I'll update you…\") or a check".into());
     }
 
     // 13 Politeness.
@@ -331,47 +242,25 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
 
     // 14 Sentiment.
     if !sentiment::has_lexicon(input.lang) {
-        push(
-            14,
-            Outcome::NotApplicable,
-            format!("no sentiment lexicon for {}", input.lang),
-        );
+        push(14, Outcome::NotApplicable, format!("no sentiment lexicon for {}", input.lang));
     } else {
         let score = sentiment::compound(&core_text(input.body, loc), input.lang);
-        let opener = body_sentences
-            .iter()
-            .skip(1)
-            .take(2)
-            .map(|s| normalize(s))
-            .find_map(|s| any_phrase(&s, loc.cheerful));
+        let opener =
+            body_sentences.iter().skip(1).take(2).map(|s| normalize(s)).find_map(|s| any_phrase(&s, loc.cheerful));
         if score < 0.05 {
             push(
                 14,
                 Outcome::Fail,
-                format!(
-                    "reads negative or flat (compound {score:.2}); it should be at least slightly positive"
-                ),
+                format!("reads negative or flat (compound {score:.2}); it should be at least slightly positive"),
             );
         } else if c.sentiment == Sentiment::Negative && score > 0.8 {
-            push(
-                14,
-                Outcome::Fail,
-                format!("too exuberant for an upset customer (compound {score:.2} > 0.80)"),
-            );
+            push(14, Outcome::Fail, format!("too exuberant for an upset customer (compound {score:.2} > 0.80)"));
         } else if c.sentiment == Sentiment::Negative
             && let Some(o) = opener
         {
-            push(
-                14,
-                Outcome::Fail,
-                format!("cheerful opener \"{o}\" for an upset customer"),
-            );
+            push(14, Outcome::Fail, format!("cheerful opener \"{o}\" for an upset customer"));
         } else if c.sentiment == Sentiment::Negative && has_emoji(input.body) {
-            push(
-                14,
-                Outcome::Fail,
-                "emoji in a reply to an upset customer".into(),
-            );
+            push(14, Outcome::Fail, "emoji in a reply to an upset customer".into());
         } else {
             push(14, Outcome::Pass, format!("compound {score:.2}"));
         }
@@ -388,22 +277,12 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
 /// nothing about tone and would swamp a short text's sentiment.
 pub fn core_text(body: &str, loc: &Locale) -> String {
     let lines: Vec<&str> = body.lines().collect();
-    let first = lines
-        .iter()
-        .position(|l| !l.trim().is_empty())
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    let first = lines.iter().position(|l| !l.trim().is_empty()).map(|i| i + 1).unwrap_or(0);
     let mut end = lines.len();
-    let non_empty: Vec<usize> = (first..lines.len())
-        .filter(|i| !lines[*i].trim().is_empty())
-        .collect();
+    let non_empty: Vec<usize> = (first..lines.len()).filter(|i| !lines[*i].trim().is_empty()).collect();
     for i in non_empty.iter().rev().take(4) {
         let l = normalize(lines[*i].trim().trim_end_matches([',', '!', '.', ':']));
-        if loc
-            .closings
-            .iter()
-            .any(|c| l == *c || (l.starts_with(c) && l.len() < c.len() + 12))
-        {
+        if loc.closings.iter().any(|c| l == *c || (l.starts_with(c) && l.len() < c.len() + 12)) {
             end = *i;
             break;
         }
@@ -413,26 +292,19 @@ pub fn core_text(body: &str, loc: &Locale) -> String {
 
 /// Every must check passed (n/a counts as not failed).
 pub fn must_pass(findings: &[Finding]) -> bool {
-    findings
-        .iter()
-        .all(|f| !(f.must && f.result == Outcome::Fail))
+    findings.iter().all(|f| !(f.must && f.result == Outcome::Fail))
 }
 
 pub fn failures(findings: &[Finding]) -> Vec<&Finding> {
-    findings
-        .iter()
-        .filter(|f| f.result == Outcome::Fail)
-        .collect()
+    findings.iter().filter(|f| f.result == Outcome::Fail).collect()
 }
 
 fn names_a_wait(norm: &str, loc: &Locale) -> bool {
-    let units = [
-        loc.hour.0, loc.hour.1, loc.day.0, loc.day.1, loc.week.0, loc.week.1,
-    ];
+    let units = [loc.hour.0, loc.hour.1, loc.day.0, loc.day.1, loc.week.0, loc.week.1];
     let ws = words(norm);
     ws.windows(2).any(|w| {
-        let is_number = w[0].chars().all(|c| c.is_ascii_digit())
-            || loc.numbers.iter().skip(1).any(|n| n.to_lowercase() == w[0]);
+        let is_number =
+            w[0].chars().all(|c| c.is_ascii_digit()) || loc.numbers.iter().skip(1).any(|n| n.to_lowercase() == w[0]);
         is_number && units.iter().any(|u| u.to_lowercase() == w[1])
     })
 }
@@ -442,55 +314,30 @@ fn check_greeting(input: &LintInput<'_>, loc: &Locale) -> (Outcome, String) {
         return (Outcome::Fail, "the reply is empty".into());
     };
     let first_norm = normalize(first);
-    let Some(greet) = loc
-        .greetings
-        .iter()
-        .filter(|g| first_norm.starts_with(*g))
-        .max_by_key(|g| g.len())
-    else {
-        return (
-            Outcome::Fail,
-            format!(
-                "the first line \"{first}\" is not a greeting in {}",
-                input.lang
-            ),
-        );
+    let Some(greet) = loc.greetings.iter().filter(|g| first_norm.starts_with(*g)).max_by_key(|g| g.len()) else {
+        return (Outcome::Fail, format!("the first line \"{first}\" is not a greeting in {}", input.lang));
     };
     // What follows the greeting word(s), without punctuation.
     let rest: String = first.chars().skip(greet.chars().count()).collect();
-    let rest = rest
-        .trim()
-        .trim_matches(|c: char| c == ',' || c == ':' || c == '!' || c == '.')
-        .trim();
+    let rest = rest.trim().trim_matches(|c: char| c == ',' || c == ':' || c == '!' || c == '.').trim();
     if rest.contains('@') {
         return (Outcome::Fail, "greets with an email address".into());
     }
-    if words(rest)
-        .iter()
-        .any(|w| crate::text::is_all_caps(w) && w.chars().count() > 2)
-    {
+    if words(rest).iter().any(|w| crate::text::is_all_caps(w) && w.chars().count() > 2) {
         return (Outcome::Fail, format!("\"{rest}\" is in ALL CAPS"));
     }
     // "Dear Customer", "Hallo Kunde": a role, not a person.
     let rest_words: Vec<&str> = words(rest);
     if rest_words.iter().any(|w| is_role(w)) && !rest.is_empty() {
-        let known = input
-            .customer
-            .name
-            .as_ref()
-            .map(|n| n.full())
-            .unwrap_or_default();
+        let known = input.customer.name.as_ref().map(|n| n.full()).unwrap_or_default();
         if !rest_words.iter().all(|w| known.contains(w)) {
-            return (
-                Outcome::Fail,
-                format!("greets a role (\"{rest}\"), not a person"),
-            );
+            return (Outcome::Fail, format!("greets a role (\"{rest}\"), not a person"));
         }
     }
     let gendered = [
-        "mr", "mrs", "ms", "herr", "frau", "monsieur", "madame", "sr", "sra", "sig", "sig.ra",
-        "heer", "mevrouw", "dott.ssa", "señor", "señora", "senhor", "senhora", "signora",
-        "estimado", "estimada", "prezado", "prezada", "geehrter", "geehrte",
+        "mr", "mrs", "ms", "herr", "frau", "monsieur", "madame", "sr", "sra", "sig", "sig.ra", "heer", "mevrouw",
+        "dott.ssa", "señor", "señora", "senhor", "senhora", "signora", "estimado", "estimada", "prezado", "prezada",
+        "geehrter", "geehrte",
     ];
     let uses_gender = normalize(first)
         .split(|c: char| !c.is_alphanumeric() && c != '.')
@@ -501,38 +348,24 @@ fn check_greeting(input: &LintInput<'_>, loc: &Locale) -> (Outcome, String) {
             let expected = expected_greeting_name(register.max(Register::Casual), name);
             let given_ok = name.given.as_deref().is_some_and(|g| rest.contains(g));
             let full_ok = rest.contains(&name.full())
-                || name
-                    .surname
-                    .as_deref()
-                    .is_some_and(|s| rest.contains(s) && name.has_title());
+                || name.surname.as_deref().is_some_and(|s| rest.contains(s) && name.has_title());
             if uses_gender && name.honorific.is_none() {
-                return (
-                    Outcome::Fail,
-                    "the greeting assumes a gender the customer did not give".into(),
-                );
+                return (Outcome::Fail, "the greeting assumes a gender the customer did not give".into());
             }
             if rest.contains(&expected) || given_ok || full_ok {
                 (Outcome::Pass, format!("greets {} as they write it", rest))
             } else {
                 (
                     Outcome::Fail,
-                    format!(
-                        "the greeting \"{first}\" does not use the customer's name as they write it ({expected})"
-                    ),
+                    format!("the greeting \"{first}\" does not use the customer's name as they write it ({expected})"),
                 )
             }
         }
         None => {
-            if rest.is_empty()
-                || rest.eq_ignore_ascii_case("there")
-                || rest.eq_ignore_ascii_case("all")
-            {
+            if rest.is_empty() || rest.eq_ignore_ascii_case("there") || rest.eq_ignore_ascii_case("all") {
                 (Outcome::Pass, "no name known: a name-free greeting".into())
             } else {
-                (
-                    Outcome::Fail,
-                    format!("no name is known but the greeting says \"{rest}\""),
-                )
+                (Outcome::Fail, format!("no name is known but the greeting says \"{rest}\""))
             }
         }
     }
@@ -540,13 +373,8 @@ fn check_greeting(input: &LintInput<'_>, loc: &Locale) -> (Outcome, String) {
 
 fn check_register(input: &LintInput<'_>, draft: &RegisterReading) -> (Outcome, String) {
     let customer = &input.customer.register;
-    let low = customer
-        .register
-        .clamp(input.most_casual, input.most_formal);
-    let high = customer
-        .register
-        .one_step_more_formal()
-        .clamp(input.most_casual, input.most_formal);
+    let low = customer.register.clamp(input.most_casual, input.most_formal);
+    let high = customer.register.one_step_more_formal().clamp(input.most_casual, input.most_formal);
     if draft.register < low || draft.register > high {
         return (
             Outcome::Fail,
@@ -555,19 +383,12 @@ fn check_register(input: &LintInput<'_>, draft: &RegisterReading) -> (Outcome, S
                 draft.register,
                 customer.register,
                 low,
-                if high != low {
-                    format!(" or {high}")
-                } else {
-                    String::new()
-                }
+                if high != low { format!(" or {high}") } else { String::new() }
             ),
         );
     }
     if customer.uses_v && draft.uses_t {
-        return (
-            Outcome::Fail,
-            "the customer uses the polite form (Sie/vous/usted/Lei/u); the reply must too".into(),
-        );
+        return (Outcome::Fail, "the customer uses the polite form (Sie/vous/usted/Lei/u); the reply must too".into());
     }
     if customer.uses_t && !customer.uses_v && draft.uses_v && draft.register == customer.register {
         return (
@@ -582,15 +403,9 @@ fn check_register(input: &LintInput<'_>, draft: &RegisterReading) -> (Outcome, S
         return (Outcome::Fail, "slang, though the customer used none".into());
     }
     if draft.exclamations > 1 {
-        return (
-            Outcome::Fail,
-            format!("{} exclamation marks (at most one)", draft.exclamations),
-        );
+        return (Outcome::Fail, format!("{} exclamation marks (at most one)", draft.exclamations));
     }
-    (
-        Outcome::Pass,
-        format!("{} for a {} message", draft.register, customer.register),
-    )
+    (Outcome::Pass, format!("{} for a {} message", draft.register, customer.register))
 }
 
 static BLAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -606,17 +421,11 @@ fn check_politeness(sents: &[String], loc: &Locale, lang: Lang) -> (Outcome, Str
         };
         for opener in loc.impolite_openers {
             if starts_with_words(&n, opener) {
-                return (
-                    Outcome::Fail,
-                    format!("a sentence starts with \"{opener}\": \"{}\"", s.trim()),
-                );
+                return (Outcome::Fail, format!("a sentence starts with \"{opener}\": \"{}\"", s.trim()));
             }
         }
         if lang == Lang::En && BLAME.is_match(s.trim()) {
-            return (
-                Outcome::Fail,
-                format!("\"{}\" blames the customer", s.trim()),
-            );
+            return (Outcome::Fail, format!("\"{}\" blames the customer", s.trim()));
         }
         let is_request = !s.trim_end().ends_with('?')
             && !n.contains("please")
@@ -633,27 +442,18 @@ fn check_politeness(sents: &[String], loc: &Locale, lang: Lang) -> (Outcome, Str
                 {
                     return (
                         Outcome::Fail,
-                        format!(
-                            "\"{}\" orders the customer; ask instead (\"Could you…?\")",
-                            s.trim()
-                        ),
+                        format!("\"{}\" orders the customer; ask instead (\"Could you…?\")", s.trim()),
                     );
                 }
             }
         }
     }
-    (
-        Outcome::Pass,
-        "requests are asked, openers are polite".into(),
-    )
+    (Outcome::Pass, "requests are asked, openers are polite".into())
 }
 
 fn starts_with_words(norm_sentence: &str, phrase: &str) -> bool {
     norm_sentence.starts_with(phrase)
-        && norm_sentence[phrase.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric() && c != '\'')
+        && norm_sentence[phrase.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '\'')
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
@@ -665,32 +465,16 @@ fn check_hygiene(input: &LintInput<'_>) -> (Outcome, String) {
     if let Some(m) = PLACEHOLDER.find(input.body) {
         problems.push(format!("a placeholder is left (\"{}\")", m.as_str()));
     }
-    if input.body.lines().any(|l| l.trim_start().starts_with('>'))
-        || crate::mail::quote::strip(input.body).had_quote
-    {
+    if input.body.lines().any(|l| l.trim_start().starts_with('>')) || crate::mail::quote::strip(input.body).had_quote {
         problems.push("echoes a quoted thread".to_string());
     }
     let n = word_count(input.body);
     if !(40..=180).contains(&n) {
         problems.push(format!("{n} words (40–180)"));
     }
-    let tail: Vec<&str> = input
-        .body
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .rev()
-        .take(3)
-        .collect();
-    if !input
-        .signers
-        .iter()
-        .any(|s| !s.trim().is_empty() && tail.iter().any(|l| l.contains(s.trim())))
-    {
-        problems.push(format!(
-            "no person in the sign-off (expected {})",
-            input.signers.join(" or ")
-        ));
+    let tail: Vec<&str> = input.body.lines().map(str::trim).filter(|l| !l.is_empty()).rev().take(3).collect();
+    if !input.signers.iter().any(|s| !s.trim().is_empty() && tail.iter().any(|l| l.contains(s.trim()))) {
+        problems.push(format!("no person in the sign-off (expected {})", input.signers.join(" or ")));
     }
     if !input.subject.trim_start().to_lowercase().starts_with("re:") {
         problems.push("the subject does not start with \"Re:\"".to_string());

@@ -95,11 +95,7 @@ pub fn locale(lang: Lang) -> &'static Locale {
 
 impl Locale {
     pub fn number(&self, n: i64) -> String {
-        if (0..=12).contains(&n) {
-            self.numbers[n as usize].to_string()
-        } else {
-            n.to_string()
-        }
+        if (0..=12).contains(&n) { self.numbers[n as usize].to_string() } else { n.to_string() }
     }
 
     /// A wait as a customer would say it: "three days", "five hours".
@@ -127,18 +123,13 @@ impl Locale {
             if n == 1 {
                 return self.within_one.0.to_string();
             }
-            return self
-                .within
-                .replace("{n}", &self.number(n))
-                .replace("{unit}", self.business_day.1);
+            return self.within.replace("{n}", &self.number(n)).replace("{unit}", self.business_day.1);
         }
         let n = ((secs + 1800) / 3600).max(1);
         if n == 1 {
             return self.within_one.1.to_string();
         }
-        self.within
-            .replace("{n}", &self.number(n))
-            .replace("{unit}", self.business_hour.1)
+        self.within.replace("{n}", &self.number(n)).replace("{unit}", self.business_hour.1)
     }
 }
 
@@ -420,13 +411,7 @@ pub static EN: Locale = Locale {
         "with kind regards",
         "with best regards",
     ],
-    formal_greetings: &[
-        "dear",
-        "good morning",
-        "good afternoon",
-        "good evening",
-        "to whom it may concern",
-    ],
+    formal_greetings: &["dear", "good morning", "good afternoon", "good evening", "to whom it may concern"],
     casual_greetings: &["hi"],
     very_casual_greetings: &["hey", "hiya", "yo", "heya", "sup"],
     formal_closings: &[
@@ -447,8 +432,7 @@ pub static EN: Locale = Locale {
         "with thanks",
     ],
     casual_closings: &[
-        "cheers", "thx", "ta", "love", "xx", "xoxo", "later", "ttyl", "peace", "see ya", "thanks!",
-        "cya",
+        "cheers", "thx", "ta", "love", "xx", "xoxo", "later", "ttyl", "peace", "see ya", "thanks!", "cya",
     ],
     formal_words: &[
         "kindly",
@@ -467,44 +451,20 @@ pub static EN: Locale = Locale {
         "i remain",
     ],
     slang: &[
-        "lol", "lmao", "omg", "btw", "pls", "plz", "thx", "ty", "gonna", "wanna", "gotta", "u",
-        "ur", "cuz", "haha", "hahaha", "yeah", "yep", "nope", "kinda", "sorta", "dunno", "idk",
-        "tbh", "imo", "fyi", "wtf", "ok ok", "y'all", "ain't", "awesome", "cool", "sucks", "crap",
-        "dude", "mate",
+        "lol", "lmao", "omg", "btw", "pls", "plz", "thx", "ty", "gonna", "wanna", "gotta", "u", "ur", "cuz", "haha",
+        "hahaha", "yeah", "yep", "nope", "kinda", "sorta", "dunno", "idk", "tbh", "imo", "fyi", "wtf", "ok ok",
+        "y'all", "ain't", "awesome", "cool", "sucks", "crap", "dude", "mate",
     ],
     v_pronouns: &[],
     t_pronouns: &[],
     v_capitalised: false,
     v_phrases: &[],
     t_phrases: &[],
-    order_words: &[
-        "order",
-        "order number",
-        "order no",
-        "order no.",
-        "order id",
-        "purchase",
-        "booking",
-        "reservation",
-    ],
-    invoice_words: &[
-        "invoice",
-        "invoice number",
-        "invoice no",
-        "invoice no.",
-        "bill",
-        "receipt",
-    ],
-    error_words: &[
-        "error",
-        "error message",
-        "error code",
-        "exception",
-        "message",
-    ],
+    order_words: &["order", "order number", "order no", "order no.", "order id", "purchase", "booking", "reservation"],
+    invoice_words: &["invoice", "invoice number", "invoice no", "invoice no.", "bill", "receipt"],
+    error_words: &["error", "error message", "error code", "exception", "message"],
     numbers: [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve",
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     ],
     hour: ("hour", "hours"),
     day: ("day", "days"),
@@ -553,9 +513,8 @@ pub static EN: Locale = Locale {
         "super",
     ],
     stop_words: &[
-        "the", "and", "is", "are", "was", "my", "your", "you", "have", "has", "with", "for",
-        "this", "that", "not", "please", "thanks", "hello", "hi", "would", "could", "can", "it",
-        "of", "to", "order", "i",
+        "the", "and", "is", "are", "was", "my", "your", "you", "have", "has", "with", "for", "this", "that", "not",
+        "please", "thanks", "hello", "hi", "would", "could", "can", "it", "of", "to", "order", "i",
     ],
 };
 
@@ -575,15 +534,7 @@ pub static DE: Locale = Locale {
         "grüß gott",
         "hey",
     ],
-    thanks: &[
-        "danke",
-        "vielen dank",
-        "herzlichen dank",
-        "dankeschön",
-        "dank für",
-        "bedanke",
-        "dankbar",
-    ],
+    thanks: &["danke", "vielen dank", "herzlichen dank", "dankeschön", "dank für", "bedanke", "dankbar"],
     delay_apology: &[
         "entschuldigen sie die verzögerung",
         "entschuldige die verzögerung",
@@ -745,16 +696,7 @@ pub static DE: Locale = Locale {
         "minuten",
         "arbeitsstunde",
     ],
-    unconditional: &[
-        "sofort",
-        "garantiert",
-        "garantie",
-        "umgehend",
-        "unverzüglich",
-        "auf jeden fall",
-        "100 %",
-        "100%",
-    ],
+    unconditional: &["sofort", "garantiert", "garantie", "umgehend", "unverzüglich", "auf jeden fall", "100 %", "100%"],
     followup: &[
         "ich halte sie",
         "ich halte dich",
@@ -773,13 +715,7 @@ pub static DE: Locale = Locale {
         "ich gebe dir bescheid",
         "gibt es etwas",
     ],
-    impolite_openers: &[
-        "also",
-        "eigentlich",
-        "tatsächlich",
-        "in der tat",
-        "offensichtlich",
-    ],
+    impolite_openers: &["also", "eigentlich", "tatsächlich", "in der tat", "offensichtlich"],
     imperatives: &[
         "schicken sie",
         "senden sie",
@@ -792,15 +728,7 @@ pub static DE: Locale = Locale {
         "machen sie",
         "mach",
     ],
-    cheerful: &[
-        "tolle neuigkeiten",
-        "super",
-        "juhu",
-        "großartig",
-        "fantastisch",
-        "gute nachrichten",
-        "klasse",
-    ],
+    cheerful: &["tolle neuigkeiten", "super", "juhu", "großartig", "fantastisch", "gute nachrichten", "klasse"],
     closings: &[
         "mit freundlichen grüßen",
         "freundliche grüße",
@@ -823,33 +751,12 @@ pub static DE: Locale = Locale {
         "mit besten grüßen",
         "danke und grüße",
     ],
-    formal_greetings: &[
-        "sehr geehrte",
-        "sehr geehrter",
-        "sehr geehrtes",
-        "guten morgen",
-    ],
+    formal_greetings: &["sehr geehrte", "sehr geehrter", "sehr geehrtes", "guten morgen"],
     casual_greetings: &["hallo", "hi"],
     very_casual_greetings: &["hey", "moin", "servus", "hallöchen", "hey du", "na"],
-    formal_closings: &[
-        "mit freundlichen grüßen",
-        "hochachtungsvoll",
-        "mit besten grüßen",
-        "mfg",
-        "freundliche grüße",
-    ],
+    formal_closings: &["mit freundlichen grüßen", "hochachtungsvoll", "mit besten grüßen", "mfg", "freundliche grüße"],
     semi_formal_closings: &["beste grüße"],
-    casual_closings: &[
-        "lg",
-        "liebe grüße",
-        "bis bald",
-        "ciao",
-        "tschüss",
-        "cheers",
-        "bussi",
-        "hdl",
-        "gruß",
-    ],
+    casual_closings: &["lg", "liebe grüße", "bis bald", "ciao", "tschüss", "cheers", "bussi", "hdl", "gruß"],
     formal_words: &[
         "ich bitte",
         "würden sie",
@@ -864,40 +771,19 @@ pub static DE: Locale = Locale {
         "ich erlaube mir",
     ],
     slang: &[
-        "lol", "omg", "krass", "geil", "alter", "digga", "bissl", "nö", "jo", "yo", "haha",
-        "hahaha", "thx", "plz", "egal", "mega",
+        "lol", "omg", "krass", "geil", "alter", "digga", "bissl", "nö", "jo", "yo", "haha", "hahaha", "thx", "plz",
+        "egal", "mega",
     ],
-    v_pronouns: &[
-        "sie", "ihnen", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres",
-    ],
-    t_pronouns: &[
-        "du", "dich", "dir", "dein", "deine", "deinem", "deinen", "deiner", "deines", "euch",
-        "euer", "eure",
-    ],
+    v_pronouns: &["sie", "ihnen", "ihr", "ihre", "ihrem", "ihren", "ihrer", "ihres"],
+    t_pronouns: &["du", "dich", "dir", "dein", "deine", "deinem", "deinen", "deiner", "deines", "euch", "euer", "eure"],
     v_capitalised: true,
     v_phrases: &["können sie", "würden sie", "haben sie", "sind sie"],
     t_phrases: &[],
-    order_words: &[
-        "bestellung",
-        "bestellnummer",
-        "auftrag",
-        "auftragsnummer",
-        "bestell-nr",
-        "bestell-nr.",
-        "buchung",
-    ],
-    invoice_words: &[
-        "rechnung",
-        "rechnungsnummer",
-        "rechnungs-nr",
-        "rechnungs-nr.",
-        "beleg",
-        "quittung",
-    ],
+    order_words: &["bestellung", "bestellnummer", "auftrag", "auftragsnummer", "bestell-nr", "bestell-nr.", "buchung"],
+    invoice_words: &["rechnung", "rechnungsnummer", "rechnungs-nr", "rechnungs-nr.", "beleg", "quittung"],
     error_words: &["fehler", "fehlermeldung", "fehlercode", "meldung"],
     numbers: [
-        "null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
-        "elf", "zwölf",
+        "null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf",
     ],
     hour: ("Stunde", "Stunden"),
     day: ("Tag", "Tage"),
@@ -964,16 +850,8 @@ pub static DE: Locale = Locale {
 
 pub static FR: Locale = Locale {
     lang: Lang::Fr,
-    greetings: &[
-        "bonjour", "salut", "madame", "monsieur", "bonsoir", "cher", "chère", "coucou", "hello",
-    ],
-    thanks: &[
-        "merci",
-        "remercie",
-        "remercions",
-        "reconnaissant",
-        "reconnaissante",
-    ],
+    greetings: &["bonjour", "salut", "madame", "monsieur", "bonsoir", "cher", "chère", "coucou", "hello"],
+    thanks: &["merci", "remercie", "remercions", "reconnaissant", "reconnaissante"],
     delay_apology: &[
         "désolé pour l'attente",
         "désolée pour l'attente",
@@ -1130,15 +1008,7 @@ pub static FR: Locale = Locale {
         "minutes",
         "heure ouvrée",
     ],
-    unconditional: &[
-        "immédiatement",
-        "garanti",
-        "garantie",
-        "tout de suite",
-        "sans faute",
-        "à 100 %",
-        "100%",
-    ],
+    unconditional: &["immédiatement", "garanti", "garantie", "tout de suite", "sans faute", "à 100 %", "100%"],
     followup: &[
         "je vous tiens informé",
         "je vous tiendrai informé",
@@ -1168,15 +1038,7 @@ pub static FR: Locale = Locale {
         "redémarrez",
         "redémarre",
     ],
-    cheerful: &[
-        "bonne nouvelle",
-        "super",
-        "génial",
-        "youpi",
-        "fantastique",
-        "formidable",
-        "chouette",
-    ],
+    cheerful: &["bonne nouvelle", "super", "génial", "youpi", "fantastique", "formidable", "chouette"],
     closings: &[
         "cordialement",
         "bien cordialement",
@@ -1198,13 +1060,7 @@ pub static FR: Locale = Locale {
         "belle journée",
         "bonne soirée",
     ],
-    formal_greetings: &[
-        "madame",
-        "monsieur",
-        "madame, monsieur",
-        "cher monsieur",
-        "chère madame",
-    ],
+    formal_greetings: &["madame", "monsieur", "madame, monsieur", "cher monsieur", "chère madame"],
     casual_greetings: &["salut"],
     very_casual_greetings: &["coucou", "hey", "yo", "slt", "wesh"],
     formal_closings: &[
@@ -1215,22 +1071,8 @@ pub static FR: Locale = Locale {
         "respectueusement",
         "bien respectueusement",
     ],
-    semi_formal_closings: &[
-        "cordialement",
-        "bien cordialement",
-        "bien à vous",
-        "meilleures salutations",
-    ],
-    casual_closings: &[
-        "bises",
-        "bisous",
-        "a+",
-        "à plus",
-        "ciao",
-        "biz",
-        "tchao",
-        "bien à toi",
-    ],
+    semi_formal_closings: &["cordialement", "bien cordialement", "bien à vous", "meilleures salutations"],
+    casual_closings: &["bises", "bisous", "a+", "à plus", "ciao", "biz", "tchao", "bien à toi"],
     formal_words: &[
         "je vous saurais gré",
         "je vous prie",
@@ -1263,19 +1105,10 @@ pub static FR: Locale = Locale {
     v_capitalised: false,
     v_phrases: &["pourriez-vous", "pouvez-vous", "avez-vous", "êtes-vous"],
     t_phrases: &["peux-tu", "pourrais-tu", "as-tu", "es-tu", "t'as", "t'es"],
-    order_words: &[
-        "commande",
-        "numéro de commande",
-        "n° de commande",
-        "réservation",
-        "achat",
-    ],
+    order_words: &["commande", "numéro de commande", "n° de commande", "réservation", "achat"],
     invoice_words: &["facture", "numéro de facture", "n° de facture", "reçu"],
     error_words: &["erreur", "message d'erreur", "code d'erreur"],
-    numbers: [
-        "zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
-        "onze", "douze",
-    ],
+    numbers: ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze"],
     hour: ("heure", "heures"),
     day: ("jour", "jours"),
     week: ("semaine", "semaines"),
@@ -1305,9 +1138,8 @@ pub static FR: Locale = Locale {
         "ça fonctionne maintenant",
     ],
     stop_words: &[
-        "le", "la", "les", "et", "est", "je", "vous", "pas", "une", "un", "des", "pour", "avec",
-        "que", "ma", "mon", "merci", "bonjour", "commande", "ne", "ce", "sur", "dans", "de", "du",
-        "mais",
+        "le", "la", "les", "et", "est", "je", "vous", "pas", "une", "un", "des", "pour", "avec", "que", "ma", "mon",
+        "merci", "bonjour", "commande", "ne", "ce", "sur", "dans", "de", "du", "mais",
     ],
 };
 
@@ -1323,13 +1155,7 @@ pub static ES: Locale = Locale {
         "hola",
         "buenas",
     ],
-    thanks: &[
-        "gracias",
-        "agradezco",
-        "agradecemos",
-        "agradecido",
-        "agradecida",
-    ],
+    thanks: &["gracias", "agradezco", "agradecemos", "agradecido", "agradecida"],
     delay_apology: &[
         "disculpe la demora",
         "disculpa la demora",
@@ -1409,16 +1235,7 @@ pub static ES: Locale = Locale {
         "como ya se indicó",
         "obviamente",
     ],
-    emotion_words: &[
-        "frustra",
-        "molest",
-        "enfad",
-        "decepcion",
-        "preocup",
-        "disgust",
-        "enojad",
-        "incómod",
-    ],
+    emotion_words: &["frustra", "molest", "enfad", "decepcion", "preocup", "disgust", "enojad", "incómod"],
     deflection: &[
         "póngase en contacto con",
         "ponte en contacto con",
@@ -1511,18 +1328,8 @@ pub static ES: Locale = Locale {
         "te escribiré",
     ],
     impolite_openers: &["así que", "en realidad", "de hecho", "obviamente", "pues"],
-    imperatives: &[
-        "envíe", "envía", "mande", "manda", "revise", "revisa", "lea", "lee", "haga", "haz",
-    ],
-    cheerful: &[
-        "buenas noticias",
-        "genial",
-        "fantástico",
-        "estupendo",
-        "qué bien",
-        "increíble",
-        "yupi",
-    ],
+    imperatives: &["envíe", "envía", "mande", "manda", "revise", "revisa", "lea", "lee", "haga", "haz"],
+    cheerful: &["buenas noticias", "genial", "fantástico", "estupendo", "qué bien", "increíble", "yupi"],
     closings: &[
         "saludos",
         "un saludo",
@@ -1550,27 +1357,9 @@ pub static ES: Locale = Locale {
     ],
     casual_greetings: &[],
     very_casual_greetings: &["holi", "hey", "ey", "qué tal", "buenas"],
-    formal_closings: &[
-        "atentamente",
-        "reciba un cordial saludo",
-        "le saluda atentamente",
-        "cordialmente",
-    ],
-    semi_formal_closings: &[
-        "saludos cordiales",
-        "un cordial saludo",
-        "quedo atento",
-        "quedo atenta",
-    ],
-    casual_closings: &[
-        "un abrazo",
-        "abrazos",
-        "besos",
-        "besitos",
-        "chao",
-        "nos vemos",
-        "hasta luego",
-    ],
+    formal_closings: &["atentamente", "reciba un cordial saludo", "le saluda atentamente", "cordialmente"],
+    semi_formal_closings: &["saludos cordiales", "un cordial saludo", "quedo atento", "quedo atenta"],
+    casual_closings: &["un abrazo", "abrazos", "besos", "besitos", "chao", "nos vemos", "hasta luego"],
     formal_words: &[
         "le agradecería",
         "le ruego",
@@ -1581,22 +1370,7 @@ pub static ES: Locale = Locale {
         "en relación con",
         "sería tan amable",
     ],
-    slang: &[
-        "jaja",
-        "jajaja",
-        "xd",
-        "porfa",
-        "tqm",
-        "q",
-        "xq",
-        "tío",
-        "tía",
-        "guay",
-        "mola",
-        "vale vale",
-        "oye",
-        "pq",
-    ],
+    slang: &["jaja", "jajaja", "xd", "porfa", "tqm", "q", "xq", "tío", "tía", "guay", "mola", "vale vale", "oye", "pq"],
     v_pronouns: &["usted", "ustedes"],
     t_pronouns: &["tú", "contigo"],
     v_capitalised: false,
@@ -1624,8 +1398,7 @@ pub static ES: Locale = Locale {
     invoice_words: &["factura", "número de factura", "recibo"],
     error_words: &["error", "mensaje de error", "código de error"],
     numbers: [
-        "cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez",
-        "once", "doce",
+        "cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
     ],
     hour: ("hora", "horas"),
     day: ("día", "días"),
@@ -1634,10 +1407,7 @@ pub static ES: Locale = Locale {
     within: "en un plazo de {n} {unit}",
     business_day: ("día hábil", "días hábiles"),
     business_hour: ("hora hábil", "horas hábiles"),
-    within_one: (
-        "en un plazo de un día hábil",
-        "en un plazo de una hora hábil",
-    ),
+    within_one: ("en un plazo de un día hábil", "en un plazo de una hora hábil"),
     thank_you_only: &[
         "gracias",
         "muchas gracias",
@@ -1656,8 +1426,8 @@ pub static ES: Locale = Locale {
         "funcionó",
     ],
     stop_words: &[
-        "el", "la", "los", "las", "y", "es", "que", "no", "un", "una", "por", "para", "con", "mi",
-        "su", "de", "del", "gracias", "hola", "pedido", "pero", "muy", "está", "he", "se", "lo",
+        "el", "la", "los", "las", "y", "es", "que", "no", "un", "una", "por", "para", "con", "mi", "su", "de", "del",
+        "gracias", "hola", "pedido", "pero", "muy", "está", "he", "se", "lo",
     ],
 };
 
@@ -1839,27 +1609,8 @@ pub static IT: Locale = Locale {
         "mi farò sentire",
     ],
     impolite_openers: &["quindi", "in realtà", "di fatto", "ovviamente", "allora"],
-    imperatives: &[
-        "invii",
-        "invia",
-        "mandi",
-        "manda",
-        "controlli",
-        "controlla",
-        "legga",
-        "leggi",
-        "faccia",
-        "fai",
-    ],
-    cheerful: &[
-        "ottime notizie",
-        "fantastico",
-        "evviva",
-        "che bello",
-        "splendido",
-        "grandioso",
-        "bellissimo",
-    ],
+    imperatives: &["invii", "invia", "mandi", "manda", "controlli", "controlla", "legga", "leggi", "faccia", "fai"],
+    cheerful: &["ottime notizie", "fantastico", "evviva", "che bello", "splendido", "grandioso", "bellissimo"],
     closings: &[
         "cordiali saluti",
         "distinti saluti",
@@ -1874,32 +1625,12 @@ pub static IT: Locale = Locale {
         "buona giornata",
         "cordialmente",
     ],
-    formal_greetings: &[
-        "gentile",
-        "gentilissimo",
-        "gentilissima",
-        "egregio",
-        "egregia",
-        "spettabile",
-    ],
+    formal_greetings: &["gentile", "gentilissimo", "gentilissima", "egregio", "egregia", "spettabile"],
     casual_greetings: &["ciao"],
     very_casual_greetings: &["ehi", "hey", "ciaooo", "bella"],
-    formal_closings: &[
-        "distinti saluti",
-        "cordiali saluti",
-        "con osservanza",
-        "porgo distinti saluti",
-        "cordialmente",
-    ],
+    formal_closings: &["distinti saluti", "cordiali saluti", "con osservanza", "porgo distinti saluti", "cordialmente"],
     semi_formal_closings: &["un cordiale saluto", "saluti"],
-    casual_closings: &[
-        "un abbraccio",
-        "baci",
-        "bacioni",
-        "a presto",
-        "ciao",
-        "ci sentiamo",
-    ],
+    casual_closings: &["un abbraccio", "baci", "bacioni", "a presto", "ciao", "ci sentiamo"],
     formal_words: &[
         "le sarei grato",
         "le sarei grata",
@@ -1911,42 +1642,17 @@ pub static IT: Locale = Locale {
         "le chiedo cortesemente",
         "distinti",
     ],
-    slang: &[
-        "ahah", "ahahah", "cmq", "nn", "xke", "xché", "grz", "tvb", "boh", "figo", "dai dai",
-        "raga",
-    ],
+    slang: &["ahah", "ahahah", "cmq", "nn", "xke", "xché", "grz", "tvb", "boh", "figo", "dai dai", "raga"],
     v_pronouns: &["lei", "suo", "sua", "suoi", "sue"],
     t_pronouns: &["tu", "ti", "te", "tuo", "tua", "tuoi", "tue"],
     v_capitalised: true,
-    v_phrases: &[
-        "potrebbe",
-        "vorrebbe",
-        "la ringrazio",
-        "le chiedo",
-        "la prego",
-        "le scrivo",
-        "può",
-    ],
-    t_phrases: &[
-        "potresti",
-        "puoi",
-        "vuoi",
-        "ti ringrazio",
-        "ti scrivo",
-        "hai",
-    ],
-    order_words: &[
-        "ordine",
-        "numero d'ordine",
-        "numero ordine",
-        "acquisto",
-        "prenotazione",
-    ],
+    v_phrases: &["potrebbe", "vorrebbe", "la ringrazio", "le chiedo", "la prego", "le scrivo", "può"],
+    t_phrases: &["potresti", "puoi", "vuoi", "ti ringrazio", "ti scrivo", "hai"],
+    order_words: &["ordine", "numero d'ordine", "numero ordine", "acquisto", "prenotazione"],
     invoice_words: &["fattura", "numero di fattura", "numero fattura", "ricevuta"],
     error_words: &["errore", "messaggio di errore", "codice di errore"],
     numbers: [
-        "zero", "uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto", "nove", "dieci",
-        "undici", "dodici",
+        "zero", "uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto", "nove", "dieci", "undici", "dodici",
     ],
     hour: ("ora", "ore"),
     day: ("giorno", "giorni"),
@@ -2002,27 +1708,8 @@ pub static IT: Locale = Locale {
 
 pub static NL: Locale = Locale {
     lang: Lang::Nl,
-    greetings: &[
-        "geachte",
-        "beste",
-        "hoi",
-        "hallo",
-        "goedemorgen",
-        "goedemiddag",
-        "goedendag",
-        "dag",
-        "hey",
-        "hi",
-    ],
-    thanks: &[
-        "dank",
-        "bedankt",
-        "dankjewel",
-        "dank je",
-        "dank u",
-        "dankuwel",
-        "dankbaar",
-    ],
+    greetings: &["geachte", "beste", "hoi", "hallo", "goedemorgen", "goedemiddag", "goedendag", "dag", "hey", "hi"],
+    thanks: &["dank", "bedankt", "dankjewel", "dank je", "dank u", "dankuwel", "dankbaar"],
     delay_apology: &[
         "excuses voor de vertraging",
         "excuses voor het wachten",
@@ -2155,16 +1842,7 @@ pub static NL: Locale = Locale {
         "werkuren",
         "voor het einde",
     ],
-    unconditional: &[
-        "onmiddellijk",
-        "gegarandeerd",
-        "garantie",
-        "direct",
-        "meteen",
-        "zeker weten",
-        "100 %",
-        "100%",
-    ],
+    unconditional: &["onmiddellijk", "gegarandeerd", "garantie", "direct", "meteen", "zeker weten", "100 %", "100%"],
     followup: &[
         "ik houd u op de hoogte",
         "ik hou je op de hoogte",
@@ -2181,23 +1859,8 @@ pub static NL: Locale = Locale {
         "ik kom bij je terug",
     ],
     impolite_openers: &["dus", "eigenlijk", "in feite", "uiteraard", "nou"],
-    imperatives: &[
-        "stuur",
-        "stuurt u",
-        "controleer",
-        "lees",
-        "doe",
-        "kijk",
-        "zorg",
-    ],
-    cheerful: &[
-        "goed nieuws",
-        "geweldig",
-        "super",
-        "fantastisch",
-        "hoera",
-        "top",
-    ],
+    imperatives: &["stuur", "stuurt u", "controleer", "lees", "doe", "kijk", "zorg"],
+    cheerful: &["goed nieuws", "geweldig", "super", "fantastisch", "hoera", "top"],
     closings: &[
         "met vriendelijke groet",
         "met vriendelijke groeten",
@@ -2219,12 +1882,7 @@ pub static NL: Locale = Locale {
     formal_greetings: &["geachte", "zeer geachte", "goedemorgen", "goedemiddag"],
     casual_greetings: &["hoi", "hallo", "hi"],
     very_casual_greetings: &["hey", "hee", "yo", "hoi hoi", "heuj"],
-    formal_closings: &[
-        "hoogachtend",
-        "met vriendelijke groet",
-        "met vriendelijke groeten",
-        "mvg",
-    ],
+    formal_closings: &["hoogachtend", "met vriendelijke groet", "met vriendelijke groeten", "mvg"],
     semi_formal_closings: &["vriendelijke groet", "hartelijke groet"],
     casual_closings: &["groetjes", "doei", "tot later", "xx", "liefs", "gr"],
     formal_words: &[
@@ -2237,28 +1895,16 @@ pub static NL: Locale = Locale {
         "in de bijlage",
         "met betrekking tot",
     ],
-    slang: &[
-        "lol", "haha", "ff", "wss", "idd", "vet", "chill", "ofzo", "nou ja", "boeit", "zeg maar",
-    ],
+    slang: &["lol", "haha", "ff", "wss", "idd", "vet", "chill", "ofzo", "nou ja", "boeit", "zeg maar"],
     v_pronouns: &["u", "uw"],
     t_pronouns: &["je", "jij", "jou", "jouw", "jullie"],
     v_capitalised: false,
     v_phrases: &["kunt u", "wilt u", "heeft u", "bent u", "zou u"],
     t_phrases: &["kun je", "wil je", "heb je", "ben je", "zou je", "kan je"],
-    order_words: &[
-        "bestelling",
-        "bestelnummer",
-        "ordernummer",
-        "order",
-        "aankoop",
-        "boeking",
-    ],
+    order_words: &["bestelling", "bestelnummer", "ordernummer", "order", "aankoop", "boeking"],
     invoice_words: &["factuur", "factuurnummer", "bon"],
     error_words: &["fout", "foutmelding", "foutcode", "melding"],
-    numbers: [
-        "nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien",
-        "elf", "twaalf",
-    ],
+    numbers: ["nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf", "twaalf"],
     hour: ("uur", "uur"),
     day: ("dag", "dagen"),
     week: ("week", "weken"),
@@ -2330,14 +1976,7 @@ pub static PT: Locale = Locale {
         "estimado",
         "estimada",
     ],
-    thanks: &[
-        "obrigado",
-        "obrigada",
-        "agradeço",
-        "agradecemos",
-        "grato",
-        "grata",
-    ],
+    thanks: &["obrigado", "obrigada", "agradeço", "agradecemos", "grato", "grata"],
     delay_apology: &[
         "desculpe a demora",
         "desculpa a demora",
@@ -2504,27 +2143,8 @@ pub static PT: Locale = Locale {
         "darei notícias",
     ],
     impolite_openers: &["então", "na verdade", "de fato", "de facto", "obviamente"],
-    imperatives: &[
-        "envie",
-        "envia",
-        "mande",
-        "manda",
-        "verifique",
-        "verifica",
-        "leia",
-        "lê",
-        "faça",
-        "faz",
-    ],
-    cheerful: &[
-        "ótimas notícias",
-        "boas notícias",
-        "que bom",
-        "fantástico",
-        "incrível",
-        "maravilha",
-        "oba",
-    ],
+    imperatives: &["envie", "envia", "mande", "manda", "verifique", "verifica", "leia", "lê", "faça", "faz"],
+    cheerful: &["ótimas notícias", "boas notícias", "que bom", "fantástico", "incrível", "maravilha", "oba"],
     closings: &[
         "atenciosamente",
         "cumprimentos",
@@ -2543,29 +2163,12 @@ pub static PT: Locale = Locale {
         "saudações",
         "cordialmente",
     ],
-    formal_greetings: &[
-        "prezado", "prezada", "prezados", "exmo", "exma", "exmo.", "exma.", "estimado", "estimada",
-    ],
+    formal_greetings: &["prezado", "prezada", "prezados", "exmo", "exma", "exmo.", "exma.", "estimado", "estimada"],
     casual_greetings: &["oi"],
     very_casual_greetings: &["e aí", "eai", "fala", "opa", "hey"],
-    formal_closings: &[
-        "atenciosamente",
-        "com os melhores cumprimentos",
-        "respeitosamente",
-        "cordialmente",
-    ],
+    formal_closings: &["atenciosamente", "com os melhores cumprimentos", "respeitosamente", "cordialmente"],
     semi_formal_closings: &["cumprimentos", "melhores cumprimentos", "saudações"],
-    casual_closings: &[
-        "abraço",
-        "abraços",
-        "abs",
-        "beijos",
-        "bjs",
-        "beijo",
-        "até mais",
-        "valeu",
-        "falou",
-    ],
+    casual_closings: &["abraço", "abraços", "abs", "beijos", "bjs", "beijo", "até mais", "valeu", "falou"],
     formal_words: &[
         "venho por este meio",
         "solicito",
@@ -2575,35 +2178,16 @@ pub static PT: Locale = Locale {
         "no que diz respeito",
         "agradeceria",
     ],
-    slang: &[
-        "kkk", "kkkk", "rs", "vc", "tb", "pq", "blz", "valeu", "tá", "né", "cara", "mano", "putz",
-        "legal",
-    ],
+    slang: &["kkk", "kkkk", "rs", "vc", "tb", "pq", "blz", "valeu", "tá", "né", "cara", "mano", "putz", "legal"],
     v_pronouns: &[],
     t_pronouns: &["tu", "teu", "tua", "teus", "tuas", "contigo"],
     v_capitalised: false,
     v_phrases: &["o senhor", "a senhora", "os senhores", "v. exa", "vossa"],
     t_phrases: &["tu ", "podes", "tens", "queres"],
-    order_words: &[
-        "pedido",
-        "encomenda",
-        "número do pedido",
-        "número da encomenda",
-        "compra",
-        "reserva",
-    ],
-    invoice_words: &[
-        "fatura",
-        "factura",
-        "número da fatura",
-        "recibo",
-        "nota fiscal",
-    ],
+    order_words: &["pedido", "encomenda", "número do pedido", "número da encomenda", "compra", "reserva"],
+    invoice_words: &["fatura", "factura", "número da fatura", "recibo", "nota fiscal"],
     error_words: &["erro", "mensagem de erro", "código de erro"],
-    numbers: [
-        "zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove", "dez",
-        "onze", "doze",
-    ],
+    numbers: ["zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove", "dez", "onze", "doze"],
     hour: ("hora", "horas"),
     day: ("dia", "dias"),
     week: ("semana", "semanas"),
@@ -2629,9 +2213,8 @@ pub static PT: Locale = Locale {
         "show",
     ],
     stop_words: &[
-        "o", "a", "os", "as", "e", "é", "que", "não", "um", "uma", "para", "com", "meu", "minha",
-        "de", "do", "da", "obrigado", "olá", "pedido", "mas", "está", "tenho", "ainda", "foi",
-        "em",
+        "o", "a", "os", "as", "e", "é", "que", "não", "um", "uma", "para", "com", "meu", "minha", "de", "do", "da",
+        "obrigado", "olá", "pedido", "mas", "está", "tenho", "ainda", "foi", "em",
     ],
 };
 
@@ -2651,27 +2234,12 @@ mod tests {
 
     #[test]
     fn next_update_phrases() {
-        assert_eq!(
-            EN.within_business(86_400, 86_400),
-            "within one business day"
-        );
-        assert_eq!(
-            EN.within_business(4 * 3600, 8 * 3600),
-            "within four business hours"
-        );
-        assert_eq!(
-            DE.within_business(8 * 3600, 8 * 3600),
-            "innerhalb eines Werktags"
-        );
-        assert_eq!(
-            DE.within_business(2 * 8 * 3600, 8 * 3600),
-            "innerhalb von zwei Werktagen"
-        );
+        assert_eq!(EN.within_business(86_400, 86_400), "within one business day");
+        assert_eq!(EN.within_business(4 * 3600, 8 * 3600), "within four business hours");
+        assert_eq!(DE.within_business(8 * 3600, 8 * 3600), "innerhalb eines Werktags");
+        assert_eq!(DE.within_business(2 * 8 * 3600, 8 * 3600), "innerhalb von zwei Werktagen");
         assert_eq!(FR.within_business(3600, 8 * 3600), "sous une heure ouvrée");
-        assert_eq!(
-            ES.within_business(86_400, 86_400),
-            "en un plazo de un día hábil"
-        );
+        assert_eq!(ES.within_business(86_400, 86_400), "en un plazo de un día hábil");
         assert_eq!(IT.within_business(3600, 86_400), "entro un'ora lavorativa");
     }
 

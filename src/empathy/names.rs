@@ -227,9 +227,7 @@ const HONORIFICS: &[(&str, Honorific)] = &[
 fn academic_of(token: &str) -> Option<Academic> {
     match fold(token.trim_end_matches('.')).as_str() {
         "dr" | "doctor" | "dott" | "dott.ssa" | "dra" | "docteur" | "doktor" => Some(Academic::Dr),
-        "prof" | "professor" | "professeur" | "profa" | "prof.ssa" | "prof.dr" => {
-            Some(Academic::Prof)
-        }
+        "prof" | "professor" | "professeur" | "profa" | "prof.ssa" | "prof.dr" => Some(Academic::Prof),
         _ => None,
     }
 }
@@ -292,8 +290,8 @@ pub fn is_role(name: &str) -> bool {
 /// "VAN DER BERG" → "van der Berg", "JEAN-PIERRE" → "Jean-Pierre".
 pub fn title_case_name(name: &str) -> String {
     let particles = [
-        "van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "la", "le", "dos",
-        "das", "do", "ten", "ter", "zu", "y",
+        "van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "la", "le", "dos", "das", "do", "ten",
+        "ter", "zu", "y",
     ];
     let words: Vec<&str> = name.split_whitespace().collect();
     let n = words.len();
@@ -343,11 +341,7 @@ fn cap_first(w: &str) -> String {
 
 /// Parses a display name or sign-off line into a name, or None when it is not a person.
 pub fn parse_person(raw: &str) -> Option<PersonName> {
-    let mut s = raw
-        .trim()
-        .trim_matches(|c: char| c == '"' || c == '\'' || c == ',' || c == ';')
-        .trim()
-        .to_string();
+    let mut s = raw.trim().trim_matches(|c: char| c == '"' || c == '\'' || c == ',' || c == ';').trim().to_string();
     if s.is_empty() || s.contains('@') || s.contains("://") {
         return None;
     }
@@ -366,23 +360,14 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
         return None;
     }
     // Reject anything with digits or odd symbols: names are letters, spaces, . ' -
-    if s.chars().any(|c| {
-        !(c.is_alphabetic()
-            || c == ' '
-            || c == '.'
-            || c == '\''
-            || c == '’'
-            || c == '-'
-            || c == ',')
-    }) {
+    if s.chars().any(|c| !(c.is_alphabetic() || c == ' ' || c == '.' || c == '\'' || c == '’' || c == '-' || c == ','))
+    {
         return None;
     }
 
     // "Doe, Jane" → Jane Doe.
     let s = match s.split_once(',') {
-        Some((last, first))
-            if !first.trim().is_empty() && !last.trim().is_empty() && !first.contains(',') =>
-        {
+        Some((last, first)) if !first.trim().is_empty() && !last.trim().is_empty() && !first.contains(',') => {
             format!("{} {}", first.trim(), last.trim())
         }
         Some((first, _)) => first.trim().to_string(),
@@ -399,9 +384,7 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
                 person.academic = Some(a);
             }
             // Dott.ssa and Dra. carry the gender the customer gave.
-            if low.starts_with("dott.ssa")
-                || low.trim_end_matches('.') == "dra"
-                || low.trim_end_matches('.') == "profa"
+            if low.starts_with("dott.ssa") || low.trim_end_matches('.') == "dra" || low.trim_end_matches('.') == "profa"
             {
                 person.honorific.get_or_insert(Honorific::Ms);
             }
@@ -418,20 +401,14 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
         }
     }
     // "de heer" (Dutch) spans two tokens.
-    if tokens.len() > 2
-        && tokens[0].eq_ignore_ascii_case("de")
-        && tokens[1].eq_ignore_ascii_case("heer")
-    {
+    if tokens.len() > 2 && tokens[0].eq_ignore_ascii_case("de") && tokens[1].eq_ignore_ascii_case("heer") {
         person.honorific = Some(Honorific::Mr);
         tokens.drain(..2);
     }
     // Trailing degrees: "Jane Doe PhD", "Jane Doe MD".
     while tokens.len() > 1
         && matches!(
-            tokens
-                .last()
-                .map(|t| t.trim_end_matches('.').to_lowercase())
-                .as_deref(),
+            tokens.last().map(|t| t.trim_end_matches('.').to_lowercase()).as_deref(),
             Some("phd" | "md" | "jr" | "sr" | "mba" | "msc" | "ba")
         )
     {
@@ -442,18 +419,12 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
     }
     // Single-letter initials are fine ("J. Doe"), but a name must have at least one
     // token of two or more letters.
-    if !tokens
-        .iter()
-        .any(|t| t.chars().filter(|c| c.is_alphabetic()).count() >= 2)
-    {
+    if !tokens.iter().any(|t| t.chars().filter(|c| c.is_alphabetic()).count() >= 2) {
         return None;
     }
     let joined = tokens.join(" ");
     let cased = if is_all_caps(&joined.replace([' ', '-', '\'', '.'], ""))
-        || joined
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .all(|c| c.is_lowercase())
+        || joined.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_lowercase())
     {
         title_case_name(&joined)
     } else {
@@ -468,8 +439,8 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
     } else {
         // Surname particles belong to the surname: "Ludwig van Beethoven".
         let particles = [
-            "van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "le", "la", "dos",
-            "das", "do", "ten", "ter", "zu",
+            "van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "le", "la", "dos", "das", "do", "ten",
+            "ter", "zu",
         ];
         let mut split = tokens.len() - 1;
         while split > 1 && particles.contains(&tokens[split - 1].to_lowercase().as_str()) {
@@ -479,11 +450,7 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
         person.surname = Some(tokens[split..].join(" "));
     }
     // A given name like "J." alone is not something to greet.
-    if person
-        .given
-        .as_deref()
-        .is_some_and(|g| g.trim_end_matches('.').chars().count() < 2)
-        && person.surname.is_none()
+    if person.given.as_deref().is_some_and(|g| g.trim_end_matches('.').chars().count() < 2) && person.surname.is_none()
     {
         return None;
     }
@@ -507,10 +474,7 @@ pub fn from_local_part(local: &str) -> Option<PersonName> {
     if parts.len() != 2 {
         return None;
     }
-    if !parts
-        .iter()
-        .all(|p| p.chars().count() >= 2 && p.chars().all(|c| c.is_alphabetic()))
-    {
+    if !parts.iter().all(|p| p.chars().count() >= 2 && p.chars().all(|c| c.is_alphabetic())) {
         return None;
     }
     let candidate = format!("{} {}", parts[0], parts[1]);
@@ -527,20 +491,14 @@ pub fn from_local_part(local: &str) -> Option<PersonName> {
 /// The name in the sign-off: the last lines of what the customer wrote this time
 /// ("Best,\nJane", "Thanks, Jane", "Mit freundlichen Grüßen\nDr. Hans Müller").
 pub fn from_sign_off(stripped_body: &str) -> Option<PersonName> {
-    let lines: Vec<&str> = stripped_body
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&str> = stripped_body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let n = lines.len();
     if n == 0 {
         return None;
     }
     let is_closing = |line: &str| -> bool {
         let l = normalize(line.trim_end_matches([',', '!', '.', ';', ':', '-']));
-        crate::domain::Lang::ALL
-            .iter()
-            .any(|lang| locale(*lang).closings.contains(&l.as_str()))
+        crate::domain::Lang::ALL.iter().any(|lang| locale(*lang).closings.contains(&l.as_str()))
     };
     let last = lines[n - 1].trim_start_matches(['-', '–', '—', '~']).trim();
     // "Best,\nJane" (closing on its own line, name below).
@@ -548,11 +506,7 @@ pub fn from_sign_off(stripped_body: &str) -> Option<PersonName> {
         return parse_person(last);
     }
     // "Best,\nJane Doe\nACME Corp": closing two lines up, a company below the name.
-    if n >= 3
-        && is_closing(lines[n - 3])
-        && looks_like_name_line(lines[n - 2])
-        && !looks_like_sentence(lines[n - 1])
-    {
+    if n >= 3 && is_closing(lines[n - 3]) && looks_like_name_line(lines[n - 2]) && !looks_like_sentence(lines[n - 1]) {
         return parse_person(lines[n - 2]);
     }
     // "Thanks, Jane" on one line.
@@ -578,11 +532,7 @@ fn looks_like_name_line(line: &str) -> bool {
     if words.is_empty() || words.len() > 5 {
         return false;
     }
-    if line.ends_with(['?', '!'])
-        || line.contains([
-            '@', ':', '/', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
-        ])
-    {
+    if line.ends_with(['?', '!']) || line.contains(['@', ':', '/', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
         return false;
     }
     // Names start with a capital (or a title), except ALL-lowercase one-word sign-offs
@@ -590,15 +540,10 @@ fn looks_like_name_line(line: &str) -> bool {
     words.iter().all(|w| {
         let first = w.chars().next();
         first.is_some_and(|c| c.is_uppercase())
-            || [
-                "van", "von", "de", "der", "den", "da", "di", "del", "du", "le", "la", "dos",
-                "das", "do",
-            ]
-            .contains(&w.to_lowercase().as_str())
+            || ["van", "von", "de", "der", "den", "da", "di", "del", "du", "le", "la", "dos", "das", "do"]
+                .contains(&w.to_lowercase().as_str())
     }) || (words.len() == 1
-        && words[0]
-            .chars()
-            .all(|c| c.is_lowercase() && c.is_alphabetic())
+        && words[0].chars().all(|c| c.is_lowercase() && c.is_alphabetic())
         && words[0].chars().count() >= 2)
 }
 
@@ -607,8 +552,7 @@ fn looks_like_name_line(line: &str) -> bool {
 fn agrees(display: &PersonName, sign: &PersonName) -> bool {
     let d: Vec<String> = display.full().split_whitespace().map(fold).collect();
     let s: Vec<String> = sign.full().split_whitespace().map(fold).collect();
-    s.iter()
-        .any(|w| w.trim_end_matches('.').chars().count() >= 2 && d.contains(w))
+    s.iter().any(|w| w.trim_end_matches('.').chars().count() >= 2 && d.contains(w))
 }
 
 pub struct NameInputs<'a> {
@@ -626,42 +570,22 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
     if let Some(c) = input.correction
         && let Some(p) = parse_person(c)
     {
-        return NameFinding {
-            name: Some(p),
-            source: NameSource::Correction,
-        };
+        return NameFinding { name: Some(p), source: NameSource::Correction };
     }
-    let via = input
-        .display_name
-        .is_some_and(|d| d.to_lowercase().contains(" via "));
+    let via = input.display_name.is_some_and(|d| d.to_lowercase().contains(" via "));
     let display = input.display_name.and_then(parse_person);
     let sign = from_sign_off(input.stripped_body);
     match (display, sign) {
-        (Some(d), Some(s)) if agrees(&d, &s) => NameFinding {
-            name: Some(merge(&d, &s)),
-            source: NameSource::DisplayNameAndSignOff,
-        },
-        (Some(d), _) => NameFinding {
-            name: Some(d),
-            source: if via {
-                NameSource::ViaForm
-            } else {
-                NameSource::DisplayName
-            },
-        },
-        (None, Some(s)) => NameFinding {
-            name: Some(s),
-            source: NameSource::SignOff,
-        },
+        (Some(d), Some(s)) if agrees(&d, &s) => {
+            NameFinding { name: Some(merge(&d, &s)), source: NameSource::DisplayNameAndSignOff }
+        }
+        (Some(d), _) => {
+            NameFinding { name: Some(d), source: if via { NameSource::ViaForm } else { NameSource::DisplayName } }
+        }
+        (None, Some(s)) => NameFinding { name: Some(s), source: NameSource::SignOff },
         (None, None) => match input.local_part.and_then(from_local_part) {
-            Some(p) => NameFinding {
-                name: Some(p),
-                source: NameSource::LocalPart,
-            },
-            None => NameFinding {
-                name: None,
-                source: NameSource::None,
-            },
+            Some(p) => NameFinding { name: Some(p), source: NameSource::LocalPart },
+            None => NameFinding { name: None, source: NameSource::None },
         },
     }
 }
@@ -788,24 +712,14 @@ fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
             (Some(_), _) => format!("Gentile Sig.ra {surname},"),
             (None, Some(Academic::Prof)) => format!("Gentile Prof. {surname},"),
             // "Dr." without a gender: the title as the customer wrote it, not Dott./Dott.ssa.
-            (None, _) => format!(
-                "Gentile {} {surname},",
-                name.title_as_written
-                    .clone()
-                    .unwrap_or_else(|| "Dr.".into())
-            ),
+            (None, _) => {
+                format!("Gentile {} {surname},", name.title_as_written.clone().unwrap_or_else(|| "Dr.".into()))
+            }
         },
         Lang::Nl => match h {
             Some(Honorific::Mr) => format!("Geachte heer {surname},"),
             Some(_) => format!("Geachte mevrouw {surname},"),
-            None => format!(
-                "Geachte {} {surname},",
-                if a == Some(Academic::Prof) {
-                    "prof."
-                } else {
-                    "dr."
-                }
-            ),
+            None => format!("Geachte {} {surname},", if a == Some(Academic::Prof) { "prof." } else { "dr." }),
         },
         Lang::Pt => match h {
             Some(Honorific::Mr) => format!("Prezado Sr. {surname},"),
@@ -840,9 +754,7 @@ pub fn nameless_greeting(lang: Lang, register: Register) -> &'static str {
 /// The name a greeting of this register should contain (for the lint).
 pub fn expected_greeting_name(register: Register, name: &PersonName) -> String {
     match register {
-        Register::Formal if name.has_title() && name.surname.is_some() => {
-            name.surname.clone().unwrap_or_default()
-        }
+        Register::Formal if name.has_title() && name.surname.is_some() => name.surname.clone().unwrap_or_default(),
         Register::Formal => name.full(),
         _ => name.given.clone().unwrap_or_else(|| name.full()),
     }
@@ -853,12 +765,7 @@ mod tests {
     use super::*;
 
     fn find(display: Option<&str>, local: &str, body: &str) -> NameFinding {
-        find_name(&NameInputs {
-            display_name: display,
-            local_part: Some(local),
-            stripped_body: body,
-            correction: None,
-        })
+        find_name(&NameInputs { display_name: display, local_part: Some(local), stripped_body: body, correction: None })
     }
 
     fn given(f: &NameFinding) -> Option<String> {
@@ -867,36 +774,15 @@ mod tests {
 
     #[test]
     fn display_name_forms() {
-        assert_eq!(
-            given(&find(Some("Doe, Jane"), "jd", "")),
-            Some("Jane".into())
-        );
-        assert_eq!(
-            given(&find(Some("François Dupont"), "fd", "")),
-            Some("François".into())
-        );
-        assert_eq!(
-            find(Some("JANE MCDONALD"), "x", "").name.unwrap().full(),
-            "Jane McDonald"
-        );
-        assert_eq!(
-            find(Some("SEAN O'BRIEN"), "x", "").name.unwrap().full(),
-            "Sean O'Brien"
-        );
-        assert_eq!(
-            find(Some("LUDWIG VAN BEETHOVEN"), "x", "")
-                .name
-                .unwrap()
-                .full(),
-            "Ludwig van Beethoven"
-        );
+        assert_eq!(given(&find(Some("Doe, Jane"), "jd", "")), Some("Jane".into()));
+        assert_eq!(given(&find(Some("François Dupont"), "fd", "")), Some("François".into()));
+        assert_eq!(find(Some("JANE MCDONALD"), "x", "").name.unwrap().full(), "Jane McDonald");
+        assert_eq!(find(Some("SEAN O'BRIEN"), "x", "").name.unwrap().full(), "Sean O'Brien");
+        assert_eq!(find(Some("LUDWIG VAN BEETHOVEN"), "x", "").name.unwrap().full(), "Ludwig van Beethoven");
         let via = find(Some("Jane Roe via Contact Form"), "forms", "");
         assert_eq!(via.name.unwrap().full(), "Jane Roe");
         assert_eq!(via.source, NameSource::ViaForm);
-        assert_eq!(
-            given(&find(Some("Jane via Service"), "x", "")),
-            Some("Jane".into())
-        );
+        assert_eq!(given(&find(Some("Jane via Service"), "x", "")), Some("Jane".into()));
     }
 
     #[test]
@@ -934,21 +820,13 @@ mod tests {
         assert_eq!(f.source, NameSource::DisplayNameAndSignOff);
         assert_eq!(f.name.unwrap().given.as_deref(), Some("Jane"));
         // Spelling from the sign-off.
-        let f = find(
-            Some("Francois Dupont"),
-            "x",
-            "Merci.\n\nCordialement,\nFrançois",
-        );
+        let f = find(Some("Francois Dupont"), "x", "Merci.\n\nCordialement,\nFrançois");
         assert_eq!(f.name.unwrap().given.as_deref(), Some("François"));
         // A sign-off that does not agree does not win.
         let f = find(Some("Robert Smith"), "x", "Hi\n\nThanks,\nBob");
         assert_eq!(f.name.unwrap().given.as_deref(), Some("Robert"));
         // No display name: the sign-off.
-        let f = find(
-            None,
-            "rs1977",
-            "Hello,\nplease help.\n\nKind regards,\nAnna Schmidt",
-        );
+        let f = find(None, "rs1977", "Hello,\nplease help.\n\nKind regards,\nAnna Schmidt");
         assert_eq!(f.source, NameSource::SignOff);
         assert_eq!(f.name.unwrap().full(), "Anna Schmidt");
         let f = find(None, "x", "Help me.\nThanks, Pete");
@@ -960,64 +838,25 @@ mod tests {
         let p = parse_person("Dr. John Watson").unwrap();
         assert_eq!(p.academic, Some(Academic::Dr));
         assert_eq!(p.honorific, None);
-        assert_eq!(
-            greeting(Lang::En, Register::Formal, Some(&p)),
-            "Dear Dr Watson,"
-        );
-        assert_eq!(
-            greeting(Lang::De, Register::Formal, Some(&p)),
-            "Guten Tag Dr. Watson,"
-        );
+        assert_eq!(greeting(Lang::En, Register::Formal, Some(&p)), "Dear Dr Watson,");
+        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Guten Tag Dr. Watson,");
         let p = parse_person("Frau Dr. Jane Doe").unwrap();
-        assert_eq!(
-            greeting(Lang::De, Register::Formal, Some(&p)),
-            "Sehr geehrte Frau Dr. Doe,"
-        );
+        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Sehr geehrte Frau Dr. Doe,");
         let p = parse_person("Jane Doe").unwrap();
-        assert_eq!(
-            greeting(Lang::En, Register::Formal, Some(&p)),
-            "Dear Jane Doe,"
-        );
-        assert_eq!(
-            greeting(Lang::De, Register::Formal, Some(&p)),
-            "Guten Tag Jane Doe,"
-        );
-        assert_eq!(
-            greeting(Lang::Fr, Register::Formal, Some(&p)),
-            "Bonjour Jane Doe,"
-        );
-        assert_eq!(
-            greeting(Lang::Es, Register::Formal, Some(&p)),
-            "Buenos días, Jane Doe:"
-        );
-        assert_eq!(
-            greeting(Lang::En, Register::Neutral, Some(&p)),
-            "Hello Jane,"
-        );
-        assert_eq!(
-            greeting(Lang::De, Register::Casual, Some(&p)),
-            "Hallo Jane,"
-        );
+        assert_eq!(greeting(Lang::En, Register::Formal, Some(&p)), "Dear Jane Doe,");
+        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Guten Tag Jane Doe,");
+        assert_eq!(greeting(Lang::Fr, Register::Formal, Some(&p)), "Bonjour Jane Doe,");
+        assert_eq!(greeting(Lang::Es, Register::Formal, Some(&p)), "Buenos días, Jane Doe:");
+        assert_eq!(greeting(Lang::En, Register::Neutral, Some(&p)), "Hello Jane,");
+        assert_eq!(greeting(Lang::De, Register::Casual, Some(&p)), "Hallo Jane,");
         assert_eq!(greeting(Lang::Nl, Register::Casual, Some(&p)), "Hoi Jane,");
         let p = parse_person("Mme Jane Doe").unwrap();
-        assert_eq!(
-            greeting(Lang::Fr, Register::Formal, Some(&p)),
-            "Bonjour Madame Doe,"
-        );
+        assert_eq!(greeting(Lang::Fr, Register::Formal, Some(&p)), "Bonjour Madame Doe,");
         let p = parse_person("Dott.ssa Maria Rossi").unwrap();
-        assert_eq!(
-            greeting(Lang::It, Register::Formal, Some(&p)),
-            "Gentile Dott.ssa Rossi,"
-        );
+        assert_eq!(greeting(Lang::It, Register::Formal, Some(&p)), "Gentile Dott.ssa Rossi,");
         let p = parse_person("Sra. Ana Pérez").unwrap();
-        assert_eq!(
-            greeting(Lang::Es, Register::Formal, Some(&p)),
-            "Estimada Sra. Pérez:"
-        );
-        assert_eq!(
-            greeting(Lang::Pt, Register::Formal, Some(&p)),
-            "Prezada Sra. Pérez,"
-        );
+        assert_eq!(greeting(Lang::Es, Register::Formal, Some(&p)), "Estimada Sra. Pérez:");
+        assert_eq!(greeting(Lang::Pt, Register::Formal, Some(&p)), "Prezada Sra. Pérez,");
         assert_eq!(greeting(Lang::En, Register::Neutral, None), "Hello,");
     }
 
@@ -1025,26 +864,11 @@ mod tests {
     fn greeting_table_from_the_rubric() {
         let jane = parse_person("Jane Doe").unwrap();
         let rows = [
-            (
-                Lang::It,
-                "Gentile Jane Doe,",
-                "Buongiorno Jane,",
-                "Ciao Jane,",
-            ),
+            (Lang::It, "Gentile Jane Doe,", "Buongiorno Jane,", "Ciao Jane,"),
             (Lang::Nl, "Geachte Jane Doe,", "Beste Jane,", "Hoi Jane,"),
             (Lang::Pt, "Bom dia, Jane Doe,", "Olá, Jane,", "Oi Jane,"),
-            (
-                Lang::Es,
-                "Buenos días, Jane Doe:",
-                "Hola, Jane:",
-                "Hola Jane,",
-            ),
-            (
-                Lang::Fr,
-                "Bonjour Jane Doe,",
-                "Bonjour Jane,",
-                "Salut Jane,",
-            ),
+            (Lang::Es, "Buenos días, Jane Doe:", "Hola, Jane:", "Hola Jane,"),
+            (Lang::Fr, "Bonjour Jane Doe,", "Bonjour Jane,", "Salut Jane,"),
         ];
         for (lang, f, n, c) in rows {
             assert_eq!(greeting(lang, Register::Formal, Some(&jane)), f);

@@ -24,47 +24,23 @@ pub struct RegisterReading {
 pub fn detect(text: &str, lang: Lang) -> RegisterReading {
     let loc = locale(lang);
     let norm = normalize(text);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let first_line = lines.first().map(|l| normalize(l)).unwrap_or_default();
-    let last_lines = lines
-        .iter()
-        .rev()
-        .take(3)
-        .map(|l| normalize(l.trim_end_matches([',', '!', '.'])))
-        .collect::<Vec<_>>();
+    let last_lines =
+        lines.iter().rev().take(3).map(|l| normalize(l.trim_end_matches([',', '!', '.']))).collect::<Vec<_>>();
     let mut score = 0;
 
     // Greeting.
-    if loc
-        .formal_greetings
-        .iter()
-        .any(|g| starts_with_phrase(&first_line, g))
-    {
+    if loc.formal_greetings.iter().any(|g| starts_with_phrase(&first_line, g)) {
         score += 2;
-    } else if loc
-        .very_casual_greetings
-        .iter()
-        .any(|g| starts_with_phrase(&first_line, g))
-    {
+    } else if loc.very_casual_greetings.iter().any(|g| starts_with_phrase(&first_line, g)) {
         score -= 2;
-    } else if loc
-        .casual_greetings
-        .iter()
-        .any(|g| starts_with_phrase(&first_line, g))
-    {
+    } else if loc.casual_greetings.iter().any(|g| starts_with_phrase(&first_line, g)) {
         score -= 1;
     }
 
     // Closing.
-    let closing_in = |list: &[&str]| {
-        last_lines
-            .iter()
-            .any(|l| list.iter().any(|c| starts_with_phrase(l, c)))
-    };
+    let closing_in = |list: &[&str]| last_lines.iter().any(|l| list.iter().any(|c| starts_with_phrase(l, c)));
     if closing_in(loc.formal_closings) {
         score += 2;
     } else if closing_in(loc.semi_formal_closings) {
@@ -90,13 +66,8 @@ pub fn detect(text: &str, lang: Lang) -> RegisterReading {
         let contractions = words(&norm)
             .iter()
             .filter(|w| {
-                ["n't", "'m", "'re", "'ve", "'ll", "'d"]
-                    .iter()
-                    .any(|c| w.ends_with(c))
-                    || matches!(
-                        **w,
-                        "it's" | "that's" | "what's" | "there's" | "here's" | "let's"
-                    )
+                ["n't", "'m", "'re", "'ve", "'ll", "'d"].iter().any(|c| w.ends_with(c))
+                    || matches!(**w, "it's" | "that's" | "what's" | "there's" | "here's" | "let's")
             })
             .count();
         if contractions >= 2 {
@@ -122,10 +93,7 @@ pub fn detect(text: &str, lang: Lang) -> RegisterReading {
     }
     // Sentences that start in lower case read as casual typing.
     let sents = sentences(text);
-    let lower_starts = sents
-        .iter()
-        .filter(|s| s.chars().next().is_some_and(|c| c.is_lowercase()))
-        .count();
+    let lower_starts = sents.iter().filter(|s| s.chars().next().is_some_and(|c| c.is_lowercase())).count();
     if sents.len() >= 2 && lower_starts * 2 >= sents.len() {
         score -= 1;
     }
@@ -137,23 +105,11 @@ pub fn detect(text: &str, lang: Lang) -> RegisterReading {
     } else {
         Register::Neutral
     };
-    RegisterReading {
-        register,
-        score,
-        uses_v,
-        uses_t,
-        emoji,
-        slang,
-        exclamations,
-    }
+    RegisterReading { register, score, uses_v, uses_t, emoji, slang, exclamations }
 }
 
 fn starts_with_phrase(line: &str, phrase: &str) -> bool {
-    line.starts_with(phrase)
-        && line[phrase.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric())
+    line.starts_with(phrase) && line[phrase.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
 }
 
 fn pronouns(original: &str, norm: &str, lang: Lang) -> (bool, bool) {
@@ -168,10 +124,7 @@ fn pronouns(original: &str, norm: &str, lang: Lang) -> (bool, bool) {
             for (i, w) in words(&sentence).iter().enumerate() {
                 let lower = w.to_lowercase();
                 let capitalised = w.chars().next().is_some_and(|c| c.is_uppercase());
-                if capitalised
-                    && loc.v_pronouns.contains(&lower.as_str())
-                    && (i > 0 || lower == "ihnen")
-                {
+                if capitalised && loc.v_pronouns.contains(&lower.as_str()) && (i > 0 || lower == "ihnen") {
                     v = true;
                 }
             }
@@ -191,11 +144,7 @@ pub fn choose(
     most_formal: Register,
     step_up: bool,
 ) -> Register {
-    let mut r = if step_up {
-        customer.register.one_step_more_formal()
-    } else {
-        customer.register
-    };
+    let mut r = if step_up { customer.register.one_step_more_formal() } else { customer.register };
     let has_tv = !locale(lang).t_pronouns.is_empty();
     if has_tv {
         // Only our casual templates use T; a customer who uses V never gets T back.
@@ -224,34 +173,16 @@ mod tests {
             Register::Formal
         );
         assert_eq!(
-            reg(
-                "Hello,\n\nmy order 1234 has not arrived yet. Could you check?\n\nBest regards,\nTom",
-                Lang::En
-            ),
+            reg("Hello,\n\nmy order 1234 has not arrived yet. Could you check?\n\nBest regards,\nTom", Lang::En),
             Register::Neutral
         );
-        assert_eq!(
-            reg(
-                "hey!! my app keeps crashing lol, can u check?? thx",
-                Lang::En
-            ),
-            Register::Casual
-        );
-        assert_eq!(
-            reg(
-                "Hi there, I'm stuck and I can't log in :( Cheers, Sam",
-                Lang::En
-            ),
-            Register::Casual
-        );
+        assert_eq!(reg("hey!! my app keeps crashing lol, can u check?? thx", Lang::En), Register::Casual);
+        assert_eq!(reg("Hi there, I'm stuck and I can't log in :( Cheers, Sam", Lang::En), Register::Casual);
     }
 
     #[test]
     fn t_and_v_pronouns() {
-        let r = detect(
-            "Hallo, kannst du mir helfen? Mein Konto ist gesperrt. LG Max",
-            Lang::De,
-        );
+        let r = detect("Hallo, kannst du mir helfen? Mein Konto ist gesperrt. LG Max", Lang::De);
         assert!(r.uses_t && !r.uses_v);
         assert_eq!(r.register, Register::Casual);
         let r = detect(
@@ -260,10 +191,7 @@ mod tests {
         );
         assert!(r.uses_v && !r.uses_t);
         assert_eq!(r.register, Register::Formal);
-        let r = detect(
-            "Bonjour, pourriez-vous vérifier ma commande ? Merci, Claire",
-            Lang::Fr,
-        );
+        let r = detect("Bonjour, pourriez-vous vérifier ma commande ? Merci, Claire", Lang::Fr);
         assert!(r.uses_v);
         assert_eq!(r.register, Register::Neutral);
         let r = detect("Salut, tu peux regarder ma commande stp ? Bises", Lang::Fr);
@@ -282,46 +210,10 @@ mod tests {
             slang: true,
             exclamations: 0,
         };
-        assert_eq!(
-            choose(
-                &casual_v,
-                Lang::De,
-                Register::Casual,
-                Register::Formal,
-                false
-            ),
-            Register::Neutral
-        );
-        assert_eq!(
-            choose(
-                &casual_v,
-                Lang::En,
-                Register::Casual,
-                Register::Formal,
-                false
-            ),
-            Register::Casual
-        );
-        assert_eq!(
-            choose(
-                &casual_v,
-                Lang::En,
-                Register::Neutral,
-                Register::Formal,
-                false
-            ),
-            Register::Neutral
-        );
-        assert_eq!(
-            choose(
-                &casual_v,
-                Lang::En,
-                Register::Casual,
-                Register::Formal,
-                true
-            ),
-            Register::Neutral
-        );
+        assert_eq!(choose(&casual_v, Lang::De, Register::Casual, Register::Formal, false), Register::Neutral);
+        assert_eq!(choose(&casual_v, Lang::En, Register::Casual, Register::Formal, false), Register::Casual);
+        assert_eq!(choose(&casual_v, Lang::En, Register::Neutral, Register::Formal, false), Register::Neutral);
+        assert_eq!(choose(&casual_v, Lang::En, Register::Casual, Register::Formal, true), Register::Neutral);
         let formal = RegisterReading {
             register: Register::Formal,
             score: 3,
@@ -331,15 +223,6 @@ mod tests {
             slang: false,
             exclamations: 0,
         };
-        assert_eq!(
-            choose(
-                &formal,
-                Lang::En,
-                Register::Casual,
-                Register::Neutral,
-                false
-            ),
-            Register::Neutral
-        );
+        assert_eq!(choose(&formal, Lang::En, Register::Casual, Register::Neutral, false), Register::Neutral);
     }
 }

@@ -115,8 +115,8 @@ const EN: LangSentiment = LangSentiment {
         ("inconvenience", -1.5),
     ],
     negators: &[
-        "not", "no", "never", "isn't", "aren't", "wasn't", "don't", "doesn't", "didn't", "can't",
-        "cannot", "won't", "hasn't", "haven't", "nothing", "without", "nor", "neither",
+        "not", "no", "never", "isn't", "aren't", "wasn't", "don't", "doesn't", "didn't", "can't", "cannot", "won't",
+        "hasn't", "haven't", "nothing", "without", "nor", "neither",
     ],
     boosters: &[
         "very",
@@ -204,21 +204,8 @@ const DE: LangSentiment = LangSentiment {
         ("zumutung", -2.3),
         ("unzufrieden", -1.8),
     ],
-    negators: &[
-        "nicht", "kein", "keine", "keinen", "keiner", "keinem", "nie", "niemals", "ohne", "weder",
-    ],
-    boosters: &[
-        "sehr",
-        "wirklich",
-        "extrem",
-        "total",
-        "absolut",
-        "völlig",
-        "komplett",
-        "echt",
-        "äußerst",
-        "so",
-    ],
+    negators: &["nicht", "kein", "keine", "keinen", "keiner", "keinem", "nie", "niemals", "ohne", "weder"],
+    boosters: &["sehr", "wirklich", "extrem", "total", "absolut", "völlig", "komplett", "echt", "äußerst", "so"],
 };
 
 const FR: LangSentiment = LangSentiment {
@@ -289,9 +276,7 @@ const FR: LangSentiment = LangSentiment {
         ("mécontent", -1.8),
         ("catastrophe", -2.8),
     ],
-    negators: &[
-        "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "personne",
-    ],
+    negators: &["pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "personne"],
     boosters: &[
         "très",
         "vraiment",
@@ -369,19 +354,8 @@ const ES: LangSentiment = LangSentiment {
         ("fatal", -2.5),
         ("desastre", -2.8),
     ],
-    negators: &[
-        "no", "nunca", "jamás", "nada", "ningún", "ninguna", "sin", "ni", "nadie",
-    ],
-    boosters: &[
-        "muy",
-        "realmente",
-        "extremadamente",
-        "totalmente",
-        "absolutamente",
-        "completamente",
-        "tan",
-        "super",
-    ],
+    negators: &["no", "nunca", "jamás", "nada", "ningún", "ninguna", "sin", "ni", "nadie"],
+    boosters: &["muy", "realmente", "extremadamente", "totalmente", "absolutamente", "completamente", "tan", "super"],
 };
 
 const IT: LangSentiment = LangSentiment {
@@ -438,9 +412,7 @@ const IT: LangSentiment = LangSentiment {
         ("stufa", -2.0),
         ("scusa", -0.3),
     ],
-    negators: &[
-        "non", "mai", "niente", "nulla", "nessun", "nessuna", "senza", "né",
-    ],
+    negators: &["non", "mai", "niente", "nulla", "nessun", "nessuna", "senza", "né"],
     boosters: &[
         "molto",
         "davvero",
@@ -508,12 +480,8 @@ const NL: LangSentiment = LangSentiment {
         ("ramp", -2.8),
         ("zat", -0.5),
     ],
-    negators: &[
-        "niet", "geen", "nooit", "niets", "zonder", "noch", "niemand",
-    ],
-    boosters: &[
-        "erg", "heel", "echt", "zeer", "extreem", "totaal", "absoluut", "volledig", "zo", "super",
-    ],
+    negators: &["niet", "geen", "nooit", "niets", "zonder", "noch", "niemand"],
+    boosters: &["erg", "heel", "echt", "zeer", "extreem", "totaal", "absoluut", "volledig", "zo", "super"],
 };
 
 const PT: LangSentiment = LangSentiment {
@@ -574,19 +542,8 @@ const PT: LangSentiment = LangSentiment {
         ("desastre", -2.8),
         ("absurdo", -2.0),
     ],
-    negators: &[
-        "não", "nunca", "jamais", "nada", "nenhum", "nenhuma", "sem", "nem", "ninguém",
-    ],
-    boosters: &[
-        "muito",
-        "realmente",
-        "extremamente",
-        "totalmente",
-        "absolutamente",
-        "completamente",
-        "tão",
-        "super",
-    ],
+    negators: &["não", "nunca", "jamais", "nada", "nenhum", "nenhuma", "sem", "nem", "ninguém"],
+    boosters: &["muito", "realmente", "extremamente", "totalmente", "absolutamente", "completamente", "tão", "super"],
 };
 
 fn tables(lang: Lang) -> &'static LangSentiment {
@@ -638,17 +595,11 @@ pub fn compound(text: &str, lang: Lang) -> f64 {
             if i > 0 && t.boosters.contains(&lower_words[i - 1]) {
                 v += 0.293 * v.signum();
             }
-            if aligned
-                && crate::text::is_all_caps(original_words[i])
-                && original_words[i].chars().count() > 2
-            {
+            if aligned && crate::text::is_all_caps(original_words[i]) && original_words[i].chars().count() > 2 {
                 v += 0.733 * v.signum();
             }
             let window = &lower_words[i.saturating_sub(3)..i];
-            if window
-                .iter()
-                .any(|p| t.negators.contains(p) || p.ends_with("n't"))
-            {
+            if window.iter().any(|p| t.negators.contains(p) || p.ends_with("n't")) {
                 v *= -0.74;
             }
             sum += v;
@@ -680,16 +631,11 @@ mod tests {
 
     #[test]
     fn angry_mail_is_negative() {
-        let c = compound(
-            "This is UNACCEPTABLE! Third time I write and nobody answers. Worst service ever!!",
-            Lang::En,
-        );
+        let c = compound("This is UNACCEPTABLE! Third time I write and nobody answers. Worst service ever!!", Lang::En);
         assert!(c < -0.6, "{c}");
         assert_eq!(classify(c), Sentiment::Negative);
-        let c = compound(
-            "Das ist eine Frechheit! Die Bestellung ist immer noch nicht da und niemand antwortet.",
-            Lang::De,
-        );
+        let c =
+            compound("Das ist eine Frechheit! Die Bestellung ist immer noch nicht da und niemand antwortet.", Lang::De);
         assert_eq!(classify(c), Sentiment::Negative, "{c}");
         let c = compound("C'est inacceptable, je suis très déçue.", Lang::Fr);
         assert_eq!(classify(c), Sentiment::Negative, "{c}");
@@ -703,10 +649,7 @@ mod tests {
 
     #[test]
     fn polite_questions_are_not_negative() {
-        let c = compound(
-            "Hello, could you please tell me how to change my billing address? Thanks, Tom",
-            Lang::En,
-        );
+        let c = compound("Hello, could you please tell me how to change my billing address? Thanks, Tom", Lang::En);
         assert_ne!(classify(c), Sentiment::Negative, "{c}");
     }
 }

@@ -34,10 +34,7 @@ pub enum IntakeError {
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> IntakeError {
-    IntakeError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
+    IntakeError::Io { path: path.display().to_string(), message: e.to_string() }
 }
 
 pub fn is_maildir(path: &Path) -> bool {
@@ -58,10 +55,7 @@ pub fn scan(paths: &[PathBuf]) -> Result<Vec<Entry>, IntakeError> {
         } else if looks_like_mbox(path)? {
             scan_mbox(path, &mut entries)?;
         } else {
-            entries.push(Entry {
-                location: Location::File(path.clone()),
-                arrived_at: None,
-            });
+            entries.push(Entry { location: Location::File(path.clone()), arrived_at: None });
         }
     }
     // Process in arrival order so threading and per-sender limits see mail as it came;
@@ -79,19 +73,12 @@ fn scan_maildir(dir: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .filter(|p| p.is_file())
-            .filter(|p| {
-                !p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'))
-            })
+            .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
             .collect();
         files.sort();
         for f in files {
             let arrived = maildir_arrival(&f);
-            out.push(Entry {
-                location: Location::File(f),
-                arrived_at: arrived,
-            });
+            out.push(Entry { location: Location::File(f), arrived_at: arrived });
         }
     }
     Ok(())
@@ -107,21 +94,12 @@ pub fn maildir_arrival(path: &Path) -> Option<i64> {
     {
         return Some(secs);
     }
-    std::fs::metadata(path)
-        .ok()?
-        .modified()
-        .ok()?
-        .duration_since(UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs() as i64)
+    std::fs::metadata(path).ok()?.modified().ok()?.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
 }
 
 fn scan_folder(dir: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| io_err(dir, e))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
+    let mut paths: Vec<PathBuf> =
+        std::fs::read_dir(dir).map_err(|e| io_err(dir, e))?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
         if p.is_dir() {
@@ -130,15 +108,9 @@ fn scan_folder(dir: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
             }
             continue;
         }
-        let ext = p
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase());
+        let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
         match ext.as_deref() {
-            Some("eml") | Some("msg") => out.push(Entry {
-                location: Location::File(p),
-                arrived_at: None,
-            }),
+            Some("eml") | Some("msg") => out.push(Entry { location: Location::File(p), arrived_at: None }),
             Some("mbox") => scan_mbox(&p, out)?,
             _ => {}
         }
@@ -147,11 +119,7 @@ fn scan_folder(dir: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
 }
 
 fn looks_like_mbox(path: &Path) -> Result<bool, IntakeError> {
-    if path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("eml"))
-    {
+    if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("eml")) {
         return Ok(false);
     }
     let mut f = File::open(path).map_err(|e| io_err(path, e))?;
@@ -171,21 +139,14 @@ fn scan_mbox(path: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| io_err(path, e))?;
+        let n = reader.read_until(b'\n', &mut line).map_err(|e| io_err(path, e))?;
         if n == 0 {
             break;
         }
         if line.starts_with(b"From ") && previous_blank {
             if let Some(start) = current {
                 out.push(Entry {
-                    location: Location::MboxSpan {
-                        path: path.to_path_buf(),
-                        index,
-                        start,
-                        len: offset - start,
-                    },
+                    location: Location::MboxSpan { path: path.to_path_buf(), index, start, len: offset - start },
                     arrived_at: None,
                 });
                 index += 1;
@@ -197,12 +158,7 @@ fn scan_mbox(path: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
     }
     if let Some(start) = current {
         out.push(Entry {
-            location: Location::MboxSpan {
-                path: path.to_path_buf(),
-                index,
-                start,
-                len: offset - start,
-            },
+            location: Location::MboxSpan { path: path.to_path_buf(), index, start, len: offset - start },
             arrived_at: None,
         });
     }
@@ -222,22 +178,15 @@ impl Entry {
     pub fn load(&self) -> Result<RawMail, IntakeError> {
         let bytes = match &self.location {
             Location::File(p) => std::fs::read(p).map_err(|e| io_err(p, e))?,
-            Location::MboxSpan {
-                path, start, len, ..
-            } => {
+            Location::MboxSpan { path, start, len, .. } => {
                 let mut f = File::open(path).map_err(|e| io_err(path, e))?;
-                f.seek(SeekFrom::Start(*start))
-                    .map_err(|e| io_err(path, e))?;
+                f.seek(SeekFrom::Start(*start)).map_err(|e| io_err(path, e))?;
                 let mut buf = vec![0u8; *len as usize];
                 f.read_exact(&mut buf).map_err(|e| io_err(path, e))?;
                 unescape_mbox(&buf)
             }
         };
-        Ok(RawMail {
-            bytes,
-            origin: self.origin(),
-            arrived_at: self.arrived_at,
-        })
+        Ok(RawMail { bytes, origin: self.origin(), arrived_at: self.arrived_at })
     }
 }
 
@@ -268,10 +217,7 @@ mod tests {
 
     #[test]
     fn maildir_names_give_arrival() {
-        assert_eq!(
-            maildir_arrival(Path::new("/nonexistent/1795683600.M1P2.host,S=10:2,S")),
-            Some(1_795_683_600)
-        );
+        assert_eq!(maildir_arrival(Path::new("/nonexistent/1795683600.M1P2.host,S=10:2,S")), Some(1_795_683_600));
         assert_eq!(maildir_arrival(Path::new("/nonexistent/abc")), None);
     }
 

@@ -2,6 +2,7 @@
 //! when they reached the mailbox if the source knows (Maildir file names, IMAP INTERNALDATE).
 
 pub mod files;
+pub mod imap;
 
 /// One message as a source hands it over.
 #[derive(Clone, Debug)]

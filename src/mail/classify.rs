@@ -78,37 +78,23 @@ pub fn classify(m: &Inbound, ours: &Ours<'_>) -> Classification {
     let h = |name: &str| m.header(name).map(|v| v.trim().to_string());
     let from_local = m.from.address.local_part().to_ascii_lowercase();
     let from_base = m.from.address.without_tag();
-    let is_ours = |a: &EmailAddress| {
-        ours.addresses
-            .iter()
-            .any(|o| o.without_tag() == a.without_tag())
-    };
+    let is_ours = |a: &EmailAddress| ours.addresses.iter().any(|o| o.without_tag() == a.without_tag());
 
-    let dmarc_fail = m
-        .headers_named("authentication-results")
-        .next()
-        .is_some_and(|v| v.to_ascii_lowercase().contains("dmarc=fail"));
+    let dmarc_fail =
+        m.headers_named("authentication-results").next().is_some_and(|v| v.to_ascii_lowercase().contains("dmarc=fail"));
     if dmarc_fail {
         reasons.push("Authentication-Results: dmarc=fail".into());
     }
 
     // own: from one of our addresses, or one of our Message-IDs.
     if is_ours(&m.from.address) {
-        return done(
-            Kind::Own,
-            vec![format!("From is our address {from_base}")],
-            dmarc_fail,
-        );
+        return done(Kind::Own, vec![format!("From is our address {from_base}")], dmarc_fail);
     }
     if let Some(id) = &m.message_id
         && id.starts_with("attune.")
         && id.ends_with(&format!("@{}", ours.message_id_domain))
     {
-        return done(
-            Kind::Own,
-            vec![format!("Message-ID <{id}> is one of ours")],
-            dmarc_fail,
-        );
+        return done(Kind::Own, vec![format!("Message-ID <{id}> is one of ours")], dmarc_fail);
     }
 
     // loop: our loop header.
@@ -116,19 +102,12 @@ pub fn classify(m: &Inbound, ours: &Ours<'_>) -> Classification {
         return done(Kind::Loop, vec![format!("{LOOP_HEADER}: {v}")], dmarc_fail);
     }
     if let Some(v) = h("x-loop")
-        && ours
-            .addresses
-            .iter()
-            .any(|a| v.to_ascii_lowercase().contains(&a.key()))
+        && ours.addresses.iter().any(|a| v.to_ascii_lowercase().contains(&a.key()))
     {
         return done(Kind::Loop, vec![format!("X-Loop: {v}")], dmarc_fail);
     }
     if v_contains(m.header("x-loop"), ours.loop_token) {
-        return done(
-            Kind::Loop,
-            vec!["X-Loop carries our token".into()],
-            dmarc_fail,
-        );
+        return done(Kind::Loop, vec!["X-Loop carries our token".into()], dmarc_fail);
     }
 
     // bounce: delivery status reports, or a daemon saying a delivery failed.
@@ -136,22 +115,16 @@ pub fn classify(m: &Inbound, ours: &Ours<'_>) -> Classification {
         reasons.push("multipart/report; report-type=delivery-status".into());
         return done(Kind::Bounce, reasons, dmarc_fail);
     }
-    let daemon = matches!(
-        from_local.as_str(),
-        "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon"
-    ) || m.from.name.as_deref().is_some_and(|n| {
-        let n = n.to_ascii_lowercase();
-        n.contains("mail delivery") || n.contains("mailer-daemon") || n.contains("postmaster")
-    });
+    let daemon = matches!(from_local.as_str(), "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon")
+        || m.from.name.as_deref().is_some_and(|n| {
+            let n = n.to_ascii_lowercase();
+            n.contains("mail delivery") || n.contains("mailer-daemon") || n.contains("postmaster")
+        });
     let null_sender = m.return_path.as_deref() == Some("");
     if (daemon || null_sender) && BOUNCE_SUBJECT.is_match(&m.subject) {
         reasons.push(format!(
             "{} with subject \"{}\"",
-            if daemon {
-                "mailer daemon"
-            } else {
-                "null Return-Path"
-            },
+            if daemon { "mailer daemon" } else { "null Return-Path" },
             m.subject
         ));
         return done(Kind::Bounce, reasons, dmarc_fail);
@@ -184,13 +157,8 @@ pub fn classify(m: &Inbound, ours: &Ours<'_>) -> Classification {
     {
         auto.push(format!("Precedence: {v}"));
     }
-    if m.report_type.as_deref() == Some("disposition-notification")
-        || m.content_type == "multipart/report"
-    {
-        auto.push(format!(
-            "multipart/report ({})",
-            m.report_type.clone().unwrap_or_else(|| "report".into())
-        ));
+    if m.report_type.as_deref() == Some("disposition-notification") || m.content_type == "multipart/report" {
+        auto.push(format!("multipart/report ({})", m.report_type.clone().unwrap_or_else(|| "report".into())));
     }
     if OUT_OF_OFFICE.is_match(&m.subject) {
         auto.push(format!("out-of-office subject \"{}\"", m.subject));
@@ -222,10 +190,7 @@ pub fn classify(m: &Inbound, ours: &Ours<'_>) -> Classification {
             .any(|d| x.contains(d))
         });
     if helpdesk_token && (bulkish || !auto.is_empty()) {
-        auto.push(format!(
-            "another help desk's acknowledgment (\"{}\")",
-            m.subject
-        ));
+        auto.push(format!("another help desk's acknowledgment (\"{}\")", m.subject));
     }
     if ROBOT_LOCAL_PARTS.contains(&from_local.as_str())
         && !matches!(from_local.as_str(), "newsletter" | "listserv" | "majordomo")
@@ -239,13 +204,7 @@ pub fn classify(m: &Inbound, ours: &Ours<'_>) -> Classification {
 
     // list: RFC 2369 / 2919 headers, bulk precedence.
     let mut list = Vec::new();
-    for name in [
-        "list-id",
-        "list-unsubscribe",
-        "list-post",
-        "x-mailing-list",
-        "list-help",
-    ] {
+    for name in ["list-id", "list-unsubscribe", "list-post", "x-mailing-list", "list-help"] {
         if let Some(v) = h(name) {
             list.push(format!("{name}: {}", shorten(&v)));
         }
@@ -277,10 +236,7 @@ pub fn classify(m: &Inbound, ours: &Ours<'_>) -> Classification {
         spam.push("X-Spam: yes".into());
     }
     if let Some(v) = h("x-rspamd-action")
-        && matches!(
-            v.to_ascii_lowercase().as_str(),
-            "reject" | "add header" | "rewrite subject"
-        )
+        && matches!(v.to_ascii_lowercase().as_str(), "reject" | "add header" | "rewrite subject")
     {
         spam.push(format!("X-Rspamd-Action: {v}"));
     }
@@ -303,19 +259,11 @@ fn v_contains(v: Option<&str>, token: &str) -> bool {
 }
 
 fn shorten(v: &str) -> String {
-    if v.chars().count() > 80 {
-        format!("{}…", v.chars().take(80).collect::<String>())
-    } else {
-        v.to_string()
-    }
+    if v.chars().count() > 80 { format!("{}…", v.chars().take(80).collect::<String>()) } else { v.to_string() }
 }
 
 fn done(kind: Kind, reasons: Vec<String>, dmarc_fail: bool) -> Classification {
-    Classification {
-        kind,
-        reasons,
-        dmarc_fail,
-    }
+    Classification { kind, reasons, dmarc_fail }
 }
 
 #[cfg(test)]
@@ -324,22 +272,16 @@ mod tests {
     use crate::mail::parse::{Parsed, parse};
 
     fn kind_of(raw: &str) -> Classification {
-        let Parsed::Ok(m) = parse(raw.as_bytes()) else {
-            panic!("malformed")
-        };
+        let Parsed::Ok(m) = parse(raw.as_bytes()) else { panic!("malformed") };
         let ours = [EmailAddress::parse("support@example.com").unwrap()];
-        classify(
-            &m,
-            &Ours {
-                addresses: &ours,
-                message_id_domain: "example.com",
-                loop_token: "tok123",
-            },
-        )
+        classify(&m, &Ours { addresses: &ours, message_id_domain: "example.com", loop_token: "tok123" })
     }
 
     fn with(headers: &str) -> Kind {
-        kind_of(&format!("From: Jane <jane@example.org>\r\nTo: support@example.com\r\nSubject: Hello\r\n{headers}\r\nbody")).kind
+        kind_of(&format!(
+            "From: Jane <jane@example.org>\r\nTo: support@example.com\r\nSubject: Hello\r\n{headers}\r\nbody"
+        ))
+        .kind
     }
 
     #[test]
@@ -355,10 +297,7 @@ mod tests {
         assert_eq!(with("X-Autorespond: yes\r\n"), Kind::AutoReply);
         assert_eq!(with("X-Auto-Response-Suppress: All\r\n"), Kind::AutoReply);
         assert_eq!(with("List-Id: <news.example.org>\r\n"), Kind::List);
-        assert_eq!(
-            with("List-Unsubscribe: <mailto:u@example.org>\r\n"),
-            Kind::List
-        );
+        assert_eq!(with("List-Unsubscribe: <mailto:u@example.org>\r\n"), Kind::List);
         assert_eq!(with("Return-Path: <>\r\n"), Kind::AutoReply);
         assert_eq!(with("X-Spam-Flag: YES\r\n"), Kind::Spam);
         assert_eq!(with("X-Spam-Status: Yes, score=9.1\r\n"), Kind::Spam);
@@ -369,17 +308,10 @@ mod tests {
     #[test]
     fn order_of_precedence() {
         // A list mail that is also auto-submitted is an auto-reply; own beats everything.
-        assert_eq!(
-            with("List-Id: <l.example.org>\r\nAuto-Submitted: auto-generated\r\n"),
-            Kind::AutoReply
-        );
-        let own = kind_of(
-            "From: support@example.com\r\nAuto-Submitted: auto-replied\r\nSubject: x\r\n\r\nb",
-        );
+        assert_eq!(with("List-Id: <l.example.org>\r\nAuto-Submitted: auto-generated\r\n"), Kind::AutoReply);
+        let own = kind_of("From: support@example.com\r\nAuto-Submitted: auto-replied\r\nSubject: x\r\n\r\nb");
         assert_eq!(own.kind, Kind::Own);
-        let lp = kind_of(
-            "From: a@b.org\r\nX-Attune-Loop: tok123\r\nX-Spam-Flag: YES\r\nSubject: x\r\n\r\nb",
-        );
+        let lp = kind_of("From: a@b.org\r\nX-Attune-Loop: tok123\r\nX-Spam-Flag: YES\r\nSubject: x\r\n\r\nb");
         assert_eq!(lp.kind, Kind::Loop);
     }
 
@@ -396,9 +328,7 @@ mod tests {
             "Resposta automática: férias",
             "RE: Automatic reply: x",
         ] {
-            let c = kind_of(&format!(
-                "From: Jane <jane@example.org>\r\nSubject: {s}\r\n\r\nbody"
-            ));
+            let c = kind_of(&format!("From: Jane <jane@example.org>\r\nSubject: {s}\r\n\r\nbody"));
             assert_eq!(c.kind, Kind::AutoReply, "{s}");
         }
     }
@@ -417,25 +347,16 @@ mod tests {
 
     #[test]
     fn other_help_desks_and_robots() {
-        assert_eq!(
-            with_subject("[#48213] We received your request", "Precedence: bulk\r\n"),
-            Kind::AutoReply
-        );
+        assert_eq!(with_subject("[#48213] We received your request", "Precedence: bulk\r\n"), Kind::AutoReply);
         assert_eq!(with_from("noreply@shop.example"), Kind::AutoReply);
     }
 
     fn with_subject(subject: &str, headers: &str) -> Kind {
-        kind_of(&format!(
-            "From: Desk <desk@vendor.example>\r\nSubject: {subject}\r\n{headers}\r\nbody"
-        ))
-        .kind
+        kind_of(&format!("From: Desk <desk@vendor.example>\r\nSubject: {subject}\r\n{headers}\r\nbody")).kind
     }
 
     fn with_from(from: &str) -> Kind {
-        kind_of(&format!(
-            "From: {from}\r\nSubject: Your receipt\r\n\r\nbody"
-        ))
-        .kind
+        kind_of(&format!("From: {from}\r\nSubject: Your receipt\r\n\r\nbody")).kind
     }
 
     #[test]

@@ -44,9 +44,7 @@ pub enum ComposeError {
 pub fn new_message_id(domain: &str) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
     let mut rng = rand::rng();
-    let token: String = (0..20)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
+    let token: String = (0..20).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
     format!("attune.{token}@{domain}")
 }
 
@@ -55,32 +53,23 @@ pub fn reply_subject(original: &str, token: &str) -> String {
     let mut s = single_line(original);
     loop {
         let lower = s.to_lowercase();
-        let stripped = [
-            "re:", "aw:", "antw:", "antwort:", "réf:", "rv:", "r:", "sv:", "vs:", "ref:", "res:",
-            "re :", "réf :",
-        ]
-        .iter()
-        .find(|p| lower.starts_with(*p))
-        .map(|p| s[p.len()..].trim_start().to_string());
+        let stripped =
+            ["re:", "aw:", "antw:", "antwort:", "réf:", "rv:", "r:", "sv:", "vs:", "ref:", "res:", "re :", "réf :"]
+                .iter()
+                .find(|p| lower.starts_with(*p))
+                .map(|p| s[p.len()..].trim_start().to_string());
         match stripped {
             Some(rest) => s = rest,
             None => break,
         }
     }
     let s = s.replace(token, "").trim().to_string();
-    let s = if s.is_empty() {
-        "(no subject)".to_string()
-    } else {
-        s
-    };
+    let s = if s.is_empty() { "(no subject)".to_string() } else { s };
     format!("Re: {s} {token}")
 }
 
 fn mailbox(name: Option<&str>, address: &EmailAddress) -> Result<LettreMailbox, ComposeError> {
-    let addr: Address = address
-        .as_str()
-        .parse()
-        .map_err(|_| ComposeError::Address(address.to_string()))?;
+    let addr: Address = address.as_str().parse().map_err(|_| ComposeError::Address(address.to_string()))?;
     let name = name.map(single_line).filter(|n| !n.is_empty());
     Ok(LettreMailbox::new(name, addr))
 }
@@ -100,10 +89,7 @@ pub fn text_to_html(text: &str) -> String {
             continue;
         }
         html.push_str("<p style=\"margin: 0 0 1em 0;\">");
-        let lines: Vec<String> = para
-            .lines()
-            .map(|l| html_escape::encode_text(l).into_owned())
-            .collect();
+        let lines: Vec<String> = para.lines().map(|l| html_escape::encode_text(l).into_owned()).collect();
         html.push_str(&lines.join("<br>"));
         html.push_str("</p>");
     }
@@ -150,16 +136,8 @@ pub fn build(o: &Outgoing<'_>) -> Result<Message, ComposeError> {
     builder
         .multipart(
             MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(body.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(text_to_html(&body)),
-                ),
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body.clone()))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(text_to_html(&body))),
         )
         .map_err(|e| ComposeError::Build(e.to_string()))
 }
@@ -211,30 +189,15 @@ mod tests {
 
     #[test]
     fn no_header_injection_through_name_or_subject() {
-        let raw = sample(
-            false,
-            "Jane\r\nBcc: victim@evil.test",
-            "Re: hi\r\nBcc: victim@evil.test",
-        );
+        let raw = sample(false, "Jane\r\nBcc: victim@evil.test", "Re: hi\r\nBcc: victim@evil.test");
         let text = String::from_utf8_lossy(&raw);
-        assert!(
-            !text
-                .lines()
-                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
-            "{text}"
-        );
+        assert!(!text.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")), "{text}");
     }
 
     #[test]
     fn reply_subjects() {
-        assert_eq!(
-            reply_subject("Where is my order?", "[#12]"),
-            "Re: Where is my order? [#12]"
-        );
-        assert_eq!(
-            reply_subject("RE: AW: Where is my order? [#12]", "[#12]"),
-            "Re: Where is my order? [#12]"
-        );
+        assert_eq!(reply_subject("Where is my order?", "[#12]"), "Re: Where is my order? [#12]");
+        assert_eq!(reply_subject("RE: AW: Where is my order? [#12]", "[#12]"), "Re: Where is my order? [#12]");
         assert_eq!(reply_subject("", "[#3]"), "Re: (no subject) [#3]");
     }
 }

@@ -67,29 +67,18 @@ pub struct Inbound {
 impl Inbound {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
     pub fn headers_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
         let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .filter(move |(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
     /// Every Message-ID this message has or mentions.
     pub fn thread_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = Vec::new();
-        for id in self
-            .message_id
-            .iter()
-            .chain(self.in_reply_to.iter())
-            .chain(self.references.iter())
-        {
+        for id in self.message_id.iter().chain(self.in_reply_to.iter()).chain(self.references.iter()) {
             if !id.is_empty() && !ids.contains(id) {
                 ids.push(id.clone());
             }
@@ -106,10 +95,7 @@ impl Inbound {
 #[derive(Debug)]
 pub enum Parsed {
     Ok(Box<Inbound>),
-    Malformed {
-        reason: String,
-        message_id: Option<String>,
-    },
+    Malformed { reason: String, message_id: Option<String> },
 }
 
 /// Headers the route adds; they are left out of the duplicate hash so one mail delivered
@@ -139,9 +125,7 @@ pub fn content_hash(raw: &[u8]) -> String {
         let continuation = line[0] == b' ' || line[0] == b'\t';
         if !continuation {
             let name_end = line.iter().position(|b| *b == b':').unwrap_or(line.len());
-            let name = String::from_utf8_lossy(&line[..name_end])
-                .trim()
-                .to_ascii_lowercase();
+            let name = String::from_utf8_lossy(&line[..name_end]).trim().to_ascii_lowercase();
             skipping = ROUTE_HEADERS.contains(&name.as_str());
         }
         if !skipping {
@@ -226,26 +210,15 @@ fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
 }
 
 fn unfold(value: &str) -> String {
-    value
-        .split(['\r', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    value.split(['\r', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 pub fn parse(raw: &[u8]) -> Parsed {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
-        return Parsed::Malformed {
-            reason: "the message is empty".into(),
-            message_id: None,
-        };
+        return Parsed::Malformed { reason: "the message is empty".into(), message_id: None };
     }
     let Some(msg) = MessageParser::default().parse(raw) else {
-        return Parsed::Malformed {
-            reason: "cannot be parsed as a message".into(),
-            message_id: sniff_message_id(raw),
-        };
+        return Parsed::Malformed { reason: "cannot be parsed as a message".into(), message_id: sniff_message_id(raw) };
     };
     if msg.headers().is_empty() {
         return Parsed::Malformed {
@@ -253,10 +226,7 @@ pub fn parse(raw: &[u8]) -> Parsed {
             message_id: None,
         };
     }
-    let message_id = msg
-        .message_id()
-        .map(bare_message_id)
-        .filter(|s| !s.is_empty());
+    let message_id = msg.message_id().map(bare_message_id).filter(|s| !s.is_empty());
 
     let from = mailboxes(msg.from()).into_iter().next();
     let sender = mailboxes(msg.sender()).into_iter().next();
@@ -264,20 +234,16 @@ pub fn parse(raw: &[u8]) -> Parsed {
         let raw_from = msg.header_raw("From").map(unfold);
         return Parsed::Malformed {
             reason: match raw_from {
-                Some(f) if !f.is_empty() => format!(
-                    "no usable sender: From `{}` is not an address",
-                    crate::text::single_line(&f)
-                ),
+                Some(f) if !f.is_empty() => {
+                    format!("no usable sender: From `{}` is not an address", crate::text::single_line(&f))
+                }
                 _ => "no usable sender: the message has no From header".into(),
             },
             message_id,
         };
     };
 
-    let headers: Vec<(String, String)> = msg
-        .headers_raw()
-        .map(|(n, v)| (n.to_ascii_lowercase(), unfold(v)))
-        .collect();
+    let headers: Vec<(String, String)> = msg.headers_raw().map(|(n, v)| (n.to_ascii_lowercase(), unfold(v))).collect();
 
     let delivered_to = headers
         .iter()
@@ -288,28 +254,18 @@ pub fn parse(raw: &[u8]) -> Parsed {
     let return_path = headers
         .iter()
         .find(|(n, _)| n == "return-path")
-        .map(|(_, v)| {
-            v.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .trim()
-                .to_string()
-        });
+        .map(|(_, v)| v.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string());
 
-    let newest_received = msg
-        .received()
-        .and_then(|r| r.date.as_ref())
-        .map(|d| d.to_timestamp())
-        .or_else(|| {
-            // The parser keeps only well-formed Received headers structured; take the date
-            // after the last ';' of the first one otherwise.
-            headers
-                .iter()
-                .find(|(n, _)| n == "received")
-                .and_then(|(_, v)| v.rsplit_once(';'))
-                .and_then(|(_, d)| mail_parser::DateTime::parse_rfc822(d.trim()))
-                .map(|d| d.to_timestamp())
-        });
+    let newest_received = msg.received().and_then(|r| r.date.as_ref()).map(|d| d.to_timestamp()).or_else(|| {
+        // The parser keeps only well-formed Received headers structured; take the date
+        // after the last ';' of the first one otherwise.
+        headers
+            .iter()
+            .find(|(n, _)| n == "received")
+            .and_then(|(_, v)| v.rsplit_once(';'))
+            .and_then(|(_, d)| mail_parser::DateTime::parse_rfc822(d.trim()))
+            .map(|d| d.to_timestamp())
+    });
 
     let (content_type, report_type) = match msg.content_type() {
         Some(ct) => (
@@ -328,10 +284,7 @@ pub fn parse(raw: &[u8]) -> Parsed {
     let attachments = msg
         .attachments()
         .map(|p| AttachmentInfo {
-            filename: p
-                .attachment_name()
-                .map(crate::text::single_line)
-                .unwrap_or_else(|| "attachment".into()),
+            filename: p.attachment_name().map(crate::text::single_line).unwrap_or_else(|| "attachment".into()),
             content_type: p
                 .content_type()
                 .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream")))
@@ -356,10 +309,7 @@ pub fn parse(raw: &[u8]) -> Parsed {
         to: mailboxes(msg.to()),
         cc: mailboxes(msg.cc()),
         delivered_to,
-        subject: msg
-            .subject()
-            .map(crate::text::single_line)
-            .unwrap_or_default(),
+        subject: msg.subject().map(crate::text::single_line).unwrap_or_default(),
         date: msg.date().map(|d| d.to_timestamp()),
         newest_received,
         text,
@@ -391,21 +341,15 @@ fn read_delivery_report(msg: &mail_parser::Message<'_>) -> DeliveryReport {
                     match k.trim().to_ascii_lowercase().as_str() {
                         "action" if report.action.is_none() => report.action = Some(v),
                         "status" if report.status.is_none() => report.status = Some(v),
-                        "diagnostic-code" if report.diagnostic.is_none() => {
-                            report.diagnostic = Some(v)
-                        }
+                        "diagnostic-code" if report.diagnostic.is_none() => report.diagnostic = Some(v),
                         "final-recipient" | "original-recipient" if report.recipient.is_none() => {
-                            report.recipient =
-                                Some(v.rsplit(';').next().unwrap_or(&v).trim().to_string())
+                            report.recipient = Some(v.rsplit(';').next().unwrap_or(&v).trim().to_string())
                         }
                         _ => {}
                     }
                 }
             }
-            "text/rfc822-headers"
-            | "message/rfc822"
-            | "message/global"
-            | "message/global-headers"
+            "text/rfc822-headers" | "message/rfc822" | "message/global" | "message/global-headers"
                 if report.original_message_id.is_none() =>
             {
                 report.original_message_id = match &part.body {
@@ -427,9 +371,7 @@ mod tests {
 
     #[test]
     fn parses_the_essentials() {
-        let Parsed::Ok(m) = parse(SIMPLE) else {
-            panic!("malformed")
-        };
+        let Parsed::Ok(m) = parse(SIMPLE) else { panic!("malformed") };
         assert_eq!(m.from.name.as_deref(), Some("François Dupont"));
         assert_eq!(m.from.address.as_str(), "francois@example.org");
         assert_eq!(m.subject, "Problème");
@@ -439,19 +381,16 @@ mod tests {
         assert_eq!(m.return_path.as_deref(), Some("jane@example.org"));
         assert_eq!(m.newest_received, Some(1_795_683_600));
         assert!(m.text.starts_with("Bonjour"));
-        assert_eq!(
-            m.thread_ids(),
-            vec!["abc@example.org", "x1@example.com", "x0@example.com"]
-        );
+        assert_eq!(m.thread_ids(), vec!["abc@example.org", "x1@example.com", "x0@example.com"]);
     }
 
     #[test]
     fn route_headers_and_line_endings_do_not_change_the_hash() {
-        let lf: Vec<u8> = String::from_utf8_lossy(SIMPLE)
-            .replace("\r\n", "\n")
-            .into_bytes();
+        let lf: Vec<u8> = String::from_utf8_lossy(SIMPLE).replace("\r\n", "\n").into_bytes();
         assert_eq!(content_hash(SIMPLE), content_hash(&lf));
-        let mut relayed = b"Delivered-To: sales@example.com\r\nReceived: from elsewhere; Thu, 26 Nov 2026 09:01:00 +0000\r\n".to_vec();
+        let mut relayed =
+            b"Delivered-To: sales@example.com\r\nReceived: from elsewhere; Thu, 26 Nov 2026 09:01:00 +0000\r\n"
+                .to_vec();
         relayed.extend_from_slice(SIMPLE);
         assert_eq!(content_hash(SIMPLE), content_hash(&relayed));
         let changed = String::from_utf8_lossy(SIMPLE).replace("Bonjour", "Bonsoir");
@@ -481,8 +420,7 @@ mod tests {
 
     #[test]
     fn header_injection_through_names_is_flattened() {
-        let raw =
-            b"From: \"Jane\r\n Bcc: x@evil.test\" <jane@example.org>\r\nSubject: a\r\n b\r\n\r\nhi";
+        let raw = b"From: \"Jane\r\n Bcc: x@evil.test\" <jane@example.org>\r\nSubject: a\r\n b\r\n\r\nhi";
         let Parsed::Ok(m) = parse(raw) else { panic!() };
         assert!(!m.from.name.unwrap_or_default().contains('\n'));
         assert_eq!(m.subject, "a b");

@@ -41,9 +41,8 @@ static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Outlook's header block: "From:" followed within a few lines by "Sent:"/"Date:"/"To:".
-static OUTLOOK_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\*?\s*(from|von|de|da|van|de)\s*:\*?\s*\S").expect("static regex")
-});
+static OUTLOOK_FROM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\*?\s*(from|von|de|da|van|de)\s*:\*?\s*\S").expect("static regex"));
 static OUTLOOK_NEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\*?\s*(sent|date|to|subject|gesendet|datum|an|betreff|envoyé|à|objet|enviado|para|asunto|inviato|oggetto|a|verzonden|aan|onderwerp|enviada|assunto|data)\s*:").expect("static regex")
 });
@@ -87,19 +86,13 @@ pub fn strip(body: &str) -> Stripped {
         }
         if trimmed.starts_with("___") && trimmed.chars().all(|c| c == '_') && trimmed.len() >= 10 {
             // Outlook's rule line before the header block.
-            if lines
-                .get(i + 1)
-                .is_some_and(|n| OUTLOOK_FROM.is_match(n.trim()))
-                || lines.get(i + 1).is_none()
-            {
+            if lines.get(i + 1).is_some_and(|n| OUTLOOK_FROM.is_match(n.trim())) || lines.get(i + 1).is_none() {
                 had_quote = true;
                 break;
             }
         }
         if OUTLOOK_FROM.is_match(trimmed)
-            && lines[i + 1..lines.len().min(i + 5)]
-                .iter()
-                .any(|n| OUTLOOK_NEXT.is_match(n.trim()))
+            && lines[i + 1..lines.len().min(i + 5)].iter().any(|n| OUTLOOK_NEXT.is_match(n.trim()))
         {
             had_quote = true;
             break;
@@ -108,19 +101,11 @@ pub fn strip(body: &str) -> Stripped {
         let is_attribution = |s: &str| ATTRIBUTION.iter().any(|r| r.is_match(s));
         let may_continue = !trimmed.is_empty() && !trimmed.ends_with(['.', '!', '?']);
         let next = |k: usize| lines.get(i + k).map(|n| n.trim()).filter(|n| !n.is_empty());
-        let joined2 = next(1)
-            .filter(|_| may_continue)
-            .map(|n| format!("{trimmed} {n}"));
-        let joined3 = joined2
-            .as_ref()
-            .and_then(|j| next(2).map(|n| format!("{j} {n}")));
+        let joined2 = next(1).filter(|_| may_continue).map(|n| format!("{trimmed} {n}"));
+        let joined3 = joined2.as_ref().and_then(|j| next(2).map(|n| format!("{j} {n}")));
         if is_attribution(trimmed)
-            || joined2
-                .as_deref()
-                .is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 2))
-            || joined3
-                .as_deref()
-                .is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 3))
+            || joined2.as_deref().is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 2))
+            || joined3.as_deref().is_some_and(|j| is_attribution(j) && next_is_quote_or_end(&lines, i + 3))
         {
             had_quote = true;
             break;
@@ -141,18 +126,11 @@ pub fn strip(body: &str) -> Stripped {
     while kept.first().is_some_and(|l| l.trim().is_empty()) {
         kept.remove(0);
     }
-    Stripped {
-        text: kept.join("\n"),
-        signature,
-        had_quote,
-    }
+    Stripped { text: kept.join("\n"), signature, had_quote }
 }
 
 fn next_is_quote_or_end(lines: &[&str], from: usize) -> bool {
-    lines[from..]
-        .iter()
-        .find(|l| !l.trim().is_empty())
-        .is_none_or(|l| l.trim_start().starts_with('>'))
+    lines[from..].iter().find(|l| !l.trim().is_empty()).is_none_or(|l| l.trim_start().starts_with('>'))
 }
 
 #[cfg(test)]
@@ -208,14 +186,9 @@ mod tests {
 
     #[test]
     fn signature_is_separated() {
-        let s = strip(
-            "Hello,\nmy order is late.\n\nBest,\nJane\n-- \nJane Doe | ACME Corp\n+1 555 0100\n",
-        );
+        let s = strip("Hello,\nmy order is late.\n\nBest,\nJane\n-- \nJane Doe | ACME Corp\n+1 555 0100\n");
         assert_eq!(s.text, "Hello,\nmy order is late.\n\nBest,\nJane");
-        assert_eq!(
-            s.signature.as_deref(),
-            Some("Jane Doe | ACME Corp\n+1 555 0100")
-        );
+        assert_eq!(s.signature.as_deref(), Some("Jane Doe | ACME Corp\n+1 555 0100"));
     }
 
     #[test]
@@ -227,9 +200,6 @@ mod tests {
     #[test]
     fn a_line_that_merely_mentions_writing_is_kept() {
         let s = strip("On Monday I wrote to you about my invoice.\nNo answer yet.");
-        assert_eq!(
-            s.text,
-            "On Monday I wrote to you about my invoice.\nNo answer yet."
-        );
+        assert_eq!(s.text, "On Monday I wrote to you about my invoice.\nNo answer yet.");
     }
 }

@@ -34,9 +34,7 @@ impl StoreError {
     /// Worth retrying: the database was busy or the connection dropped.
     pub fn is_transient(&self) -> bool {
         match self {
-            StoreError::Db(
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed,
-            ) => true,
+            StoreError::Db(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => true,
             StoreError::Db(sqlx::Error::Database(e)) => {
                 let code = e.code().unwrap_or_default();
                 // SQLITE_BUSY/LOCKED, PostgreSQL serialization failure and deadlock.
@@ -83,10 +81,7 @@ impl Db {
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(
-            self.inner,
-            DbInner::PostgresTx(_) | DbInner::PostgresConn(_)
-        )
+        matches!(self.inner, DbInner::PostgresTx(_) | DbInner::PostgresConn(_))
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -120,10 +115,7 @@ impl Store {
                 && !parent.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    StoreError::Invalid(format!(
-                        "cannot create the database folder {}: {e}",
-                        parent.display()
-                    ))
+                    StoreError::Invalid(format!("cannot create the database folder {}: {e}", parent.display()))
                 })?;
             }
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
@@ -137,16 +129,8 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(if in_memory { 1 } else { max_connections.max(1) })
                 .min_connections(if in_memory { 1 } else { 0 })
-                .idle_timeout(if in_memory {
-                    None
-                } else {
-                    Some(Duration::from_secs(600))
-                })
-                .max_lifetime(if in_memory {
-                    None
-                } else {
-                    Some(Duration::from_secs(3600))
-                })
+                .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+                .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
                 .acquire_timeout(Duration::from_secs(60))
                 .connect_with(opts)
                 .await?;
@@ -160,9 +144,7 @@ impl Store {
                 .await?;
             Ok(Store::Postgres(pool))
         } else {
-            Err(StoreError::Invalid(format!(
-                "unsupported database url `{url}`"
-            )))
+            Err(StoreError::Invalid(format!("unsupported database url `{url}`")))
         }
     }
 
@@ -211,9 +193,6 @@ impl Store {
 
     /// Migration versions each backend ships (for the parity test).
     pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
-        (
-            SQLITE_MIGRATOR.iter().map(|m| m.version).collect(),
-            POSTGRES_MIGRATOR.iter().map(|m| m.version).collect(),
-        )
+        (SQLITE_MIGRATOR.iter().map(|m| m.version).collect(), POSTGRES_MIGRATOR.iter().map(|m| m.version).collect())
     }
 }

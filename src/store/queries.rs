@@ -70,10 +70,8 @@ const MESSAGE_BY_DEDUPE: &str = "SELECT id FROM messages WHERE dedupe_key = $1";
 const SET_MESSAGE_TICKET: &str = "UPDATE messages SET ticket_id = $1 WHERE id = $2";
 const SET_MESSAGE_FLAGS: &str = "UPDATE messages SET flags = $1 WHERE id = $2";
 const MESSAGE: &str = "SELECT * FROM messages WHERE id = $1";
-const MESSAGE_BY_MESSAGE_ID: &str =
-    "SELECT * FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1";
-const MESSAGES_OF_TICKET: &str =
-    "SELECT * FROM messages WHERE ticket_id = $1 ORDER BY received_at, id";
+const MESSAGE_BY_MESSAGE_ID: &str = "SELECT * FROM messages WHERE message_id = $1 ORDER BY id LIMIT 1";
+const MESSAGES_OF_TICKET: &str = "SELECT * FROM messages WHERE ticket_id = $1 ORDER BY received_at, id";
 const LIST_MESSAGES: &str = "SELECT * FROM messages WHERE (CAST($1 AS BIGINT) IS NULL OR ticket_id = $1) AND (CAST($2 AS TEXT) IS NULL OR kind = $2) ORDER BY received_at, id LIMIT $3 OFFSET $4";
 const RAW: &str = "SELECT raw FROM message_raw WHERE message_id = $1";
 const LAST_INBOUND_OF_TICKET: &str = "SELECT * FROM messages WHERE ticket_id = $1 AND direction = 'in' AND kind = 'human' ORDER BY received_at DESC, id DESC LIMIT 1";
@@ -117,11 +115,7 @@ impl Db {
         Ok(scalar_optional!(self, i64, MESSAGE_BY_DEDUPE, key)?.map(MessageKey))
     }
 
-    pub async fn set_message_ticket(
-        &mut self,
-        message: MessageKey,
-        ticket: TicketId,
-    ) -> Result<()> {
+    pub async fn set_message_ticket(&mut self, message: MessageKey, ticket: TicketId) -> Result<()> {
         execute!(self, SET_MESSAGE_TICKET, ticket.0, message.0)?;
         Ok(())
     }
@@ -136,12 +130,7 @@ impl Db {
     }
 
     pub async fn message_by_message_id(&mut self, message_id: &str) -> Result<Option<MessageRow>> {
-        Ok(fetch_optional!(
-            self,
-            MessageRow,
-            MESSAGE_BY_MESSAGE_ID,
-            message_id
-        )?)
+        Ok(fetch_optional!(self, MessageRow, MESSAGE_BY_MESSAGE_ID, message_id)?)
     }
 
     pub async fn messages_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<MessageRow>> {
@@ -149,12 +138,7 @@ impl Db {
     }
 
     pub async fn last_human_message(&mut self, ticket: TicketId) -> Result<Option<MessageRow>> {
-        Ok(fetch_optional!(
-            self,
-            MessageRow,
-            LAST_INBOUND_OF_TICKET,
-            ticket.0
-        )?)
+        Ok(fetch_optional!(self, MessageRow, LAST_INBOUND_OF_TICKET, ticket.0)?)
     }
 
     pub async fn list_messages(
@@ -164,15 +148,7 @@ impl Db {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<MessageRow>> {
-        Ok(fetch_all!(
-            self,
-            MessageRow,
-            LIST_MESSAGES,
-            ticket.map(|t| t.0),
-            kind,
-            limit,
-            offset
-        )?)
+        Ok(fetch_all!(self, MessageRow, LIST_MESSAGES, ticket.map(|t| t.0), kind, limit, offset)?)
     }
 
     pub async fn raw(&mut self, id: MessageKey) -> Result<Option<Vec<u8>>> {
@@ -183,35 +159,26 @@ impl Db {
 // ---------------------------------------------------------------- threading
 
 const TICKETS_FOR_THREAD_ID: &str = "SELECT ticket_id FROM thread_ids WHERE message_id = $1";
-const ADD_THREAD_ID: &str =
-    "INSERT INTO thread_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const ADD_THREAD_ID: &str = "INSERT INTO thread_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 const MOVE_THREAD_IDS: &str = "INSERT INTO thread_ids (message_id, ticket_id) SELECT message_id, $1 FROM thread_ids WHERE ticket_id = $2 ON CONFLICT DO NOTHING";
 const DROP_THREAD_IDS: &str = "DELETE FROM thread_ids WHERE ticket_id = $1";
 const MOVE_MESSAGES: &str = "UPDATE messages SET ticket_id = $1 WHERE ticket_id = $2";
 const MOVE_PARTICIPANTS: &str = "INSERT INTO participants (ticket_id, email, role) SELECT $1, email, role FROM participants WHERE ticket_id = $2 ON CONFLICT DO NOTHING";
 const DROP_PARTICIPANTS: &str = "DELETE FROM participants WHERE ticket_id = $1";
-const MOVE_SETTLED_DRAFTS: &str =
-    "UPDATE drafts SET ticket_id = $1 WHERE ticket_id = $2 AND status <> 'pending'";
-const MARK_MERGED: &str =
-    "UPDATE tickets SET status = 'merged', merged_into = $1, updated_at = $3 WHERE id = $2";
+const MOVE_SETTLED_DRAFTS: &str = "UPDATE drafts SET ticket_id = $1 WHERE ticket_id = $2 AND status <> 'pending'";
+const MARK_MERGED: &str = "UPDATE tickets SET status = 'merged', merged_into = $1, updated_at = $3 WHERE id = $2";
 const REPOINT_MERGED: &str = "UPDATE tickets SET merged_into = $1 WHERE merged_into = $2";
-const TICKET_OF_MESSAGE_ID: &str = "SELECT ticket_id FROM messages WHERE message_id = $1 AND ticket_id IS NOT NULL ORDER BY id LIMIT 1";
+const TICKET_OF_MESSAGE_ID: &str =
+    "SELECT ticket_id FROM messages WHERE message_id = $1 AND ticket_id IS NOT NULL ORDER BY id LIMIT 1";
 
 impl Db {
     /// Tickets whose messages have or mention this Message-ID.
     pub async fn tickets_for_thread_id(&mut self, message_id: &str) -> Result<Vec<TicketId>> {
-        Ok(scalar_all!(self, i64, TICKETS_FOR_THREAD_ID, message_id)?
-            .into_iter()
-            .map(TicketId)
-            .collect())
+        Ok(scalar_all!(self, i64, TICKETS_FOR_THREAD_ID, message_id)?.into_iter().map(TicketId).collect())
     }
 
     pub async fn ticket_of_message_id(&mut self, message_id: &str) -> Result<Option<TicketId>> {
-        Ok(
-            scalar_optional!(self, Option<i64>, TICKET_OF_MESSAGE_ID, message_id)?
-                .flatten()
-                .map(TicketId),
-        )
+        Ok(scalar_optional!(self, Option<i64>, TICKET_OF_MESSAGE_ID, message_id)?.flatten().map(TicketId))
     }
 
     pub async fn add_thread_id(&mut self, ticket: TicketId, message_id: &str) -> Result<()> {
@@ -221,12 +188,7 @@ impl Db {
 
     /// Folds `absorbed` into `survivor`: messages, thread ids, participants and settled
     /// drafts move; a pending draft moves only if the survivor has none.
-    pub async fn merge_tickets(
-        &mut self,
-        survivor: TicketId,
-        absorbed: TicketId,
-        at: i64,
-    ) -> Result<()> {
+    pub async fn merge_tickets(&mut self, survivor: TicketId, absorbed: TicketId, at: i64) -> Result<()> {
         execute!(self, MOVE_MESSAGES, survivor.0, absorbed.0)?;
         execute!(self, MOVE_THREAD_IDS, survivor.0, absorbed.0)?;
         execute!(self, DROP_THREAD_IDS, absorbed.0)?;
@@ -237,13 +199,7 @@ impl Db {
             if self.pending_draft_of_ticket(survivor).await?.is_none() {
                 execute!(self, MOVE_DRAFT, survivor.0, pending.id)?;
             } else {
-                execute!(
-                    self,
-                    REJECT_DRAFT_SYSTEM,
-                    format!("ticket merged into #{survivor}"),
-                    at,
-                    pending.id
-                )?;
+                execute!(self, REJECT_DRAFT_SYSTEM, format!("ticket merged into #{survivor}"), at, pending.id)?;
                 execute!(self, MOVE_DRAFT, survivor.0, pending.id)?;
             }
         }
@@ -259,19 +215,18 @@ const INSERT_TICKET: &str = "INSERT INTO tickets (mailbox, subject, customer_ema
 const TICKET: &str = "SELECT * FROM tickets WHERE id = $1";
 const LIST_TICKETS: &str = "SELECT t.id, t.mailbox, t.subject, t.customer_email, t.customer_name, t.status, t.merged_into, t.linked_to, t.assignee, t.flags, t.created_at, t.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id) AS message_count FROM tickets t WHERE (CAST($1 AS TEXT) IS NULL OR t.status = $1) AND t.status <> 'merged' ORDER BY t.id LIMIT $2 OFFSET $3";
 const TOUCH_TICKET: &str = "UPDATE tickets SET updated_at = $2 WHERE id = $1";
-const REOPEN_TICKET: &str = "UPDATE tickets SET status = 'open', resolved_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'resolved'";
-const RESOLVE_TICKET: &str = "UPDATE tickets SET status = 'resolved', resolved_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'";
+const REOPEN_TICKET: &str =
+    "UPDATE tickets SET status = 'open', resolved_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'resolved'";
+const RESOLVE_TICKET: &str =
+    "UPDATE tickets SET status = 'resolved', resolved_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'";
 const SET_TICKET_FLAGS: &str = "UPDATE tickets SET flags = $2 WHERE id = $1";
 const SET_TICKET_NAME: &str = "UPDATE tickets SET customer_name = $2 WHERE id = $1";
-const SET_LAST_OUTBOUND: &str =
-    "UPDATE tickets SET last_outbound_at = $2, updated_at = $2 WHERE id = $1";
+const SET_LAST_OUTBOUND: &str = "UPDATE tickets SET last_outbound_at = $2, updated_at = $2 WHERE id = $1";
 const SET_ASSIGNEE: &str = "UPDATE tickets SET assignee = $2, updated_at = $3 WHERE id = $1";
 const ADD_PARTICIPANT: &str =
     "INSERT INTO participants (ticket_id, email, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-const IS_PARTICIPANT: &str =
-    "SELECT COUNT(*) FROM participants WHERE ticket_id = $1 AND email = $2";
-const PARTICIPANTS: &str =
-    "SELECT email FROM participants WHERE ticket_id = $1 AND role = $2 ORDER BY email";
+const IS_PARTICIPANT: &str = "SELECT COUNT(*) FROM participants WHERE ticket_id = $1 AND email = $2";
+const PARTICIPANTS: &str = "SELECT email FROM participants WHERE ticket_id = $1 AND role = $2 ORDER BY email";
 const TICKETS_LINKED_TO: &str = "SELECT id FROM tickets WHERE linked_to = $1 ORDER BY id";
 
 impl Db {
@@ -306,27 +261,12 @@ impl Db {
         Ok(None)
     }
 
-    pub async fn list_tickets(
-        &mut self,
-        status: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<TicketListRow>> {
-        Ok(fetch_all!(
-            self,
-            TicketListRow,
-            LIST_TICKETS,
-            status,
-            limit,
-            offset
-        )?)
+    pub async fn list_tickets(&mut self, status: Option<&str>, limit: i64, offset: i64) -> Result<Vec<TicketListRow>> {
+        Ok(fetch_all!(self, TicketListRow, LIST_TICKETS, status, limit, offset)?)
     }
 
     pub async fn tickets_linked_to(&mut self, id: TicketId) -> Result<Vec<TicketId>> {
-        Ok(scalar_all!(self, i64, TICKETS_LINKED_TO, id.0)?
-            .into_iter()
-            .map(TicketId)
-            .collect())
+        Ok(scalar_all!(self, i64, TICKETS_LINKED_TO, id.0)?.into_iter().map(TicketId).collect())
     }
 
     pub async fn touch_ticket(&mut self, id: TicketId, at: i64) -> Result<()> {
@@ -357,12 +297,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_assignee(
-        &mut self,
-        id: TicketId,
-        assignee: Option<&str>,
-        at: i64,
-    ) -> Result<()> {
+    pub async fn set_assignee(&mut self, id: TicketId, assignee: Option<&str>, at: i64) -> Result<()> {
         execute!(self, SET_ASSIGNEE, id.0, assignee, at)?;
         Ok(())
     }
@@ -386,11 +321,11 @@ impl Db {
 const INSERT_DRAFT: &str = "INSERT INTO drafts (ticket_id, reply_to_message, purpose, template_key, language, register, status, to_addr, to_name, subject, in_reply_to, refs, body, drafted_body, facts, lint, lint_ok, created_at, updated_at, trigger_received_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $16, $17) RETURNING id";
 const REDRAFT: &str = "UPDATE drafts SET reply_to_message = $2, template_key = $3, language = $4, register = $5, to_addr = $6, to_name = $7, subject = $8, in_reply_to = $9, refs = $10, body = $11, drafted_body = $11, edited = $12, facts = $13, lint = $14, lint_ok = $15, updated_at = $16, version = version + 1 WHERE id = $1 AND status = 'pending'";
 const DRAFT: &str = "SELECT * FROM drafts WHERE id = $1";
-const PENDING_DRAFT_OF_TICKET: &str =
-    "SELECT * FROM drafts WHERE ticket_id = $1 AND status = 'pending'";
+const PENDING_DRAFT_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 AND status = 'pending'";
 const DRAFTS_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 ORDER BY id";
 const LIST_DRAFTS: &str = "SELECT * FROM drafts WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY trigger_received_at, id LIMIT $2 OFFSET $3";
-const COUNT_ACKS: &str = "SELECT COUNT(*) FROM drafts WHERE to_addr = $1 AND trigger_received_at > $2 AND trigger_received_at <= $3";
+const COUNT_ACKS: &str =
+    "SELECT COUNT(*) FROM drafts WHERE to_addr = $1 AND trigger_received_at > $2 AND trigger_received_at <= $3";
 #[derive(sqlx::FromRow)]
 struct HourDay {
     hour: i64,
@@ -409,8 +344,7 @@ const MARK_SENT: &str = "UPDATE drafts SET status = 'sent', sent_at = $2, sent_b
 const MARK_RETRY: &str = "UPDATE drafts SET status = 'approved', next_attempt_at = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'sending'";
 const MARK_FAILED: &str = "UPDATE drafts SET status = 'failed', last_error = $2, claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $1 AND status = 'sending'";
 const DRAFT_BY_OUTGOING_ID: &str = "SELECT * FROM drafts WHERE outgoing_message_id = $1";
-const MARK_BOUNCED: &str =
-    "UPDATE drafts SET bounced_at = $2, bounce_reason = $3, updated_at = $2 WHERE id = $1";
+const MARK_BOUNCED: &str = "UPDATE drafts SET bounced_at = $2, bounce_reason = $3, updated_at = $2 WHERE id = $1";
 const OLDEST_PENDING: &str = "SELECT MIN(trigger_received_at) FROM drafts WHERE status = 'pending'";
 
 impl Db {
@@ -469,32 +403,15 @@ impl Db {
     }
 
     pub async fn pending_draft_of_ticket(&mut self, ticket: TicketId) -> Result<Option<DraftRow>> {
-        Ok(fetch_optional!(
-            self,
-            DraftRow,
-            PENDING_DRAFT_OF_TICKET,
-            ticket.0
-        )?)
+        Ok(fetch_optional!(self, DraftRow, PENDING_DRAFT_OF_TICKET, ticket.0)?)
     }
 
     pub async fn drafts_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<DraftRow>> {
         Ok(fetch_all!(self, DraftRow, DRAFTS_OF_TICKET, ticket.0)?)
     }
 
-    pub async fn list_drafts(
-        &mut self,
-        status: Option<DraftStatus>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<DraftRow>> {
-        Ok(fetch_all!(
-            self,
-            DraftRow,
-            LIST_DRAFTS,
-            status.map(|s| s.as_str()),
-            limit,
-            offset
-        )?)
+    pub async fn list_drafts(&mut self, status: Option<DraftStatus>, limit: i64, offset: i64) -> Result<Vec<DraftRow>> {
+        Ok(fetch_all!(self, DraftRow, LIST_DRAFTS, status.map(|s| s.as_str()), limit, offset)?)
     }
 
     /// Acknowledgments drafted to `to_addr` for mail that arrived in (from, to].
@@ -504,15 +421,7 @@ impl Db {
 
     /// Acknowledgments to `to_addr` for mail that arrived in the hour and in the day up to `at`.
     pub async fn count_acks_hour_day(&mut self, to_addr: &str, at: i64) -> Result<(i64, i64)> {
-        let r = fetch_optional!(
-            self,
-            HourDay,
-            COUNT_ACKS_HOUR_DAY,
-            to_addr,
-            at - 3600,
-            at - 86_400,
-            at
-        )?;
+        let r = fetch_optional!(self, HourDay, COUNT_ACKS_HOUR_DAY, to_addr, at - 3600, at - 86_400, at)?;
         Ok(r.map(|r| (r.hour, r.day)).unwrap_or((0, 0)))
     }
 
@@ -529,9 +438,7 @@ impl Db {
         facts_json: &str,
         at: i64,
     ) -> Result<bool> {
-        Ok(execute!(
-            self, EDIT_DRAFT, id.0, body, edited, lint_json, lint_ok, facts_json, at, version
-        )? > 0)
+        Ok(execute!(self, EDIT_DRAFT, id.0, body, edited, lint_json, lint_ok, facts_json, at, version)? > 0)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -566,14 +473,7 @@ impl Db {
         )? > 0)
     }
 
-    pub async fn reject_draft(
-        &mut self,
-        id: DraftId,
-        version: i64,
-        reason: &str,
-        by: &str,
-        at: i64,
-    ) -> Result<bool> {
+    pub async fn reject_draft(&mut self, id: DraftId, version: i64, reason: &str, by: &str, at: i64) -> Result<bool> {
         Ok(execute!(self, REJECT_DRAFT, id.0, reason, by, at, version)? > 0)
     }
 
@@ -600,23 +500,11 @@ impl Db {
         Ok(execute!(self, CLAIM_DRAFT, id.0, worker, until, message_id, now)? > 0)
     }
 
-    pub async fn mark_sent(
-        &mut self,
-        id: DraftId,
-        at: i64,
-        body: &str,
-        subject: &str,
-    ) -> Result<bool> {
+    pub async fn mark_sent(&mut self, id: DraftId, at: i64, body: &str, subject: &str) -> Result<bool> {
         Ok(execute!(self, MARK_SENT, id.0, at, body, subject)? > 0)
     }
 
-    pub async fn mark_retry(
-        &mut self,
-        id: DraftId,
-        next_at: i64,
-        error: &str,
-        now: i64,
-    ) -> Result<bool> {
+    pub async fn mark_retry(&mut self, id: DraftId, next_at: i64, error: &str, now: i64) -> Result<bool> {
         Ok(execute!(self, MARK_RETRY, id.0, next_at, error, now)? > 0)
     }
 
@@ -625,12 +513,7 @@ impl Db {
     }
 
     pub async fn draft_by_outgoing_id(&mut self, message_id: &str) -> Result<Option<DraftRow>> {
-        Ok(fetch_optional!(
-            self,
-            DraftRow,
-            DRAFT_BY_OUTGOING_ID,
-            message_id
-        )?)
+        Ok(fetch_optional!(self, DraftRow, DRAFT_BY_OUTGOING_ID, message_id)?)
     }
 
     pub async fn mark_bounced(&mut self, id: DraftId, at: i64, reason: &str) -> Result<()> {
@@ -647,10 +530,13 @@ impl Db {
 
 const CONTACT_NAME: &str = "SELECT name FROM contacts WHERE email = $1";
 const SET_CONTACT_NAME: &str = "INSERT INTO contacts (email, name, corrected_by, corrected_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO UPDATE SET name = excluded.name, corrected_by = excluded.corrected_by, corrected_at = excluded.corrected_at";
-const INSERT_AUDIT: &str = "INSERT INTO audit (at, actor, action, ticket_id, draft_id, detail) VALUES ($1, $2, $3, $4, $5, $6)";
-const LIST_AUDIT: &str = "SELECT * FROM audit WHERE (CAST($1 AS BIGINT) IS NULL OR ticket_id = $1) ORDER BY id DESC LIMIT $2 OFFSET $3";
+const INSERT_AUDIT: &str =
+    "INSERT INTO audit (at, actor, action, ticket_id, draft_id, detail) VALUES ($1, $2, $3, $4, $5, $6)";
+const LIST_AUDIT: &str =
+    "SELECT * FROM audit WHERE (CAST($1 AS BIGINT) IS NULL OR ticket_id = $1) ORDER BY id DESC LIMIT $2 OFFSET $3";
 const META_GET: &str = "SELECT value FROM meta WHERE key = $1";
-const META_SET: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+const META_SET: &str =
+    "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 const COUNT_TICKETS: &str = "SELECT COUNT(*) FROM tickets WHERE status <> 'merged'";
 const COUNT_MESSAGES: &str = "SELECT COUNT(*) FROM messages";
 const COUNT_QUARANTINED: &str = "SELECT COUNT(*) FROM messages WHERE quarantine_reason IS NOT NULL";
@@ -658,21 +544,10 @@ const COUNT_DRAFTS: &str = "SELECT COUNT(*) FROM drafts WHERE status = $1";
 
 impl Db {
     pub async fn contact_name(&mut self, email: &str) -> Result<Option<String>> {
-        Ok(scalar_optional!(
-            self,
-            String,
-            CONTACT_NAME,
-            email.to_lowercase()
-        )?)
+        Ok(scalar_optional!(self, String, CONTACT_NAME, email.to_lowercase())?)
     }
 
-    pub async fn set_contact_name(
-        &mut self,
-        email: &str,
-        name: &str,
-        by: &str,
-        at: i64,
-    ) -> Result<()> {
+    pub async fn set_contact_name(&mut self, email: &str, name: &str, by: &str, at: i64) -> Result<()> {
         execute!(self, SET_CONTACT_NAME, email.to_lowercase(), name, by, at)?;
         Ok(())
     }
@@ -686,33 +561,12 @@ impl Db {
         draft: Option<DraftId>,
         detail: &serde_json::Value,
     ) -> Result<()> {
-        execute!(
-            self,
-            INSERT_AUDIT,
-            at,
-            actor,
-            action,
-            ticket.map(|t| t.0),
-            draft.map(|d| d.0),
-            detail.to_string()
-        )?;
+        execute!(self, INSERT_AUDIT, at, actor, action, ticket.map(|t| t.0), draft.map(|d| d.0), detail.to_string())?;
         Ok(())
     }
 
-    pub async fn list_audit(
-        &mut self,
-        ticket: Option<TicketId>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<AuditRow>> {
-        Ok(fetch_all!(
-            self,
-            AuditRow,
-            LIST_AUDIT,
-            ticket.map(|t| t.0),
-            limit,
-            offset
-        )?)
+    pub async fn list_audit(&mut self, ticket: Option<TicketId>, limit: i64, offset: i64) -> Result<Vec<AuditRow>> {
+        Ok(fetch_all!(self, AuditRow, LIST_AUDIT, ticket.map(|t| t.0), limit, offset)?)
     }
 
     pub async fn meta_get(&mut self, key: &str) -> Result<Option<String>> {
@@ -742,5 +596,47 @@ impl Db {
             *slot = scalar_one!(self, i64, COUNT_DRAFTS, status)?;
         }
         Ok(c)
+    }
+}
+
+// ---------------------------------------------------------------- mailbox cursors
+
+const CURSOR: &str = "SELECT * FROM mailbox_state WHERE mailbox = $1 AND folder = $2";
+const SET_CURSOR: &str = "INSERT INTO mailbox_state (mailbox, folder, uidvalidity, last_uid, last_sync_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (mailbox, folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, last_sync_at = excluded.last_sync_at";
+// The last error stays (with its time) after recovery: status shows both.
+const RECORD_SYNC: &str = "INSERT INTO mailbox_state (mailbox, folder, last_sync_at, backlog) VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox, folder) DO UPDATE SET last_sync_at = excluded.last_sync_at, backlog = excluded.backlog";
+const RECORD_SYNC_ERROR: &str = "INSERT INTO mailbox_state (mailbox, folder, last_error, last_error_at) VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox, folder) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at";
+const MAILBOX_STATES: &str = "SELECT * FROM mailbox_state ORDER BY mailbox, folder";
+
+impl Db {
+    pub async fn cursor(&mut self, mailbox: &str, folder: &str) -> Result<Option<MailboxStateRow>> {
+        Ok(fetch_optional!(self, MailboxStateRow, CURSOR, mailbox, folder)?)
+    }
+
+    /// Moves the cursor: only after the messages up to `last_uid` are committed.
+    pub async fn set_cursor(
+        &mut self,
+        mailbox: &str,
+        folder: &str,
+        uidvalidity: i64,
+        last_uid: i64,
+        at: i64,
+    ) -> Result<()> {
+        execute!(self, SET_CURSOR, mailbox, folder, uidvalidity, last_uid, at)?;
+        Ok(())
+    }
+
+    pub async fn record_sync(&mut self, mailbox: &str, folder: &str, at: i64, backlog: i64) -> Result<()> {
+        execute!(self, RECORD_SYNC, mailbox, folder, at, backlog)?;
+        Ok(())
+    }
+
+    pub async fn record_sync_error(&mut self, mailbox: &str, folder: &str, at: i64, error: &str) -> Result<()> {
+        execute!(self, RECORD_SYNC_ERROR, mailbox, folder, error, at)?;
+        Ok(())
+    }
+
+    pub async fn mailbox_states(&mut self) -> Result<Vec<MailboxStateRow>> {
+        Ok(fetch_all!(self, MailboxStateRow, MAILBOX_STATES)?)
     }
 }

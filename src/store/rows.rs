@@ -240,3 +240,17 @@ pub struct Counts {
     pub drafts_failed: i64,
     pub drafts_rejected: i64,
 }
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct MailboxStateRow {
+    pub mailbox: String,
+    pub folder: String,
+    pub uidvalidity: Option<i64>,
+    pub last_uid: i64,
+    pub last_sync_at: Option<i64>,
+    pub backlog: i64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+}

@@ -29,8 +29,7 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(dir, args))
-        .unwrap_or_else(|e| panic!("attune {args:?} printed no JSON: {e}"))
+    serde_json::from_str(&ok(dir, args)).unwrap_or_else(|e| panic!("attune {args:?} printed no JSON: {e}"))
 }
 
 #[test]
@@ -38,42 +37,23 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
     let dir = tempfile::tempdir().unwrap();
     let first = ok(dir.path(), &["demo"]);
     assert!(first.contains("Dear Dr Watson,"), "{first}");
-    assert!(
-        first.contains("it took us three days"),
-        "the very late sample names the wait:\n{first}"
-    );
+    assert!(first.contains("it took us three days"), "the very late sample names the wait:\n{first}");
     assert!(first.contains("Approved draft 1"), "{first}");
-    assert!(
-        first.contains("In-Reply-To: <demo-03-watson@clinic.example.co.uk>"),
-        "{first}"
-    );
-    assert!(
-        first.contains("attune drafts list"),
-        "says how to look further"
-    );
+    assert!(first.contains("In-Reply-To: <demo-03-watson@clinic.example.co.uk>"), "{first}");
+    assert!(first.contains("attune drafts list"), "says how to look further");
     let messages = json(dir.path(), &["messages", "list", "--json"]);
     let tickets = json(dir.path(), &["tickets", "list", "--json"]);
     let drafts = json(dir.path(), &["drafts", "list", "--json"]);
-    let outbox: Vec<_> = std::fs::read_dir(dir.path().join("data/outbox"))
-        .unwrap()
-        .collect();
+    let outbox: Vec<_> = std::fs::read_dir(dir.path().join("data/outbox")).unwrap().collect();
     assert_eq!(outbox.len(), 1);
 
     let second = ok(dir.path(), &["demo"]);
     assert!(second.contains("duplicates 18"), "{second}");
     assert_eq!(json(dir.path(), &["messages", "list", "--json"]), messages);
     assert_eq!(json(dir.path(), &["tickets", "list", "--json"]), tickets);
-    let drafts2 = json(dir.path(), &["drafts", "list", "--json"])
-        .as_array()
-        .unwrap()
-        .len();
+    let drafts2 = json(dir.path(), &["drafts", "list", "--json"]).as_array().unwrap().len();
     assert_eq!(drafts2, drafts.as_array().unwrap().len());
-    assert_eq!(
-        std::fs::read_dir(dir.path().join("data/outbox"))
-            .unwrap()
-            .count(),
-        1
-    );
+    assert_eq!(std::fs::read_dir(dir.path().join("data/outbox")).unwrap().count(), 1);
 
     // What the demo promises: greetings by name, in their language and register; no
     // drafts for the out-of-office, the bounce or the newsletter; late ones apologize.
@@ -84,13 +64,7 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
         .iter()
         .map(|d| {
             (
-                d["body"]
-                    .as_str()
-                    .unwrap()
-                    .lines()
-                    .next()
-                    .unwrap()
-                    .to_string(),
+                d["body"].as_str().unwrap().lines().next().unwrap().to_string(),
                 d["language"].as_str().unwrap().to_string(),
                 d["late"].as_bool().unwrap(),
             )
@@ -108,28 +82,16 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
         ("Hello Jane,", "en"),
     ] {
         assert!(
-            by_first_line
-                .iter()
-                .any(|(g, l, _)| g == greeting && l == lang),
+            by_first_line.iter().any(|(g, l, _)| g == greeting && l == lang),
             "no draft greeting {greeting} in {lang}: {by_first_line:?}"
         );
     }
-    let mike = by_first_line
-        .iter()
-        .find(|(g, _, _)| g == "Hi Mike,")
-        .unwrap();
+    let mike = by_first_line.iter().find(|(g, _, _)| g == "Hi Mike,").unwrap();
     assert!(mike.2, "the angry customer waited past the SLA");
-    let jane = by_first_line
-        .iter()
-        .find(|(g, _, _)| g == "Hello Jane,")
-        .unwrap();
+    let jane = by_first_line.iter().find(|(g, _, _)| g == "Hello Jane,").unwrap();
     assert!(!jane.2, "Jane wrote half an hour ago");
-    let kinds: Vec<String> = messages
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["kind"].as_str().unwrap().to_string())
-        .collect();
+    let kinds: Vec<String> =
+        messages.as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap().to_string()).collect();
     for k in ["auto-reply", "bounce", "list", "spam", "malformed"] {
         assert!(kinds.contains(&k.to_string()), "{k} in {kinds:?}");
     }
@@ -140,13 +102,7 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
         .filter(|m| ["auto-reply", "bounce", "list", "spam"].contains(&m["kind"].as_str().unwrap()))
         .filter_map(|m| m["ticket_id"].as_i64())
         .collect();
-    assert!(
-        drafts
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| !non_human_tickets.contains(&d["ticket_id"].as_i64().unwrap()))
-    );
+    assert!(drafts.as_array().unwrap().iter().all(|d| !non_human_tickets.contains(&d["ticket_id"].as_i64().unwrap())));
 }
 
 #[test]
@@ -168,11 +124,7 @@ fn import_approve_edit_send_from_the_cli() {
     )
     .unwrap();
     std::fs::create_dir_all(p.join("emls")).unwrap();
-    std::fs::write(
-        p.join("emls/a.eml"),
-        "To: support@example.com\nSubject: no sender\n\nbody\n",
-    )
-    .unwrap();
+    std::fs::write(p.join("emls/a.eml"), "To: support@example.com\nSubject: no sender\n\nbody\n").unwrap();
 
     let summary = json(p, &["ingest", "Maildir", "archive.mbox", "emls", "--json"]);
     assert_eq!(summary["ingested"], 3);
@@ -183,28 +135,14 @@ fn import_approve_edit_send_from_the_cli() {
 
     let drafts = json(p, &["drafts", "list", "--status", "pending", "--json"]);
     let d = &drafts[0];
-    for field in [
-        "id",
-        "ticket_id",
-        "in_reply_to",
-        "to",
-        "subject",
-        "body",
-        "status",
-        "language",
-        "register",
-        "late",
-        "lint",
-    ] {
+    for field in
+        ["id", "ticket_id", "in_reply_to", "to", "subject", "body", "status", "language", "register", "late", "lint"]
+    {
         assert!(d.get(field).is_some(), "drafts --json lacks {field}: {d}");
     }
     assert_eq!(d["in_reply_to"], "m1@x.org");
     assert!(
-        d["lint"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| ["pass", "fail", "n/a"].contains(&f["result"].as_str().unwrap()))
+        d["lint"].as_array().unwrap().iter().all(|f| ["pass", "fail", "n/a"].contains(&f["result"].as_str().unwrap()))
     );
     let id = d["id"].as_i64().unwrap().to_string();
     let edited = d["body"].as_str().unwrap().replace(
@@ -212,35 +150,14 @@ fn import_approve_edit_send_from_the_cli() {
         "Could you send a photo of the shipping label?",
     );
     std::fs::write(p.join("edit.txt"), &edited).unwrap();
-    let out = ok(
-        p,
-        &[
-            "drafts",
-            "approve",
-            &id,
-            "--edit",
-            "edit.txt",
-            "--as",
-            "Sam Taylor",
-        ],
-    );
+    let out = ok(p, &["drafts", "approve", &id, "--edit", "edit.txt", "--as", "Sam Taylor"]);
     assert!(out.contains("approved draft"), "{out}");
     let second = drafts[1]["id"].as_i64().unwrap().to_string();
-    ok(
-        p,
-        &["drafts", "reject", &second, "--reason", "answered by phone"],
-    );
+    ok(p, &["drafts", "reject", &second, "--reason", "answered by phone"]);
     let sent = json(p, &["outbox", "send", "--json"]);
     assert_eq!(sent.as_array().unwrap().len(), 1);
     assert_eq!(sent[0]["status"], "sent");
-    assert_eq!(
-        json(p, &["outbox", "send", "--json"])
-            .as_array()
-            .unwrap()
-            .len(),
-        0,
-        "never twice"
-    );
+    assert_eq!(json(p, &["outbox", "send", "--json"]).as_array().unwrap().len(), 0, "never twice");
     let eml = std::fs::read_to_string(p.join(sent[0]["location"].as_str().unwrap())).unwrap();
     assert!(eml.contains("In-Reply-To: <m1@x.org>"));
     assert!(eml.contains("References: <m1@x.org>"));
@@ -249,57 +166,22 @@ fn import_approve_edit_send_from_the_cli() {
             || eml.contains("From: Example Support <support@example.com>"),
         "{eml}"
     );
-    assert!(
-        eml.contains("To: \"Jane Doe\" <jane@x.org>") || eml.contains("To: Jane Doe <jane@x.org>"),
-        "{eml}"
-    );
+    assert!(eml.contains("To: \"Jane Doe\" <jane@x.org>") || eml.contains("To: Jane Doe <jane@x.org>"), "{eml}");
     assert!(eml.contains("multipart/alternative"));
     assert!(!eml.contains("Auto-Submitted"), "an agent approved it");
-    let parsed = mail_parser::MessageParser::default()
-        .parse(eml.as_bytes())
-        .unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(eml.as_bytes()).unwrap();
     let text = parsed.body_text(0).unwrap();
-    assert!(
-        text.contains("photo of the shipping label") && text.contains("Sam Taylor"),
-        "{text}"
-    );
+    assert!(text.contains("photo of the shipping label") && text.contains("Sam Taylor"), "{text}");
 
     let tickets = json(p, &["tickets", "list", "--json"]);
-    for field in [
-        "id",
-        "ref",
-        "subject",
-        "customer_email",
-        "customer_name",
-        "status",
-        "message_count",
-    ] {
-        assert!(
-            tickets[0].get(field).is_some(),
-            "tickets --json lacks {field}"
-        );
+    for field in ["id", "ref", "subject", "customer_email", "customer_name", "status", "message_count"] {
+        assert!(tickets[0].get(field).is_some(), "tickets --json lacks {field}");
     }
-    let show = json(
-        p,
-        &["tickets", "show", &tickets[0]["id"].to_string(), "--json"],
-    );
-    assert!(
-        show["messages"].as_array().unwrap().len() >= 2,
-        "the sent reply is on the ticket: {show}"
-    );
+    let show = json(p, &["tickets", "show", &tickets[0]["id"].to_string(), "--json"]);
+    assert!(show["messages"].as_array().unwrap().len() >= 2, "the sent reply is on the ticket: {show}");
     let messages = json(p, &["messages", "list", "--json"]);
-    for field in [
-        "id",
-        "ticket_id",
-        "message_id",
-        "from",
-        "kind",
-        "received_at",
-    ] {
-        assert!(
-            messages[0].get(field).is_some(),
-            "messages --json lacks {field}"
-        );
+    for field in ["id", "ticket_id", "message_id", "from", "kind", "received_at"] {
+        assert!(messages[0].get(field).is_some(), "messages --json lacks {field}");
     }
     assert!(messages[0]["received_at"].as_str().unwrap().ends_with('Z'));
 }
@@ -319,22 +201,13 @@ fn exit_codes_and_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does-not-exist"));
 
-    std::fs::write(
-        p.join("bad.toml"),
-        "[sla]\nfirst_response = \"4 hours\"\n\n[support]\nadress = \"x@y.z\"\n",
-    )
-    .unwrap();
+    std::fs::write(p.join("bad.toml"), "[sla]\nfirst_response = \"4 hours\"\n\n[support]\nadress = \"x@y.z\"\n")
+        .unwrap();
     let out = attune(p, &["--config", "bad.toml", "check-config"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("bad.toml:2") && err.contains("sla.first_response"),
-        "{err}"
-    );
-    assert!(
-        err.contains("support.adress") && err.contains("unknown field"),
-        "{err}"
-    );
+    assert!(err.contains("bad.toml:2") && err.contains("sla.first_response"), "{err}");
+    assert!(err.contains("support.adress") && err.contains("unknown field"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_attune"))
         .args(["check-config"])
         .current_dir(p)

@@ -42,11 +42,7 @@ async fn golden_corpus() {
         .filter(|p| p.extension().is_some_and(|e| e == "eml"))
         .collect();
     files.sort();
-    assert!(
-        files.len() >= 30,
-        "the golden corpus must not be empty (found {})",
-        files.len()
-    );
+    assert!(files.len() >= 30, "the golden corpus must not be empty (found {})", files.len());
     let now = std::fs::read_to_string(dir.join("NOW")).expect("tests/corpus/NOW");
     let t = spawn_app(now.trim()).await;
     let app = &t.app;
@@ -58,43 +54,24 @@ async fn golden_corpus() {
         let expected_path = file.with_extension("expected.toml");
         let text = std::fs::read_to_string(&expected_path)
             .unwrap_or_else(|_| panic!("{name}: no {}", expected_path.display()));
-        let exp: Expected =
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: bad expected file: {e}"));
-        let raw = attune::intake::RawMail {
-            bytes: std::fs::read(file).unwrap(),
-            origin: name.clone(),
-            arrived_at: None,
-        };
-        let outcome = ingest(app, &raw, "corpus")
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let exp: Expected = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: bad expected file: {e}"));
+        let raw =
+            attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
+        let outcome = ingest(app, &raw, "corpus").await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut fail = |m: String| failures.push(format!("{name}: {m}"));
 
         let (key, ticket, draft) = match &outcome {
-            Ingested::Stored {
-                key, ticket, draft, ..
-            } => (*key, Some(*ticket), draft.clone()),
-            Ingested::Quarantined { key, .. } => {
-                (*key, None, DraftOutcome::Skipped("quarantined".into()))
-            }
+            Ingested::Stored { key, ticket, draft, .. } => (*key, Some(*ticket), draft.clone()),
+            Ingested::Quarantined { key, .. } => (*key, None, DraftOutcome::Skipped("quarantined".into())),
             Ingested::Duplicate(k) => {
                 fail("stored as a duplicate".into());
                 (*k, None, DraftOutcome::Skipped("duplicate".into()))
             }
         };
         let mut db = app.store.db().await.unwrap();
-        let msg = db
-            .message(MessageKey(key.0))
-            .await
-            .unwrap()
-            .expect("stored message");
+        let msg = db.message(MessageKey(key.0)).await.unwrap().expect("stored message");
         if msg.kind != exp.kind {
-            fail(format!(
-                "kind {} (expected {}; reasons {:?})",
-                msg.kind,
-                exp.kind,
-                msg.reasons()
-            ));
+            fail(format!("kind {} (expected {}; reasons {:?})", msg.kind, exp.kind, msg.reasons()));
         }
         // Threading: one label, one ticket; different labels, different tickets.
         match (exp.ticket.as_str(), ticket) {
@@ -102,15 +79,11 @@ async fn golden_corpus() {
             ("-", Some(t)) => fail(format!("threaded into #{t}, expected no ticket")),
             (_, None) => fail("no ticket".into()),
             (label, Some(t)) => match labels.get(label) {
-                Some(existing) if *existing != t => {
-                    fail(format!("ticket #{t}, expected #{existing} (label {label})"))
-                }
+                Some(existing) if *existing != t => fail(format!("ticket #{t}, expected #{existing} (label {label})")),
                 Some(_) => {}
                 None => {
                     if let Some((other, _)) = labels.iter().find(|(_, v)| **v == t) {
-                        fail(format!(
-                            "ticket #{t} is already label {other}, expected a new one for {label}"
-                        ));
+                        fail(format!("ticket #{t} is already label {other}, expected a new one for {label}"));
                     }
                     labels.insert(label.to_string(), t);
                 }
@@ -122,10 +95,7 @@ async fn golden_corpus() {
             DraftOutcome::Skipped(_) => "none",
         };
         if draft_kind != exp.draft {
-            fail(format!(
-                "draft {draft_kind} ({draft:?}), expected {}",
-                exp.draft
-            ));
+            fail(format!("draft {draft_kind} ({draft:?}), expected {}", exp.draft));
         }
         for flag in exp.flags.iter().flatten() {
             if !msg.flags().contains(flag) {
@@ -142,10 +112,7 @@ async fn golden_corpus() {
             if let Some(l) = &exp.linked
                 && row.linked_to != labels.get(l).map(|t| t.0)
             {
-                fail(format!(
-                    "ticket linked to {:?}, expected label {l}",
-                    row.linked_to
-                ));
+                fail(format!("ticket linked to {:?}, expected label {l}", row.linked_to));
             }
             for cc in exp.cc.iter().flatten() {
                 if !db.participants(t, "cc").await.unwrap().contains(cc) {
@@ -158,12 +125,7 @@ async fn golden_corpus() {
             check_draft(&d, &exp, &mut fail);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} corpus failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} corpus failures:\n{}", failures.len(), failures.join("\n"));
 
     // Everything stored is still there, with its raw bytes.
     let mut db = app.store.db().await.unwrap();
@@ -199,18 +161,12 @@ fn check_draft(d: &DraftRow, exp: &Expected, fail: &mut impl FnMut(String)) {
     if let Some(v) = exp.very_late
         && facts.lateness.very_late != v
     {
-        fail(format!(
-            "very late {}, expected {v}",
-            facts.lateness.very_late
-        ));
+        fail(format!("very late {}, expected {v}", facts.lateness.very_late));
     }
     if let Some(s) = &exp.sentiment
         && facts.sentiment.as_str() != s
     {
-        fail(format!(
-            "sentiment {}, expected {s}",
-            facts.sentiment.as_str()
-        ));
+        fail(format!("sentiment {}, expected {s}", facts.sentiment.as_str()));
     }
     if let Some(r) = &exp.reference
         && !d.body.contains(r.as_str())

@@ -30,9 +30,7 @@ pub async fn spawn_app_with(now: &str, tweak: impl FnOnce(&mut Config)) -> TestA
     config.outbox.dir = dir.path().join("outbox");
     tweak(&mut config);
     let clock = Clock::manual(now.parse().expect("RFC 3339 now"));
-    let store = Store::connect(&config.database.url, 4)
-        .await
-        .expect("connect");
+    let store = Store::connect(&config.database.url, 4).await.expect("connect");
     store.migrate().await.expect("migrate");
     let app = App::with_store(config, clock, store).expect("app");
     TestApp { app, dir }
@@ -44,20 +42,14 @@ pub async fn spawn_app(now: &str) -> TestApp {
 
 pub fn raw(text: &str) -> RawMail {
     RawMail {
-        bytes: text
-            .replace("\r\n", "\n")
-            .replace('\n', "\r\n")
-            .into_bytes(),
+        bytes: text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes(),
         origin: "test".into(),
         arrived_at: None,
     }
 }
 
 pub fn raw_at(text: &str, arrived_at: i64) -> RawMail {
-    RawMail {
-        arrived_at: Some(arrived_at),
-        ..raw(text)
-    }
+    RawMail { arrived_at: Some(arrived_at), ..raw(text) }
 }
 
 pub fn ts(s: &str) -> i64 {

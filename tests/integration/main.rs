@@ -2,8 +2,10 @@
 //! dependency tree again), one module per area.
 
 mod helpers;
+mod mailserver;
 
 mod cli;
 mod corpus;
+mod mail;
 mod pipeline;
 mod threading;

@@ -16,10 +16,7 @@ fn thread_messages() -> Vec<(String, Vec<&'static str>)> {
         ("t1-root@x.org".into(), vec![]),
         ("t1-a@x.org".into(), vec!["t1-root@x.org"]),
         ("t1-b@x.org".into(), vec!["t1-root@x.org", "t1-a@x.org"]),
-        (
-            "t1-c@x.org".into(),
-            vec!["t1-root@x.org", "t1-a@x.org", "t1-b@x.org"],
-        ),
+        ("t1-c@x.org".into(), vec!["t1-root@x.org", "t1-a@x.org", "t1-b@x.org"]),
         ("t1-d@x.org".into(), vec!["t1-b@x.org"]),
         ("t1-e@x.org".into(), vec!["t1-d@x.org"]),
         ("t2-root@y.org".into(), vec![]),
@@ -34,44 +31,25 @@ fn render(id: &str, refs: &[&str]) -> String {
         format!(
             "In-Reply-To: <{}>\nReferences: {}\n",
             refs.last().unwrap(),
-            refs.iter()
-                .map(|r| format!("<{r}>"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            refs.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" ")
         )
     };
-    let from = if id.starts_with("t1") {
-        "Ann Lee <ann.lee@x.org>"
-    } else {
-        "Bo Chen <bo.chen@y.org>"
-    };
-    mail(
-        from,
-        id,
-        "Printer keeps jamming",
-        &headers,
-        &format!("Message {id}: it jams again.\n\nAnn"),
-    )
+    let from = if id.starts_with("t1") { "Ann Lee <ann.lee@x.org>" } else { "Bo Chen <bo.chen@y.org>" };
+    mail(from, id, "Printer keeps jamming", &headers, &format!("Message {id}: it jams again.\n\nAnn"))
 }
 
 /// The partition of message-ids into tickets, as sets (ticket numbers differ by order).
 async fn partition(order: &[(String, Vec<&'static str>)]) -> BTreeSet<BTreeSet<String>> {
     let t = spawn_app("2026-11-26T12:00:00Z").await;
     for (id, refs) in order {
-        let out = ingest(&t.app, &raw(&render(id, refs)), "test")
-            .await
-            .unwrap();
+        let out = ingest(&t.app, &raw(&render(id, refs)), "test").await.unwrap();
         assert!(matches!(out, Ingested::Stored { .. }), "{out:?}");
     }
     let mut db = t.app.store.db().await.unwrap();
     let mut groups: HashMap<i64, BTreeSet<String>> = HashMap::new();
     for (id, _) in order {
         let msg = db.message_by_message_id(id).await.unwrap().unwrap();
-        let ticket = db
-            .live_ticket(attune::domain::TicketId(msg.ticket_id.unwrap()))
-            .await
-            .unwrap()
-            .unwrap();
+        let ticket = db.live_ticket(attune::domain::TicketId(msg.ticket_id.unwrap())).await.unwrap().unwrap();
         groups.entry(ticket.id).or_default().insert(id.clone());
     }
     groups.into_values().collect()
@@ -90,11 +68,7 @@ async fn arrival_order_does_not_matter() {
     for seed in 0..4u64 {
         let mut shuffled = forward.clone();
         shuffled.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
-        assert_eq!(
-            partition(&shuffled).await,
-            expected,
-            "shuffled with seed {seed}"
-        );
+        assert_eq!(partition(&shuffled).await, expected, "shuffled with seed {seed}");
     }
 }
 
@@ -103,23 +77,12 @@ async fn a_late_parent_merges_the_tickets_its_children_opened() {
     let t = spawn_app("2026-11-26T12:00:00Z").await;
     let app = &t.app;
     // c1 replies to P; c2 replies to P2; P2 (which replies to P) arrives last.
-    let c1 = ingest(app, &raw(&render("c1@x.org", &["p@x.org"])), "t")
-        .await
-        .unwrap();
-    let c2 = ingest(app, &raw(&render("c2@x.org", &["p2@x.org"])), "t")
-        .await
-        .unwrap();
-    let (Ingested::Stored { ticket: t1, .. }, Ingested::Stored { ticket: t2, .. }) = (&c1, &c2)
-    else {
-        panic!()
-    };
+    let c1 = ingest(app, &raw(&render("c1@x.org", &["p@x.org"])), "t").await.unwrap();
+    let c2 = ingest(app, &raw(&render("c2@x.org", &["p2@x.org"])), "t").await.unwrap();
+    let (Ingested::Stored { ticket: t1, .. }, Ingested::Stored { ticket: t2, .. }) = (&c1, &c2) else { panic!() };
     assert_ne!(t1, t2);
-    let p2 = ingest(app, &raw(&render("p2@x.org", &["p@x.org"])), "t")
-        .await
-        .unwrap();
-    let Ingested::Stored { ticket: t3, .. } = p2 else {
-        panic!()
-    };
+    let p2 = ingest(app, &raw(&render("p2@x.org", &["p@x.org"])), "t").await.unwrap();
+    let Ingested::Stored { ticket: t3, .. } = p2 else { panic!() };
     assert_eq!(t3, *t1.min(t2), "merged into the older ticket");
     let mut db = app.store.db().await.unwrap();
     let absorbed = db.ticket(*t1.max(t2)).await.unwrap().unwrap();

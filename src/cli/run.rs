@@ -1,0 +1,31 @@
+//! `attune run`: the daemon.
+
+use tokio_util::sync::CancellationToken;
+
+use super::{CliError, CliResult};
+use crate::app::App;
+use crate::daemon;
+use crate::outbox::Delivery;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Log lines as text or JSON.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub async fn run(app: &App, _args: &Args) -> CliResult {
+    let delivery = Delivery::from_config(app).map_err(CliError::user)?;
+    let shutdown = CancellationToken::new();
+    daemon::cancel_on_signals(shutdown.clone());
+    tracing::info!(mailboxes = app.config.mailboxes.len(), delivery = %delivery.describe(), "attune running");
+    daemon::run(app.clone(), delivery, shutdown).await;
+    tracing::info!("attune stopped");
+    Ok(())
+}

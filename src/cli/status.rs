@@ -1,0 +1,130 @@
+//! `attune status`: mailboxes and the outbox at a glance.
+
+use serde::Serialize;
+
+use super::{CliResult, human_duration, print_json};
+use crate::app::App;
+use crate::clock::rfc3339;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct MailboxStatus {
+    mailbox: String,
+    folder: String,
+    configured: bool,
+    last_sync_at: Option<String>,
+    backlog: i64,
+    last_uid: i64,
+    last_error: Option<String>,
+    last_error_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Status {
+    mailboxes: Vec<MailboxStatus>,
+    outbox: OutboxStatus,
+    drafts_pending: i64,
+    oldest_pending_since: Option<String>,
+    tickets: i64,
+    messages: i64,
+    quarantined: i64,
+}
+
+#[derive(Serialize)]
+struct OutboxStatus {
+    queued: i64,
+    failed: i64,
+    sent: i64,
+    delivery: String,
+}
+
+pub async fn run(app: &App, args: &Args) -> CliResult {
+    let mut db = app.store.db().await?;
+    let states = db.mailbox_states().await?;
+    let counts = db.counts().await?;
+    let oldest = db.oldest_pending_arrival().await?;
+    drop(db);
+    let mut mailboxes: Vec<MailboxStatus> = Vec::new();
+    for m in &app.config.mailboxes {
+        let mut folders = vec![m.folder.clone()];
+        folders.extend(m.sent_folder.iter().cloned());
+        for f in folders {
+            let s = states.iter().find(|s| s.mailbox == m.name && s.folder == f);
+            mailboxes.push(MailboxStatus {
+                mailbox: m.name.clone(),
+                folder: f,
+                configured: true,
+                last_sync_at: s.and_then(|s| s.last_sync_at).map(rfc3339),
+                backlog: s.map(|s| s.backlog).unwrap_or(0),
+                last_uid: s.map(|s| s.last_uid).unwrap_or(0),
+                last_error: s.and_then(|s| s.last_error.clone()),
+                last_error_at: s.and_then(|s| s.last_error_at).map(rfc3339),
+            });
+        }
+    }
+    for s in &states {
+        if !mailboxes.iter().any(|m| m.mailbox == s.mailbox && m.folder == s.folder) {
+            mailboxes.push(MailboxStatus {
+                mailbox: s.mailbox.clone(),
+                folder: s.folder.clone(),
+                configured: false,
+                last_sync_at: s.last_sync_at.map(rfc3339),
+                backlog: s.backlog,
+                last_uid: s.last_uid,
+                last_error: s.last_error.clone(),
+                last_error_at: s.last_error_at.map(rfc3339),
+            });
+        }
+    }
+    let delivery = match &app.config.smtp {
+        Some(s) => format!("SMTP {}:{}", s.host, s.port),
+        None => format!("files in {}", app.config.outbox.dir.display()),
+    };
+    let status = Status {
+        mailboxes,
+        outbox: OutboxStatus {
+            queued: counts.drafts_approved + counts.drafts_sending,
+            failed: counts.drafts_failed,
+            sent: counts.drafts_sent,
+            delivery,
+        },
+        drafts_pending: counts.drafts_pending,
+        oldest_pending_since: oldest.map(rfc3339),
+        tickets: counts.tickets,
+        messages: counts.messages,
+        quarantined: counts.quarantined,
+    };
+    if args.json {
+        return print_json(&status);
+    }
+    if status.mailboxes.is_empty() {
+        println!("mailboxes: none configured");
+    }
+    for m in &status.mailboxes {
+        println!(
+            "mailbox {}/{}: last sync {}, backlog {}{}{}",
+            m.mailbox,
+            m.folder,
+            m.last_sync_at.clone().unwrap_or_else(|| "never".into()),
+            m.backlog,
+            m.last_error
+                .as_ref()
+                .map(|e| format!(", last error at {}: {e}", m.last_error_at.clone().unwrap_or_default()))
+                .unwrap_or_default(),
+            if m.configured { "" } else { " (no longer configured)" }
+        );
+    }
+    println!(
+        "outbox ({}): {} queued, {} failed, {} sent",
+        status.outbox.delivery, status.outbox.queued, status.outbox.failed, status.outbox.sent
+    );
+    let wait = oldest.map(|o| format!(", the oldest waiting {}", human_duration(app.now() - o))).unwrap_or_default();
+    println!("drafts pending: {}{wait}", status.drafts_pending);
+    println!("tickets {}, messages {} ({} quarantined)", status.tickets, status.messages, status.quarantined);
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! `attune run`: intake for every mailbox, the outbox, (and the web server) together,
+//! until SIGTERM or Ctrl-C. Every loop listens to one cancellation token; each finishes
+//! what it has in hand (a batch of mail, a reply being sent), logs out, and returns.
+
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::intake::imap;
+use crate::outbox::{self, Delivery, SendOutcome};
+
+/// Cancels `token` on SIGTERM or Ctrl-C.
+pub fn cancel_on_signals(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    token.cancel();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+        token.cancel();
+    });
+}
+
+/// This instance's name in claims and leases.
+pub fn worker_name() -> String {
+    let host = hostname_or_unknown();
+    format!("{host}-{}", std::process::id())
+}
+
+fn hostname_or_unknown() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "attune".into())
+}
+
+/// Sends due replies until told to stop; wakes on approvals and every poll interval.
+pub async fn outbox_loop(app: App, delivery: Delivery, shutdown: CancellationToken) {
+    let worker = worker_name();
+    let poll = Duration::from_secs(app.config.outbox.poll_interval.calendar_secs().max(1) as u64);
+    tracing::info!(delivery = %delivery.describe(), "outbox running");
+    while !shutdown.is_cancelled() {
+        // One draft at a time, so a shutdown waits for at most the reply in hand.
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            match outbox::try_send_one(&app, &delivery, &worker).await {
+                Ok(None) => break,
+                Ok(Some(SendOutcome::Sent { draft, message_id, .. })) => {
+                    tracing::info!(%draft, %message_id, "reply sent")
+                }
+                Ok(Some(SendOutcome::Retrying { draft, error, .. })) => {
+                    tracing::warn!(%draft, %error, "send failed; will retry")
+                }
+                Ok(Some(SendOutcome::Failed { draft, error })) => {
+                    tracing::error!(%draft, %error, "send failed for good")
+                }
+                Ok(Some(SendOutcome::Lost(_))) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox error");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = app.outbox_woken() => {}
+            _ = shutdown.cancelled() => {}
+        }
+    }
+    tracing::info!("outbox stopped");
+}
+
+/// Runs everything until `shutdown` fires, then waits for every loop to finish.
+pub async fn run(app: App, delivery: Delivery, shutdown: CancellationToken) {
+    let mut tasks = JoinSet::new();
+    for m in app.config.mailboxes.iter().cloned() {
+        tasks.spawn(imap::run_mailbox(app.clone(), m, shutdown.clone()));
+    }
+    tasks.spawn(outbox_loop(app.clone(), delivery, shutdown.clone()));
+    if app.config.mailboxes.is_empty() {
+        tracing::info!("no [[mailboxes]] configured: only the outbox runs");
+    }
+    while let Some(r) = tasks.join_next().await {
+        if let Err(e) = r {
+            tracing::error!(error = %e, "a task ended abnormally");
+            shutdown.cancel();
+        }
+    }
+}

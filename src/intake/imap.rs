@@ -1,0 +1,605 @@
+//! IMAP intake: a cursor per mailbox and folder — (UIDVALIDITY, last UID) in the store —
+//! new mail fetched by UID in batches, stored, and only then the cursor moved and the
+//! after-ingest action applied. IDLE where the server offers it (renewed before the
+//! server's 30 minutes; every wake resyncs by UID because unsolicited responses can be
+//! dropped), polling where it does not; reconnect with exponential backoff and jitter.
+
+use std::collections::HashSet;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_imap::{Client, Session};
+use futures::TryStreamExt;
+use rand::Rng;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::config::{AfterIngest, MailboxConfig, TlsMode};
+use crate::intake::RawMail;
+use crate::pipeline::{self, Ingested, PipelineError, Summary};
+use crate::store::StoreError;
+
+/// A plain or TLS connection, so one session type serves every `tls` mode.
+#[derive(Debug)]
+pub enum ImapStream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for ImapStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for ImapStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_flush(cx),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ImapStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+pub type ImapSession = Session<ImapStream>;
+
+/// What went wrong, in words an admin can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    #[error("unknown host {host}: {message}")]
+    UnknownHost { host: String, message: String },
+    #[error("cannot connect to {addr}: {message}")]
+    Connect { addr: String, message: String },
+    #[error("{what} timed out after {secs}s")]
+    Timeout { what: String, secs: u64 },
+    #[error("TLS with {host} failed: {message}")]
+    Tls { host: String, message: String },
+    #[error("login as {user} refused: {message} (check the username and password)")]
+    Login { user: String, message: String },
+    #[error("folder \"{folder}\" cannot be opened: {message}")]
+    NoFolder { folder: String, message: String },
+    #[error("IMAP: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Pipeline(#[from] PipelineError),
+}
+
+impl ImapError {
+    /// Worth reconnecting for (as opposed to a setting that is wrong).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, ImapError::Login { .. } | ImapError::Config(_) | ImapError::NoFolder { .. })
+    }
+}
+
+impl From<async_imap::error::Error> for ImapError {
+    fn from(e: async_imap::error::Error) -> ImapError {
+        ImapError::Protocol(e.to_string())
+    }
+}
+
+/// A TLS client config trusting the public roots plus, optionally, a private CA.
+pub fn tls_config(ca_file: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+        let mut found = 0;
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            let cert = cert.map_err(|e| format!("ca_file {} is not PEM: {e}", path.display()))?;
+            roots.add(cert).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            found += 1;
+        }
+        if found == 0 {
+            return Err(format!("ca_file {} holds no certificate", path.display()));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+fn describe_tls_error(e: &io::Error) -> String {
+    let text = e.to_string();
+    if text.contains("UnknownIssuer") {
+        format!(
+            "the certificate the server presented is not signed by a trusted CA ({text}); for a private CA, set ca_file"
+        )
+    } else if text.contains("NotValidForName") || text.contains("not valid for") {
+        format!("the certificate the server presented is not valid for this host name ({text})")
+    } else if text.contains("Expired") {
+        format!("the certificate the server presented has expired ({text})")
+    } else {
+        text
+    }
+}
+
+async fn with_timeout<T, E: Into<ImapError>>(
+    secs: u64,
+    what: &str,
+    f: impl Future<Output = Result<T, E>>,
+) -> Result<T, ImapError> {
+    match tokio::time::timeout(Duration::from_secs(secs), f).await {
+        Ok(r) => r.map_err(Into::into),
+        Err(_) => Err(ImapError::Timeout { what: what.to_string(), secs }),
+    }
+}
+
+/// Connects, secures, reads the greeting and logs in.
+pub async fn connect(cfg: &MailboxConfig) -> Result<ImapSession, ImapError> {
+    let secs = cfg.connect_timeout.calendar_secs().max(1) as u64;
+    let addr = format!("{}:{}", cfg.host, cfg.port);
+    let addrs: Vec<std::net::SocketAddr> =
+        match tokio::time::timeout(Duration::from_secs(secs), tokio::net::lookup_host(&addr)).await {
+            Ok(Ok(a)) => a.collect(),
+            Ok(Err(e)) => return Err(ImapError::UnknownHost { host: cfg.host.clone(), message: e.to_string() }),
+            Err(_) => return Err(ImapError::Timeout { what: format!("looking up {}", cfg.host), secs }),
+        };
+    if addrs.is_empty() {
+        return Err(ImapError::UnknownHost { host: cfg.host.clone(), message: "no address".into() });
+    }
+    let tcp = match tokio::time::timeout(Duration::from_secs(secs), TcpStream::connect(&addrs[..])).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(ImapError::Connect { addr, message: e.to_string() }),
+        Err(_) => return Err(ImapError::Timeout { what: format!("connecting to {addr}"), secs }),
+    };
+    let _ = tcp.set_nodelay(true);
+    let server_name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
+        .map_err(|e| ImapError::Config(format!("host {}: {e}", cfg.host)))?;
+    let tls = || -> Result<TlsConnector, ImapError> {
+        tls_config(cfg.ca_file.as_deref()).map(TlsConnector::from).map_err(ImapError::Config)
+    };
+
+    let mut client = match cfg.tls {
+        TlsMode::Tls => {
+            let stream = with_timeout(secs, "the TLS handshake", async {
+                tls()?
+                    .connect(server_name.clone(), tcp)
+                    .await
+                    .map_err(|e| ImapError::Tls { host: cfg.host.clone(), message: describe_tls_error(&e) })
+            })
+            .await?;
+            let mut c = Client::new(ImapStream::Tls(Box::new(stream)));
+            read_greeting(&mut c, secs).await?;
+            c
+        }
+        TlsMode::Starttls => {
+            let mut c = Client::new(ImapStream::Plain(tcp));
+            read_greeting(&mut c, secs).await?;
+            with_timeout(secs, "STARTTLS", c.run_command_and_check_ok("STARTTLS", None)).await.map_err(|e| {
+                ImapError::Tls { host: cfg.host.clone(), message: format!("the server refused STARTTLS: {e}") }
+            })?;
+            let ImapStream::Plain(tcp) = c.into_inner() else {
+                return Err(ImapError::Protocol("unexpected stream".into()));
+            };
+            let stream = with_timeout(secs, "the TLS handshake", async {
+                tls()?
+                    .connect(server_name.clone(), tcp)
+                    .await
+                    .map_err(|e| ImapError::Tls { host: cfg.host.clone(), message: describe_tls_error(&e) })
+            })
+            .await?;
+            Client::new(ImapStream::Tls(Box::new(stream)))
+        }
+        TlsMode::None => {
+            let mut c = Client::new(ImapStream::Plain(tcp));
+            read_greeting(&mut c, secs).await?;
+            c
+        }
+    };
+    let _ = &mut client;
+    let password = cfg
+        .password
+        .resolve()
+        .map_err(ImapError::Config)?
+        .ok_or_else(|| ImapError::Config(format!("mailbox {} has no password", cfg.name)))?;
+    match tokio::time::timeout(Duration::from_secs(secs), client.login(&cfg.username, password.expose())).await {
+        Ok(Ok(session)) => Ok(session),
+        Ok(Err((e, _))) => Err(ImapError::Login { user: cfg.username.clone(), message: e.to_string() }),
+        Err(_) => Err(ImapError::Timeout { what: "login".into(), secs }),
+    }
+}
+
+async fn read_greeting(c: &mut Client<ImapStream>, secs: u64) -> Result<(), ImapError> {
+    match tokio::time::timeout(Duration::from_secs(secs), c.read_response()).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) => Err(ImapError::Protocol("the server closed the connection before greeting".into())),
+        Ok(Err(e)) => Err(ImapError::Protocol(format!("reading the greeting: {e}"))),
+        Err(_) => Err(ImapError::Timeout { what: "the server's greeting".into(), secs }),
+    }
+}
+
+/// Unsolicited responses pile up in a bounded channel; we resync by UID anyway.
+fn drain(session: &mut ImapSession) {
+    while session.unsolicited_responses.try_recv().is_ok() {}
+}
+
+/// What one pass over a folder did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct FolderSync {
+    pub folder: String,
+    pub uidvalidity: u32,
+    pub fetched: u64,
+    pub last_uid: u32,
+    pub rescanned: bool,
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+/// "1:5,7,9:12" for a sorted list of UIDs.
+fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        let mut end = start;
+        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
+            i += 1;
+            end = uids[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// One pass over `folder`: everything after the cursor, in batches; stops between batches
+/// when `shutdown` fires (the batch in hand is finished).
+pub async fn sync_folder(
+    app: &App,
+    session: &mut ImapSession,
+    cfg: &MailboxConfig,
+    folder: &str,
+    shutdown: &CancellationToken,
+) -> Result<FolderSync, ImapError> {
+    let mailbox = session.select(folder).await.map_err(|e| match e {
+        async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m) => {
+            ImapError::NoFolder { folder: folder.to_string(), message: m }
+        }
+        other => ImapError::Protocol(other.to_string()),
+    })?;
+    drain(session);
+    let uidvalidity = mailbox.uid_validity.unwrap_or(0);
+    let mut result = FolderSync { folder: folder.to_string(), uidvalidity, ..FolderSync::default() };
+
+    let mut db = app.store.db().await?;
+    let cursor = db.cursor(&cfg.name, folder).await?;
+    drop(db);
+    let had_cursor = cursor.is_some();
+    let mut last_uid: u32 = match cursor {
+        Some(c) if c.uidvalidity == Some(i64::from(uidvalidity)) => c.last_uid.clamp(0, i64::from(u32::MAX)) as u32,
+        Some(c) => {
+            // The folder was recreated: its UIDs mean nothing now. Rescan; dedupe keeps
+            // that from storing anything twice.
+            tracing::warn!(mailbox = %cfg.name, folder, old = ?c.uidvalidity, new = uidvalidity, "UIDVALIDITY changed; rescanning the folder");
+            result.rescanned = true;
+            0
+        }
+        None => 0,
+    };
+    if result.rescanned || !had_cursor {
+        let mut db = app.store.tx().await?;
+        db.set_cursor(&cfg.name, folder, i64::from(uidvalidity), i64::from(last_uid), app.now()).await?;
+        db.commit().await?;
+    }
+
+    let found: HashSet<u32> = session.uid_search(format!("UID {}:*", last_uid.saturating_add(1))).await?;
+    drain(session);
+    let mut uids: Vec<u32> = found.into_iter().filter(|u| *u > last_uid).collect();
+    uids.sort_unstable();
+    let total = uids.len();
+    let mut done = 0usize;
+    let can_move = session.capabilities().await.map(|c| c.has_str("MOVE")).unwrap_or(false);
+    let can_uidplus = session.capabilities().await.map(|c| c.has_str("UIDPLUS")).unwrap_or(false);
+
+    for chunk in uids.chunks(cfg.batch_size.max(1) as usize) {
+        if shutdown.is_cancelled() {
+            break;
+        }
+        let set = uid_set(chunk);
+        let fetches: Vec<async_imap::types::Fetch> =
+            session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await?;
+        drain(session);
+        let mut raws: Vec<(u32, RawMail)> = fetches
+            .iter()
+            .filter_map(|f| {
+                let uid = f.uid?;
+                if uid <= last_uid {
+                    return None;
+                }
+                let body = f.body()?;
+                Some((
+                    uid,
+                    RawMail {
+                        bytes: body.to_vec(),
+                        origin: format!("imap:{}/{}/{}/{}", cfg.name, folder, uidvalidity, uid),
+                        arrived_at: f.internal_date().map(|d| d.timestamp()),
+                    },
+                ))
+            })
+            .collect();
+        drop(fetches);
+        raws.sort_by_key(|(u, _)| *u);
+        let batch: Vec<RawMail> = raws.iter().map(|(_, r)| r.clone()).collect();
+        let max_uid = raws.last().map(|(u, _)| *u).unwrap_or(last_uid).max(chunk.last().copied().unwrap_or(last_uid));
+        let outcomes = pipeline::ingest_batch(app, &batch, &cfg.name).await;
+        for o in outcomes {
+            let o = o?;
+            result.summary.add(&o);
+            if !matches!(o, Ingested::Duplicate(_)) {
+                result.fetched += 1;
+            }
+        }
+        // Stored: only now does the cursor move, and only then is the server touched.
+        let mut db = app.store.tx().await?;
+        db.set_cursor(&cfg.name, folder, i64::from(uidvalidity), i64::from(max_uid), app.now()).await?;
+        db.commit().await?;
+        last_uid = max_uid;
+        done += chunk.len();
+        let mut db = app.store.tx().await?;
+        db.record_sync(&cfg.name, folder, app.now(), (total - done) as i64).await?;
+        db.commit().await?;
+        apply_after_ingest(session, &cfg.after_ingest, folder, &set, can_move, can_uidplus).await?;
+    }
+    result.last_uid = last_uid;
+    let mut db = app.store.tx().await?;
+    db.record_sync(&cfg.name, folder, app.now(), (total - done) as i64).await?;
+    db.commit().await?;
+    Ok(result)
+}
+
+async fn apply_after_ingest(
+    session: &mut ImapSession,
+    action: &AfterIngest,
+    folder: &str,
+    set: &str,
+    can_move: bool,
+    can_uidplus: bool,
+) -> Result<(), ImapError> {
+    match action {
+        AfterIngest::Keep => Ok(()),
+        AfterIngest::Seen => {
+            let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await?;
+            drain(session);
+            Ok(())
+        }
+        AfterIngest::Move(target) if target == folder => Ok(()),
+        AfterIngest::Move(target) => {
+            if can_move {
+                session.uid_mv(set, target).await?;
+            } else {
+                session.uid_copy(set, target).await?;
+                let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;
+                // Only with UIDPLUS can we expunge just these messages; a bare EXPUNGE would
+                // also remove what other clients marked deleted, so without it we leave the
+                // \Deleted flag for the server's owner to expunge.
+                if can_uidplus {
+                    let _: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
+                }
+            }
+            drain(session);
+            Ok(())
+        }
+    }
+}
+
+/// One pass over the mailbox's folder and, if set, its sent folder.
+pub async fn sync_mailbox(
+    app: &App,
+    session: &mut ImapSession,
+    cfg: &MailboxConfig,
+    shutdown: &CancellationToken,
+) -> Result<Vec<FolderSync>, ImapError> {
+    let mut out = vec![sync_folder(app, session, cfg, &cfg.folder, shutdown).await?];
+    if let Some(sent) = &cfg.sent_folder
+        && !shutdown.is_cancelled()
+    {
+        out.push(sync_folder(app, session, cfg, sent, shutdown).await?);
+    }
+    Ok(out)
+}
+
+/// `attune sync`: connect, catch up, log out.
+pub async fn sync_once(app: &App, cfg: &MailboxConfig) -> Result<Vec<FolderSync>, ImapError> {
+    let token = CancellationToken::new();
+    let result = async {
+        let mut session = connect(cfg).await?;
+        let r = sync_mailbox(app, &mut session, cfg, &token).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+        r
+    }
+    .await;
+    if let Err(e) = &result {
+        record_error(app, cfg, e).await;
+    }
+    result
+}
+
+async fn record_error(app: &App, cfg: &MailboxConfig, e: &ImapError) {
+    if let Ok(mut db) = app.store.tx().await {
+        let _ = db.record_sync_error(&cfg.name, &cfg.folder, app.now(), &e.to_string()).await;
+        let _ = db.commit().await;
+    }
+}
+
+/// Exponential backoff with jitter: about 1s, 2s, 4s … up to 5 minutes, each between
+/// half and all of its step, so many instances do not reconnect in step.
+pub fn backoff(attempt: u32) -> Duration {
+    let step_ms = (1000u64 << attempt.min(9)).min(300_000);
+    Duration::from_millis(step_ms / 2 + rand::rng().random_range(0..=step_ms / 2))
+}
+
+/// The daemon's loop for one mailbox: sync, then IDLE (or poll), forever; reconnect with
+/// backoff on any error. Returns when `shutdown` fires, after logging out.
+pub async fn run_mailbox(app: App, cfg: MailboxConfig, shutdown: CancellationToken) {
+    let mut attempt: u32 = 0;
+    while !shutdown.is_cancelled() {
+        match watch(&app, &cfg, &shutdown, &mut attempt).await {
+            Ok(()) => break,
+            Err(e) => {
+                record_error(&app, &cfg, &e).await;
+                let wait = if e.is_transient() {
+                    backoff(attempt)
+                } else {
+                    Duration::from_secs(300).min(backoff(attempt + 4))
+                };
+                tracing::warn!(mailbox = %cfg.name, error = %e, retry_in_secs = wait.as_secs_f32(), "mailbox error; reconnecting");
+                attempt = attempt.saturating_add(1);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.cancelled() => break,
+                }
+            }
+        }
+    }
+    tracing::info!(mailbox = %cfg.name, "mailbox loop stopped");
+}
+
+async fn watch(
+    app: &App,
+    cfg: &MailboxConfig,
+    shutdown: &CancellationToken,
+    attempt: &mut u32,
+) -> Result<(), ImapError> {
+    let mut session = connect(cfg).await?;
+    tracing::info!(mailbox = %cfg.name, host = %cfg.host, "connected");
+    let idle_ok = cfg.idle && session.capabilities().await.map(|c| c.has_str("IDLE")).unwrap_or(false);
+    loop {
+        let synced = sync_mailbox(app, &mut session, cfg, shutdown).await?;
+        *attempt = 0;
+        let new: u64 = synced.iter().map(|s| s.fetched).sum();
+        if new > 0 {
+            tracing::info!(mailbox = %cfg.name, new, "synced");
+            app.outbox_wake();
+        }
+        if shutdown.is_cancelled() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+            return Ok(());
+        }
+        if idle_ok {
+            // IDLE watches the main folder; a sent folder is picked up on every wake.
+            if cfg.sent_folder.is_some() {
+                session.select(&cfg.folder).await?;
+                drain(&mut session);
+            }
+            let mut idle = session.idle();
+            idle.init().await?;
+            let renew = Duration::from_secs(cfg.idle_renew.calendar_secs().max(1) as u64);
+            let (wait, stop) = idle.wait_with_timeout(renew);
+            let cancelled = tokio::select! {
+                r = wait => {
+                    r?;
+                    false
+                }
+                _ = shutdown.cancelled() => true,
+            };
+            drop(stop);
+            session = tokio::time::timeout(Duration::from_secs(10), idle.done())
+                .await
+                .map_err(|_| ImapError::Timeout { what: "ending IDLE".into(), secs: 10 })??;
+            drain(&mut session);
+            if cancelled {
+                let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+                return Ok(());
+            }
+        } else {
+            let poll = Duration::from_secs(cfg.poll_interval.calendar_secs().max(1) as u64);
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.cancelled() => {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+                    return Ok(());
+                }
+            }
+            // A NOOP keeps the connection honest between polls.
+            session.noop().await?;
+            drain(&mut session);
+        }
+    }
+}
+
+/// Appends a copy of a sent reply to `folder` (the team sees it in their mail program).
+pub async fn append_copy(cfg: &MailboxConfig, folder: &str, raw: &[u8]) -> Result<(), ImapError> {
+    let mut session = connect(cfg).await?;
+    let r = session.append(folder, Some("(\\Seen)"), None, raw).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+    r.map_err(|e| ImapError::NoFolder { folder: folder.to_string(), message: e.to_string() })
+}
+
+/// `check-config --connect`: log in and open every folder this mailbox uses.
+pub async fn check(cfg: &MailboxConfig) -> Result<String, ImapError> {
+    let mut session = connect(cfg).await?;
+    let caps = session.capabilities().await?;
+    let mut folders = vec![cfg.folder.clone()];
+    folders.extend(cfg.sent_folder.iter().cloned());
+    folders.extend(cfg.save_sent.iter().cloned());
+    if let AfterIngest::Move(t) = &cfg.after_ingest {
+        folders.push(t.clone());
+    }
+    let mut notes = Vec::new();
+    for f in &folders {
+        let mb =
+            session.examine(f).await.map_err(|e| ImapError::NoFolder { folder: f.clone(), message: e.to_string() })?;
+        notes.push(format!("{f}: {} messages", mb.exists));
+    }
+    let _ = session.logout().await;
+    let idle = if caps.has_str("IDLE") { "IDLE" } else { "no IDLE (polling)" };
+    Ok(format!("{}; {idle}", notes.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_compress_runs() {
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(uid_set(&[42]), "42");
+        assert_eq!(uid_set(&[]), "");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for _ in 0..50 {
+            assert!(backoff(0) <= Duration::from_secs(1) && backoff(0) >= Duration::from_millis(500));
+            assert!(backoff(3) <= Duration::from_secs(8) && backoff(3) >= Duration::from_secs(4));
+            assert!(backoff(20) <= Duration::from_secs(300) && backoff(20) >= Duration::from_secs(150));
+        }
+    }
+}
