@@ -355,3 +355,96 @@ async fn a_bounce_of_our_reply_through_postfix_marks_it() {
     let d = db.draft(d.id()).await.unwrap().unwrap();
     assert!(d.bounce_reason.is_some(), "the reply is marked bounced");
 }
+
+fn cli(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_attune"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("ATTUNE_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+fn write_config(
+    servers: &MailServers,
+    dir: &std::path::Path,
+    imap_port: u16,
+    host: &str,
+    password: &str,
+) -> std::path::PathBuf {
+    let path = dir.join("attune.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[support]\naddress = \"{SUPPORT}\"\n\n[database]\nurl = \"sqlite:attune.db\"\n\n[[mailboxes]]\nname = \"support\"\nhost = \"{host}\"\nport = {imap_port}\ntls = \"starttls\"\nusername = \"{SUPPORT}\"\npassword = \"{password}\"\nca_file = \"{ca}\"\nconnect_timeout = \"3s\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"starttls\"\nca_file = \"{ca}\"\n",
+            ca = servers.ca_file().display(),
+            smtp = servers.smtp_port,
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_checks_syncs_reports_and_stops_cleanly() {
+    let servers = MailServers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_config(&servers, dir.path(), servers.imap_port, "127.0.0.1", crate::mailserver::PASSWORD);
+    let out = cli(&good, &["check-config", "--connect"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("ok    mailbox support") && text.contains("ok    smtp"), "{text}");
+
+    servers.send(
+        "alice@customer.example",
+        &[SUPPORT],
+        &customer_mail("cli1@customer.example", "Order 9191", "", "Hello, where is order 9191?\n\nAlice"),
+    );
+    servers.wait_for_messages(SUPPORT, 1, Duration::from_secs(20));
+    let out = cli(&good, &["sync"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("support/INBOX: 1 new"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = cli(&good, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(status["mailboxes"][0]["last_sync_at"].is_string(), "{status}");
+    assert_eq!(status["drafts_pending"], 1);
+
+    // `attune run` stops cleanly on SIGTERM and exits 0.
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_attune"))
+        .arg("--config")
+        .arg(&good)
+        .arg("run")
+        .env("ATTUNE_LOG", "error")
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(std::process::Command::new("kill").arg(daemon.id().to_string()).status().unwrap().success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = daemon.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "attune run did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+
+    // Last, because Dovecot slows logins from an address after a failed one.
+    for (port, host, password, says) in [
+        (servers.imap_port, "127.0.0.1", "wrong", "refused"),
+        (servers.imap_port, "no-such-host.invalid", crate::mailserver::PASSWORD, "unknown host"),
+        (1, "127.0.0.1", crate::mailserver::PASSWORD, "cannot connect"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let bad = write_config(&servers, d.path(), port, host, password);
+        let out = cli(&bad, &["check-config", "--connect"]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("FAIL  mailbox support") && text.contains(says), "{says}: {text}");
+    }
+}

@@ -333,7 +333,7 @@ biff = no
         stream.set_nodelay(true).unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut w = stream;
-        let mut expect = |reader: &mut BufReader<std::net::TcpStream>, code: &str| {
+        let expect = |reader: &mut BufReader<std::net::TcpStream>, code: &str| {
             let mut line = String::new();
             loop {
                 line.clear();

@@ -4,6 +4,7 @@
 mod helpers;
 mod mailserver;
 
+mod bench;
 mod cli;
 mod corpus;
 mod mail;
