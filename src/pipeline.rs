@@ -108,16 +108,68 @@ pub async fn ingest(app: &App, raw: &RawMail, mailbox: &str) -> Result<Ingested,
     }
 }
 
+/// The part of ingesting that needs no database — parsing, the duplicate key,
+/// classification, reading the customer — so it can run ahead, on another thread, while
+/// the previous batch is in its transaction.
+pub struct Prepared {
+    raw: RawMail,
+    parsed: Parsed,
+    key: String,
+    class: Option<classify::Classification>,
+    /// Read without a name correction; redone in the transaction if one exists.
+    reading: Option<drafting::CustomerReading>,
+}
+
+impl Prepared {
+    pub fn origin(&self) -> &str {
+        &self.raw.origin
+    }
+}
+
+pub fn prepare(app: &App, raw: RawMail) -> Prepared {
+    let parsed = parse::parse(&raw.bytes);
+    let message_id = match &parsed {
+        Parsed::Ok(m) => m.message_id.clone(),
+        Parsed::Malformed { message_id, .. } => message_id.clone(),
+    };
+    let key = parse::dedupe_key(message_id.as_deref(), &raw.bytes);
+    let (class, reading) = match &parsed {
+        Parsed::Ok(m) => {
+            let domain = app.config.support.message_id_domain();
+            let ours = Ours { addresses: &app.ours, message_id_domain: &domain, loop_token: &app.loop_token };
+            let class = classify::classify(m, &ours);
+            let reading = (class.kind == Kind::Human).then(|| drafting::read_customer(&app.config, m, None));
+            (Some(class), reading)
+        }
+        Parsed::Malformed { .. } => (None, None),
+    };
+    Prepared { raw, parsed, key, class, reading }
+}
+
+/// Prepares a batch on the blocking pool (CPU work off the async thread).
+pub fn prepare_batch(app: &App, raws: Vec<RawMail>) -> tokio::task::JoinHandle<Vec<Prepared>> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || raws.into_iter().map(|r| prepare(&app, r)).collect())
+}
+
 /// Ingests several messages in one transaction (a source's batch); if anything fails the
 /// batch is rolled back and the messages go one by one, so one bad apple spoils nothing.
 /// Returns one result per message, in order.
 pub async fn ingest_batch(app: &App, raws: &[RawMail], mailbox: &str) -> Vec<Result<Ingested, PipelineError>> {
-    if raws.len() > 1 {
+    let prepared = match prepare_batch(app, raws.to_vec()).await {
+        Ok(p) => p,
+        Err(_) => raws.iter().map(|r| prepare(app, r.clone())).collect(),
+    };
+    ingest_prepared_batch(app, prepared, mailbox).await
+}
+
+pub async fn ingest_prepared_batch(app: &App, prepared: Vec<Prepared>, mailbox: &str) -> Vec<Result<Ingested, PipelineError>> {
+    if prepared.len() > 1 {
         if let Ok(mut db) = app.store.tx().await {
-            let mut outs = Vec::with_capacity(raws.len());
+            let mut outs = Vec::with_capacity(prepared.len());
             let mut failed = false;
-            for raw in raws {
-                match ingest_in(app, &mut db, raw, mailbox).await {
+            for p in &prepared {
+                match ingest_prepared(app, &mut db, p, mailbox).await {
                     Ok(i) => outs.push(i),
                     Err(_) => {
                         failed = true;
@@ -131,22 +183,29 @@ pub async fn ingest_batch(app: &App, raws: &[RawMail], mailbox: &str) -> Vec<Res
         }
         tracing::warn!(mailbox, "a batch failed; ingesting its messages one by one");
     }
-    let mut outs = Vec::with_capacity(raws.len());
-    for raw in raws {
-        outs.push(ingest(app, raw, mailbox).await);
+    let mut outs = Vec::with_capacity(prepared.len());
+    for p in &prepared {
+        outs.push(ingest(app, &p.raw, mailbox).await);
     }
     outs
 }
 
 /// One message through the pipeline inside the caller's transaction.
 pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> Result<Ingested, PipelineError> {
+    let prepared = prepare(app, raw.clone());
+    ingest_prepared(app, db, &prepared, mailbox).await
+}
+
+/// The database part of one message, inside the caller's transaction.
+pub async fn ingest_prepared(app: &App, db: &mut Db, prepared: &Prepared, mailbox: &str) -> Result<Ingested, PipelineError> {
     let now = app.now();
-    let parsed = parse::parse(&raw.bytes);
-    let (message_id, inbound) = match &parsed {
+    let raw = &prepared.raw;
+    let parsed = &prepared.parsed;
+    let (message_id, inbound) = match parsed {
         Parsed::Ok(m) => (m.message_id.clone(), Some(m.as_ref())),
         Parsed::Malformed { message_id, .. } => (message_id.clone(), None),
     };
-    let key = parse::dedupe_key(message_id.as_deref(), &raw.bytes);
+    let key = prepared.key.clone();
     let arrived_at = arrival(raw, inbound, now);
 
     if let Some(existing) = db.message_by_dedupe(&key).await? {
@@ -155,6 +214,7 @@ pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> 
 
     let Parsed::Ok(m) = parsed else {
         let Parsed::Malformed { reason, .. } = parsed else { unreachable!("matched above") };
+        let reason = reason.clone();
         let new = NewMessage {
             dedupe_key: key,
             message_id,
@@ -195,12 +255,13 @@ pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> 
         return Ok(Ingested::Quarantined { key: k, reason });
     };
 
-    let ours = Ours {
-        addresses: &app.ours,
-        message_id_domain: &app.config.support.message_id_domain(),
-        loop_token: &app.loop_token,
+    let class = match &prepared.class {
+        Some(c) => c.clone(),
+        None => {
+            let domain = app.config.support.message_id_domain();
+            classify::classify(m, &Ours { addresses: &app.ours, message_id_domain: &domain, loop_token: &app.loop_token })
+        }
     };
-    let class = classify::classify(&m, &ours);
     let mut flags: Vec<String> = Vec::new();
     if class.dmarc_fail {
         flags.push("dmarc-fail".into());
@@ -238,8 +299,13 @@ pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> 
 
     // Reading the customer is only worth it for mail we may answer, but the name also
     // goes on a new ticket, so read it for human mail.
-    let correction = db.contact_name(m.reply_target().address.as_str()).await?;
-    let reading = (class.kind == Kind::Human).then(|| drafting::read_customer(&app.config, &m, correction.as_deref()));
+    let reading = match (&prepared.reading, class.kind == Kind::Human) {
+        (_, false) => None,
+        (ready, true) => match db.contact_name(m.reply_target().address.as_str()).await? {
+            Some(correction) => Some(drafting::read_customer(&app.config, m, Some(&correction))),
+            None => ready.clone().or_else(|| Some(drafting::read_customer(&app.config, m, None))),
+        },
+    };
 
     let tctx = ThreadContext {
         tokens: app.tokens(),
@@ -255,7 +321,7 @@ pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> 
             .map(|n| n.full())
             .or_else(|| m.reply_target().name.clone()),
     };
-    let threaded = threading::thread(db, &m, &tctx).await?;
+    let threaded = threading::thread(db, m, &tctx).await?;
     db.set_message_ticket(msg_key, threaded.ticket).await?;
 
     if !threaded.merged.is_empty() {
@@ -309,7 +375,7 @@ pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> 
     }
 
     let draft = match reading {
-        Some(reading) => acknowledge(app, db, &m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
+        Some(reading) => acknowledge(app, db, m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
         None => DraftOutcome::Skipped(format!("{} mail is never acknowledged", class.kind)),
     };
     if let DraftOutcome::Skipped(reason) = &draft

@@ -1,6 +1,11 @@
 //! Small text helpers the detectors and the lint share: normalising, phrase matching on
 //! word boundaries, sentences, words.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 /// Lower-cased, typographic apostrophes and quotes made plain, whitespace collapsed.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -64,12 +69,48 @@ fn find_phrase(hay: &str, phrase: &str, whole: bool) -> Option<usize> {
     None
 }
 
-pub fn any_phrase<'a>(hay: &str, phrases: &[&'a str]) -> Option<&'a str> {
-    phrases.iter().copied().find(|p| contains_phrase(hay, p))
+/// One Aho-Corasick automaton per word list, built on first use and kept: the lint and the
+/// detectors search every list on every draft.
+fn matcher(list: &'static [&'static str]) -> &'static AhoCorasick {
+    static MATCHERS: LazyLock<RwLock<HashMap<(usize, usize), &'static AhoCorasick>>> = LazyLock::new(Default::default);
+    let key = (list.as_ptr() as usize, list.len());
+    if let Some(m) = MATCHERS.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return m;
+    }
+    let built: &'static AhoCorasick = Box::leak(Box::new(
+        AhoCorasick::builder().match_kind(MatchKind::Standard).build(list).unwrap_or_else(|_| {
+            AhoCorasick::new(std::iter::empty::<&str>()).expect("an empty automaton always builds")
+        }),
+    ));
+    *MATCHERS.write().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(built)
 }
 
-pub fn any_stem<'a>(hay: &str, stems: &[&'a str]) -> Option<&'a str> {
-    stems.iter().copied().find(|p| contains_stem(hay, p))
+fn any_of(hay: &str, list: &'static [&'static str], whole: bool) -> Option<&'static str> {
+    if list.is_empty() {
+        return None;
+    }
+    for m in matcher(list).find_overlapping_iter(hay) {
+        let phrase = list[m.pattern().as_usize()];
+        let (start, end) = (m.start(), m.end());
+        let starts_in_word = phrase.chars().next().is_some_and(is_word_char);
+        let ends_in_word = phrase.chars().last().is_some_and(is_word_char);
+        let before_ok = !starts_in_word || hay[..start].chars().next_back().is_none_or(|c| !is_word_char(c));
+        let after_ok = !whole || !ends_in_word || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
+        if before_ok && after_ok {
+            return Some(phrase);
+        }
+    }
+    None
+}
+
+/// The first phrase of `list` found in `hay` on word boundaries (both already normalised).
+pub fn any_phrase(hay: &str, list: &'static [&'static str]) -> Option<&'static str> {
+    any_of(hay, list, true)
+}
+
+/// The first stem of `list` found at the start of a word in `hay`.
+pub fn any_stem(hay: &str, list: &'static [&'static str]) -> Option<&'static str> {
+    any_of(hay, list, false)
 }
 
 /// Sentences: split after . ! ? … and at line breaks; trimmed, empty ones dropped.
@@ -145,6 +186,10 @@ mod tests {
     fn phrases_match_on_word_boundaries() {
         let hay = normalize("I’ll follow up. So, Actually this is it");
         assert!(contains_phrase(&hay, "i'll follow up"));
+        assert_eq!(any_phrase(&hay, &["nothing", "i'll follow up", "so"]), Some("i'll follow up"));
+        assert_eq!(any_phrase("also fine", &["so"]), None);
+        assert_eq!(any_stem("she was frustrated", &["frustrat"]), Some("frustrat"));
+        assert_eq!(any_stem("antifrustration", &["frustrat"]), None);
         assert!(contains_phrase(&hay, "so"));
         assert!(!contains_phrase("also fine", "so"));
         assert!(!contains_phrase("sorry", "so"));

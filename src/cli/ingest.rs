@@ -62,8 +62,9 @@ pub async fn ingest_entries(
         None
     };
     let mut summary = Summary::default();
-    // Messages go in batches of one transaction each; a failing batch is retried one by one.
-    for chunk in entries.chunks(BATCH) {
+    // Messages go in batches of one transaction each (a failing batch is retried one by
+    // one); the next batch is read and prepared on another thread meanwhile.
+    let load = |chunk: &[files::Entry], summary: &mut Summary| {
         let mut raws = Vec::with_capacity(chunk.len());
         for entry in chunk {
             match entry.load() {
@@ -74,17 +75,22 @@ pub async fn ingest_entries(
                 }
             }
         }
-        for (raw, outcome) in raws.iter().zip(pipeline::ingest_batch(app, &raws, mailbox).await) {
+        pipeline::prepare_batch(app, raws)
+    };
+    let chunks: Vec<&[files::Entry]> = entries.chunks(BATCH).collect();
+    let mut next = chunks.first().map(|c| load(c, &mut summary));
+    for (i, chunk) in chunks.iter().enumerate() {
+        let Some(handle) = next.take() else { break };
+        let prepared = handle.await.map_err(|e| CliError::user(format!("preparing messages failed: {e}")))?;
+        next = chunks.get(i + 1).map(|c| load(c, &mut summary));
+        let origins: Vec<String> = prepared.iter().map(|p| p.origin().to_string()).collect();
+        for (origin, outcome) in origins.iter().zip(pipeline::ingest_prepared_batch(app, prepared, mailbox).await) {
             let outcome = outcome?;
             if verbose {
                 let line = match &outcome {
-                    Ingested::Duplicate(_) => format!("{}: duplicate", raw.origin),
-                    Ingested::Quarantined { reason, .. } => {
-                        format!("{}: quarantined ({reason})", raw.origin)
-                    }
-                    Ingested::Stored { kind, ticket, draft, .. } => {
-                        format!("{}: {kind} → ticket #{ticket}, {draft:?}", raw.origin)
-                    }
+                    Ingested::Duplicate(_) => format!("{origin}: duplicate"),
+                    Ingested::Quarantined { reason, .. } => format!("{origin}: quarantined ({reason})"),
+                    Ingested::Stored { kind, ticket, draft, .. } => format!("{origin}: {kind} → ticket #{ticket}, {draft:?}"),
                 };
                 match &bar {
                     Some(b) => b.println(line),

@@ -38,6 +38,22 @@ fn from_whatlang(l: WLang) -> Option<Lang> {
     Lang::ALL.into_iter().find(|x| to_whatlang(*x) == l)
 }
 
+/// For texts expected in `lang` (our own drafts): stop words settle the clear cases, and
+/// only an unclear text pays for the statistical detector.
+pub fn confirm(text: &str, lang: Lang) -> LanguageReading {
+    let sample: String = text.chars().take(2000).collect();
+    let mut counts = stop_word_counts(&sample);
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    if let [(best, n1), (_, n2), ..] = counts.as_slice()
+        && *best == lang
+        && *n1 >= 6
+        && *n1 >= 3 * *n2
+    {
+        return LanguageReading { lang, source: LanguageSource::StopWords };
+    }
+    detect(&sample, lang)
+}
+
 pub fn detect(text: &str, default: Lang) -> LanguageReading {
     let sample: String = text.chars().take(2000).collect();
     let detector = Detector::with_allowlist(Lang::ALL.iter().map(|l| to_whatlang(*l)).collect());

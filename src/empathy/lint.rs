@@ -117,7 +117,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     }
 
     // 1 Language.
-    let reading = language::detect(input.body, input.lang);
+    let reading = language::confirm(input.body, input.lang);
     if input.lang != input.expected_lang {
         push(
             1,
@@ -131,11 +131,11 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     }
 
     // 2 Greeting and name.
-    let (r, m) = check_greeting(input, loc);
+    let draft_reading = register::detect(input.body, input.lang);
+    let (r, m) = check_greeting(input, loc, draft_reading.register);
     push(2, r, m);
 
     // 3 Register.
-    let draft_reading = register::detect(input.body, input.lang);
     let (r, m) = check_register(input, &draft_reading);
     push(3, r, m);
 
@@ -309,7 +309,7 @@ fn names_a_wait(norm: &str, loc: &Locale) -> bool {
     })
 }
 
-fn check_greeting(input: &LintInput<'_>, loc: &Locale) -> (Outcome, String) {
+fn check_greeting(input: &LintInput<'_>, loc: &Locale, register: Register) -> (Outcome, String) {
     let Some(first) = input.body.lines().map(str::trim).find(|l| !l.is_empty()) else {
         return (Outcome::Fail, "the reply is empty".into());
     };
@@ -344,8 +344,7 @@ fn check_greeting(input: &LintInput<'_>, loc: &Locale) -> (Outcome, String) {
         .any(|w| gendered.contains(&w.trim_end_matches('.')));
     match &input.customer.name {
         Some(name) => {
-            let register = register::detect(input.body, input.lang).register;
-            let expected = expected_greeting_name(register.max(Register::Casual), name);
+            let expected = expected_greeting_name(register, name);
             let given_ok = name.given.as_deref().is_some_and(|g| rest.contains(g));
             let full_ok = rest.contains(&name.full())
                 || name.surname.as_deref().is_some_and(|s| rest.contains(s) && name.has_title());

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Lang, Register};
 use crate::empathy::locale::locale;
-use crate::text::{any_phrase, contains_phrase, has_emoji, normalize, sentences, words};
+use crate::text::{any_phrase, has_emoji, normalize, sentences, words};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterReading {
@@ -49,7 +49,7 @@ pub fn detect(text: &str, lang: Lang) -> RegisterReading {
         score -= 1;
     }
 
-    if loc.formal_words.iter().any(|w| contains_phrase(&norm, w)) {
+    if any_phrase(&norm, loc.formal_words).is_some() {
         score += 1;
     }
 
@@ -114,8 +114,8 @@ fn starts_with_phrase(line: &str, phrase: &str) -> bool {
 
 fn pronouns(original: &str, norm: &str, lang: Lang) -> (bool, bool) {
     let loc = locale(lang);
-    let mut v = loc.v_phrases.iter().any(|p| contains_phrase(norm, p));
-    let t = loc.t_phrases.iter().any(|p| contains_phrase(norm, p))
+    let mut v = any_phrase(norm, loc.v_phrases).is_some();
+    let t = any_phrase(norm, loc.t_phrases).is_some()
         || words(norm).iter().any(|w| loc.t_pronouns.contains(w));
     if loc.v_capitalised {
         // German "Sie"/"Ihnen", Italian "Lei": only capitalised, and not at the start of a
