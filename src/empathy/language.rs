@@ -1,6 +1,9 @@
 //! The customer's language: whatlang restricted to the languages we have templates for,
 //! trusted only when it says it is reliable; else a stop-word count; else the default.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 use whatlang::{Detector, Lang as WLang};
 
@@ -46,8 +49,8 @@ pub fn confirm(text: &str, lang: Lang) -> LanguageReading {
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     if let [(best, n1), (_, n2), ..] = counts.as_slice()
         && *best == lang
-        && *n1 >= 6
-        && *n1 >= 3 * *n2
+        && *n1 >= 4
+        && *n1 >= 2 * *n2
     {
         return LanguageReading { lang, source: LanguageSource::StopWords };
     }
@@ -86,16 +89,30 @@ pub fn detect(text: &str, default: Lang) -> LanguageReading {
     LanguageReading { lang: default, source: LanguageSource::Default }
 }
 
+/// Each stop word and the languages it belongs to (a bit per language).
+static STOP_WORDS: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
+    let mut m: HashMap<&'static str, u8> = HashMap::new();
+    for (i, l) in Lang::ALL.iter().enumerate() {
+        for w in locale(*l).stop_words {
+            *m.entry(w).or_default() |= 1 << i;
+        }
+    }
+    m
+});
+
 fn stop_word_counts(text: &str) -> Vec<(Lang, usize)> {
     let norm = normalize(text);
-    let ws = words(&norm);
-    Lang::ALL
-        .iter()
-        .map(|l| {
-            let sw = locale(*l).stop_words;
-            (*l, ws.iter().filter(|w| sw.contains(w)).count())
-        })
-        .collect()
+    let mut counts = [0usize; 7];
+    for w in words(&norm) {
+        if let Some(bits) = STOP_WORDS.get(w) {
+            for (i, c) in counts.iter_mut().enumerate() {
+                if bits & (1 << i) != 0 {
+                    *c += 1;
+                }
+            }
+        }
+    }
+    Lang::ALL.iter().zip(counts).map(|(l, c)| (*l, c)).collect()
 }
 
 #[cfg(test)]
