@@ -15,6 +15,7 @@ pub mod drafting;
 pub mod empathy;
 pub mod intake;
 pub mod mail;
+pub mod net;
 pub mod outbox;
 pub mod pipeline;
 pub mod store;

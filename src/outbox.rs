@@ -9,10 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tokio::net::TcpStream;
+
+use crate::net::MailStream;
 
 use rand::Rng;
 use serde_json::json;
@@ -37,48 +39,124 @@ pub enum Delivery {
 }
 
 pub struct SmtpDelivery {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    config: SmtpConfig,
+    password: Option<crate::config::Secret>,
+    /// The session kept open between sends (each send locks it: one at a time per instance).
+    connection: tokio::sync::Mutex<Option<AsyncSmtpConnection>>,
     timeout: Duration,
     describe: String,
 }
 
 impl SmtpDelivery {
     pub fn from_config(c: &SmtpConfig) -> Result<SmtpDelivery, String> {
-        let tls_params = || -> Result<TlsParameters, String> {
-            let mut b = TlsParameters::builder(c.host.clone());
-            if let Some(ca) = &c.ca_file {
-                let pem = std::fs::read(ca).map_err(|e| format!("cannot read smtp.ca_file {}: {e}", ca.display()))?;
-                let cert = Certificate::from_pem(&pem).map_err(|e| format!("smtp.ca_file {}: {e}", ca.display()))?;
-                b = b.add_root_certificate(cert);
+        let password = c.password.resolve()?;
+        if let Some(ca) = &c.ca_file {
+            // Fail at start, not at the first send.
+            crate::net::tls_config(Some(ca))?;
+        }
+        Ok(SmtpDelivery {
+            config: c.clone(),
+            password,
+            connection: tokio::sync::Mutex::new(None),
+            timeout: Duration::from_secs(c.timeout.calendar_secs().max(1) as u64),
+            describe: format!("SMTP {}:{}", c.host, c.port),
+        })
+    }
+
+    fn hello(&self) -> ClientId {
+        match &self.config.helo_name {
+            Some(n) => ClientId::Domain(n.clone()),
+            None => ClientId::default(),
+        }
+    }
+
+    /// Connects with TCP_NODELAY (without it every message waits out a delayed ACK),
+    /// secures the connection and logs in.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, DeliveryError> {
+        let c = &self.config;
+        let d = self.describe.as_str();
+        let smtp = |e: lettre::transport::smtp::Error| DeliveryError::from_smtp(d, e);
+        let tcp = TcpStream::connect((c.host.as_str(), c.port))
+            .await
+            .map_err(|e| DeliveryError::transient(format!("{d}: cannot connect: {e}")))?;
+        let _ = tcp.set_nodelay(true);
+        let hello = self.hello();
+        let mut conn = match c.tls {
+            TlsMode::Tls => {
+                let cfg = crate::net::tls_config(c.ca_file.as_deref())
+                    .map_err(|e| DeliveryError::permanent(format!("{d}: {e}")))?;
+                let name = rustls::pki_types::ServerName::try_from(c.host.clone())
+                    .map_err(|e| DeliveryError::permanent(format!("{d}: {e}")))?;
+                let tls = tokio_rustls::TlsConnector::from(cfg).connect(name, tcp).await.map_err(|e| {
+                    DeliveryError::transient(format!("{d}: TLS failed: {}", crate::net::describe_tls_error(&e)))
+                })?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(MailStream::Tls(Box::new(tls))), &hello)
+                    .await
+                    .map_err(smtp)?
             }
-            b.build_rustls().map_err(|e| format!("smtp TLS: {e}"))
+            TlsMode::Starttls => {
+                let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(MailStream::Plain(tcp)), &hello)
+                    .await
+                    .map_err(smtp)?;
+                let mut params = TlsParameters::builder(c.host.clone());
+                if let Some(ca) = &c.ca_file {
+                    let pem = std::fs::read(ca).map_err(|e| DeliveryError::permanent(format!("{d}: ca_file: {e}")))?;
+                    params = params.add_root_certificate(Certificate::from_pem(&pem).map_err(smtp)?);
+                }
+                conn.starttls(params.build_rustls().map_err(smtp)?, &hello).await.map_err(smtp)?;
+                conn
+            }
+            TlsMode::None => AsyncSmtpConnection::connect_with_transport(Box::new(MailStream::Plain(tcp)), &hello)
+                .await
+                .map_err(smtp)?,
         };
-        let tls = match c.tls {
-            TlsMode::Tls => Tls::Wrapper(tls_params()?),
-            TlsMode::Starttls => Tls::Required(tls_params()?),
-            TlsMode::None => Tls::None,
-        };
-        let timeout = Duration::from_secs(c.timeout.calendar_secs().max(1) as u64);
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(c.host.clone())
-            .port(c.port)
-            .tls(tls)
-            .timeout(Some(timeout));
-        if let Some(name) = &c.helo_name {
-            builder = builder.hello_name(ClientId::Domain(name.clone()));
+        if let (Some(user), Some(password)) = (&c.username, &self.password) {
+            conn.auth(
+                &[Mechanism::Plain, Mechanism::Login],
+                &Credentials::new(user.clone(), password.expose().to_string()),
+            )
+            .await
+            .map_err(smtp)?;
         }
-        if let Some(user) = &c.username {
-            let password = c.password.resolve()?.unwrap_or_default();
-            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+        Ok(conn)
+    }
+
+    async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<String, DeliveryError> {
+        let mut slot = self.connection.lock().await;
+        let result = tokio::time::timeout(self.timeout, async {
+            if slot.as_ref().is_none_or(|c| c.has_broken()) {
+                *slot = Some(self.connect().await?);
+            }
+            let conn = slot.as_mut().expect("connected above");
+            conn.send(envelope, raw).await.map_err(|e| DeliveryError::from_smtp(&self.describe, e))
+        })
+        .await;
+        match result {
+            Ok(Ok(response)) => Ok(format!("{} ({})", self.describe, response.message().collect::<Vec<_>>().join(" "))),
+            Ok(Err(e)) => {
+                // A session that failed is not reused.
+                *slot = None;
+                Err(e)
+            }
+            Err(_) => {
+                *slot = None;
+                Err(DeliveryError::transient(format!(
+                    "{}: no answer within {}s",
+                    self.describe,
+                    self.timeout.as_secs()
+                )))
+            }
         }
-        Ok(SmtpDelivery { transport: builder.build(), timeout, describe: format!("SMTP {}:{}", c.host, c.port) })
     }
 
     /// EHLO (and AUTH when configured), for `check-config --connect`.
     pub async fn check(&self) -> Result<(), String> {
-        match tokio::time::timeout(self.timeout, self.transport.test_connection()).await {
-            Ok(Ok(true)) => Ok(()),
-            Ok(Ok(false)) => Err(format!("{} did not answer EHLO", self.describe)),
-            Ok(Err(e)) => Err(format!("{}: {e}", self.describe)),
+        match tokio::time::timeout(self.timeout, self.connect()).await {
+            Ok(Ok(mut conn)) => {
+                let _ = conn.quit().await;
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e.message),
             Err(_) => Err(format!("{}: no answer within {}s", self.describe, self.timeout.as_secs())),
         }
     }
@@ -101,6 +179,14 @@ impl DeliveryError {
     /// Worth trying again later (4xx, timeouts, connection trouble).
     pub fn is_transient(&self) -> bool {
         self.transient
+    }
+
+    fn from_smtp(describe: &str, e: lettre::transport::smtp::Error) -> DeliveryError {
+        if e.is_permanent() {
+            DeliveryError::permanent(format!("{describe}: {e}"))
+        } else {
+            DeliveryError::transient(format!("{describe}: {e}"))
+        }
     }
 }
 
@@ -143,18 +229,7 @@ impl Delivery {
                     ],
                 )
                 .map_err(|e| DeliveryError::permanent(e.to_string()))?;
-                match tokio::time::timeout(s.timeout, s.transport.send_raw(&envelope, raw)).await {
-                    Ok(Ok(response)) => {
-                        Ok(format!("{} ({})", s.describe, response.message().collect::<Vec<_>>().join(" ")))
-                    }
-                    Ok(Err(e)) if e.is_permanent() => Err(DeliveryError::permanent(format!("{}: {e}", s.describe))),
-                    Ok(Err(e)) => Err(DeliveryError::transient(format!("{}: {e}", s.describe))),
-                    Err(_) => Err(DeliveryError::transient(format!(
-                        "{}: no answer within {}s",
-                        s.describe,
-                        s.timeout.as_secs()
-                    ))),
-                }
+                s.send(&envelope, raw).await
             }
             Delivery::Files { dir } => {
                 tokio::fs::create_dir_all(dir)

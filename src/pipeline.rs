@@ -163,7 +163,11 @@ pub async fn ingest_batch(app: &App, raws: &[RawMail], mailbox: &str) -> Vec<Res
     ingest_prepared_batch(app, prepared, mailbox).await
 }
 
-pub async fn ingest_prepared_batch(app: &App, prepared: Vec<Prepared>, mailbox: &str) -> Vec<Result<Ingested, PipelineError>> {
+pub async fn ingest_prepared_batch(
+    app: &App,
+    prepared: Vec<Prepared>,
+    mailbox: &str,
+) -> Vec<Result<Ingested, PipelineError>> {
     if prepared.len() > 1 {
         if let Ok(mut db) = app.store.tx().await {
             let mut outs = Vec::with_capacity(prepared.len());
@@ -197,7 +201,12 @@ pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> 
 }
 
 /// The database part of one message, inside the caller's transaction.
-pub async fn ingest_prepared(app: &App, db: &mut Db, prepared: &Prepared, mailbox: &str) -> Result<Ingested, PipelineError> {
+pub async fn ingest_prepared(
+    app: &App,
+    db: &mut Db,
+    prepared: &Prepared,
+    mailbox: &str,
+) -> Result<Ingested, PipelineError> {
     let now = app.now();
     let raw = &prepared.raw;
     let parsed = &prepared.parsed;
@@ -259,7 +268,10 @@ pub async fn ingest_prepared(app: &App, db: &mut Db, prepared: &Prepared, mailbo
         Some(c) => c.clone(),
         None => {
             let domain = app.config.support.message_id_domain();
-            classify::classify(m, &Ours { addresses: &app.ours, message_id_domain: &domain, loop_token: &app.loop_token })
+            classify::classify(
+                m,
+                &Ours { addresses: &app.ours, message_id_domain: &domain, loop_token: &app.loop_token },
+            )
         }
     };
     let mut flags: Vec<String> = Vec::new();

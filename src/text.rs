@@ -77,11 +77,10 @@ fn matcher(list: &'static [&'static str]) -> &'static AhoCorasick {
     if let Some(m) = MATCHERS.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return m;
     }
-    let built: &'static AhoCorasick = Box::leak(Box::new(
-        AhoCorasick::builder().match_kind(MatchKind::Standard).build(list).unwrap_or_else(|_| {
+    let built: &'static AhoCorasick =
+        Box::leak(Box::new(AhoCorasick::builder().match_kind(MatchKind::Standard).build(list).unwrap_or_else(|_| {
             AhoCorasick::new(std::iter::empty::<&str>()).expect("an empty automaton always builds")
-        }),
-    ));
+        })));
     *MATCHERS.write().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(built)
 }
 

@@ -90,7 +90,9 @@ pub async fn ingest_entries(
                 let line = match &outcome {
                     Ingested::Duplicate(_) => format!("{origin}: duplicate"),
                     Ingested::Quarantined { reason, .. } => format!("{origin}: quarantined ({reason})"),
-                    Ingested::Stored { kind, ticket, draft, .. } => format!("{origin}: {kind} → ticket #{ticket}, {draft:?}"),
+                    Ingested::Stored { kind, ticket, draft, .. } => {
+                        format!("{origin}: {kind} → ticket #{ticket}, {draft:?}")
+                    }
                 };
                 match &bar {
                     Some(b) => b.println(line),

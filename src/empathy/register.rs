@@ -115,8 +115,7 @@ fn starts_with_phrase(line: &str, phrase: &str) -> bool {
 fn pronouns(original: &str, norm: &str, lang: Lang) -> (bool, bool) {
     let loc = locale(lang);
     let mut v = any_phrase(norm, loc.v_phrases).is_some();
-    let t = any_phrase(norm, loc.t_phrases).is_some()
-        || words(norm).iter().any(|w| loc.t_pronouns.contains(w));
+    let t = any_phrase(norm, loc.t_phrases).is_some() || words(norm).iter().any(|w| loc.t_pronouns.contains(w));
     if loc.v_capitalised {
         // German "Sie"/"Ihnen", Italian "Lei": only capitalised, and not at the start of a
         // sentence where any word is capitalised ("Sie" there could be "she").

@@ -5,19 +5,13 @@
 //! dropped), polling where it does not; reconnect with exponential backoff and jitter.
 
 use std::collections::HashSet;
-use std::io;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_imap::{Client, Session};
 use futures::TryStreamExt;
 use rand::Rng;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
@@ -26,42 +20,7 @@ use crate::intake::RawMail;
 use crate::pipeline::{self, Ingested, PipelineError, Summary};
 use crate::store::StoreError;
 
-/// A plain or TLS connection, so one session type serves every `tls` mode.
-#[derive(Debug)]
-pub enum ImapStream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for ImapStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for ImapStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_flush(cx),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ImapStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
+pub use crate::net::MailStream as ImapStream;
 
 pub type ImapSession = Session<ImapStream>;
 
@@ -103,45 +62,7 @@ impl From<async_imap::error::Error> for ImapError {
     }
 }
 
-/// A TLS client config trusting the public roots plus, optionally, a private CA.
-pub fn tls_config(ca_file: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = ca_file {
-        let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
-        let mut found = 0;
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            let cert = cert.map_err(|e| format!("ca_file {} is not PEM: {e}", path.display()))?;
-            roots.add(cert).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
-            found += 1;
-        }
-        if found == 0 {
-            return Err(format!("ca_file {} holds no certificate", path.display()));
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-fn describe_tls_error(e: &io::Error) -> String {
-    let text = e.to_string();
-    if text.contains("UnknownIssuer") {
-        format!(
-            "the certificate the server presented is not signed by a trusted CA ({text}); for a private CA, set ca_file"
-        )
-    } else if text.contains("NotValidForName") || text.contains("not valid for") {
-        format!("the certificate the server presented is not valid for this host name ({text})")
-    } else if text.contains("Expired") {
-        format!("the certificate the server presented has expired ({text})")
-    } else {
-        text
-    }
-}
+pub use crate::net::{describe_tls_error, tls_config};
 
 async fn with_timeout<T, E: Into<ImapError>>(
     secs: u64,
