@@ -12,6 +12,16 @@ use futures::TryStreamExt;
 
 use crate::mailserver::{MailServers, PASSWORD, SUPPORT};
 
+/// A child process that is killed if the benchmark fails before stopping it.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -150,13 +160,15 @@ async fn bench_idle_arrival_to_draft() {
     let servers = MailServers::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config_file(&servers, dir.path(), "");
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_attune"))
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .env("ATTUNE_LOG", "warn")
-        .spawn()
-        .unwrap();
+    let mut daemon = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_attune"))
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .env("ATTUNE_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
     let store =
         attune::store::Store::connect(&format!("sqlite:{}", dir.path().join("attune.db").display()), 2).await.unwrap();
     // Wait until the daemon is connected (its cursor row appears after the first sync).
@@ -181,7 +193,8 @@ async fn bench_idle_arrival_to_draft() {
         servers.send(&from, &[SUPPORT], &raw);
         loop {
             let mut db = store.db().await.unwrap();
-            if db.count_acks_hour_day(&from, i64::MAX / 4).await.map(|(_, d)| d > 0).unwrap_or(false) {
+            let soon = jiff::Timestamp::now().as_second() + 3600;
+            if db.count_acks_hour_day(&from, soon).await.map(|(_, d)| d > 0).unwrap_or(false) {
                 break;
             }
             drop(db);
@@ -190,8 +203,8 @@ async fn bench_idle_arrival_to_draft() {
         }
         latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
     }
-    let _ = Command::new("kill").arg(daemon.id().to_string()).status();
-    let status = daemon.wait().unwrap();
+    let _ = Command::new("kill").arg(daemon.0.id().to_string()).status();
+    let status = daemon.0.wait().unwrap();
     assert!(status.success(), "attune run exits 0 on SIGTERM: {status:?}");
     println!(
         "BENCH idle arrival-to-draft over {} messages: median {:.0} ms, p95 {:.0} ms, max {:.0} ms",
