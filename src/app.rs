@@ -6,19 +6,91 @@ use std::sync::{Arc, RwLock};
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{BusinessHoursConfig, Config, DurationSpec, SlaConfig};
 use crate::domain::EmailAddress;
 use crate::empathy::lateness::Calendar;
 use crate::store::Store;
 use crate::templates::Templates;
 use crate::threading::Tokens;
 
+/// What an admin may change at run time (in the web UI): the SLA and business hours.
+/// Starts from the config file; the admin's settings in the database win.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub sla: SlaConfig,
+    pub business_hours: Option<BusinessHoursConfig>,
+    pub calendar: Calendar,
+}
+
+impl Policy {
+    pub fn new(sla: SlaConfig, business_hours: Option<BusinessHoursConfig>) -> Policy {
+        let calendar = Calendar::from_config(business_hours.as_ref());
+        Policy { sla, business_hours, calendar }
+    }
+}
+
+/// The stored form of an admin's policy changes.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PolicySetting {
+    pub first_response: String,
+    pub next_update: String,
+    pub business_hours: Option<StoredHours>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct StoredHours {
+    pub timezone: String,
+    pub days: Vec<String>,
+    pub start: String,
+    pub end: String,
+    pub holidays: Vec<String>,
+}
+
+impl PolicySetting {
+    /// Checks every value the way the config file's are checked; the key at fault and why.
+    pub fn to_policy(&self) -> Result<Policy, (String, String)> {
+        let first = DurationSpec::parse(&self.first_response).map_err(|e| ("first_response".to_string(), e))?;
+        let next = DurationSpec::parse(&self.next_update).map_err(|e| ("next_update".to_string(), e))?;
+        let hours = match &self.business_hours {
+            None => None,
+            Some(h) => {
+                let c = BusinessHoursConfig {
+                    timezone: h.timezone.clone(),
+                    days: h.days.clone(),
+                    start: h.start.clone(),
+                    end: h.end.clone(),
+                    holidays: h.holidays.clone(),
+                };
+                crate::empathy::lateness::BusinessCalendar::from_config(&c).map_err(|(k, r)| (k.to_string(), r))?;
+                Some(c)
+            }
+        };
+        Ok(Policy::new(SlaConfig { first_response: first, next_update: next }, hours))
+    }
+
+    pub fn from_policy(p: &Policy) -> PolicySetting {
+        PolicySetting {
+            first_response: p.sla.first_response.to_string(),
+            next_update: p.sla.next_update.to_string(),
+            business_hours: p.business_hours.as_ref().map(|h| StoredHours {
+                timezone: h.timezone.clone(),
+                days: h.days.clone(),
+                start: h.start.clone(),
+                end: h.end.clone(),
+                holidays: h.holidays.clone(),
+            }),
+        }
+    }
+}
+
+pub const POLICY_SETTING: &str = "policy";
+
 #[derive(Clone)]
 pub struct App {
     pub config: Arc<Config>,
     pub store: Store,
     pub clock: Clock,
-    pub calendar: Arc<Calendar>,
+    policy: Arc<RwLock<Arc<Policy>>>,
     templates: Arc<RwLock<Arc<Templates>>>,
     /// The value of our loop header.
     pub loop_token: String,
@@ -43,12 +115,41 @@ impl App {
             .await
             .map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
         store.migrate().await.map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
-        App::with_store(config, clock, store)
+        let app = App::with_store(config, clock, store)?;
+        app.reload().await.map_err(|source| BuildError::Store { url: app.config.database.url.clone(), source })?;
+        Ok(app)
+    }
+
+    /// Reads what admins changed in the web UI — templates and the SLA policy — from the
+    /// database. Templates that no longer compile are skipped with a warning (they were
+    /// checked when saved; a newer attune may reject what an older one accepted).
+    pub async fn reload(&self) -> Result<(), crate::store::StoreError> {
+        let mut db = self.store.db().await?;
+        let rows = db.current_templates().await?;
+        let policy = db.setting(POLICY_SETTING).await?;
+        drop(db);
+        let mut overrides = Vec::new();
+        for r in rows {
+            if let (Some(k), Some(src)) = (crate::templates::TemplateKey::parse(&r.key), r.source) {
+                overrides.push((k, src));
+            }
+        }
+        match Templates::load(&overrides) {
+            Ok(t) => self.set_templates(t),
+            Err(e) => tracing::warn!(error = %e, "an admin's template does not compile; using the shipped ones"),
+        }
+        if let Some(p) = policy {
+            match serde_json::from_str::<PolicySetting>(&p).map_err(|e| ("policy".to_string(), e.to_string())).and_then(|s| s.to_policy()) {
+                Ok(p) => self.set_policy(p),
+                Err((k, r)) => tracing::warn!(key = %k, reason = %r, "stored SLA policy is invalid; using the config file's"),
+            }
+        }
+        Ok(())
     }
 
     pub fn with_store(config: Config, clock: Clock, store: Store) -> Result<App, BuildError> {
         let templates = Templates::load(&[])?;
-        let calendar = Calendar::from_config(config.business_hours.as_ref());
+        let policy = Policy::new(config.sla.clone(), config.business_hours.clone());
         let mut ours = vec![config.support.address.clone()];
         ours.extend(config.support.aliases.iter().cloned());
         ours.extend(config.mailboxes.iter().filter_map(|m| m.address.clone()));
@@ -62,12 +163,20 @@ impl App {
             config: Arc::new(config),
             store,
             clock,
-            calendar: Arc::new(calendar),
+            policy: Arc::new(RwLock::new(Arc::new(policy))),
             templates: Arc::new(RwLock::new(Arc::new(templates))),
             loop_token,
             ours: Arc::new(ours),
             outbox_notify: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_policy(&self, p: Policy) {
+        *self.policy.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(p);
     }
 
     pub fn templates(&self) -> Arc<Templates> {

@@ -78,7 +78,7 @@ async fn refreshed_facts(app: &App, db: &mut Db, draft: &DraftRow, now: i64) -> 
         facts.name = Some(p);
         facts.name_source = NameSource::Correction;
     }
-    facts.lateness = lateness::judge(&app.calendar, app.config.sla.first_response, ts(facts.arrived_at), ts(now));
+    facts.lateness = lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
     facts.judged_at = now;
     Ok(facts)
 }
@@ -93,7 +93,7 @@ pub fn final_text(
 ) -> Result<(String, bool), ApprovalError> {
     let templates = app.templates();
     let token = app.tokens().subject_token(TicketId(draft.ticket_id));
-    let ctx = Context { config: &app.config, calendar: &app.calendar, facts, ticket_token: &token, agent: signer };
+    let ctx = Context { config: &app.config, policy: &app.policy(), facts, ticket_token: &token, agent: signer };
     let edited_text = edit.map(str::to_string).or_else(|| draft.edited.then(|| draft.body.clone()));
     match edited_text {
         None => Ok((drafting::render(&templates, &ctx)?, false)),

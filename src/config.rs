@@ -465,6 +465,40 @@ pub struct SmtpConfig {
     pub helo_name: Option<String>,
 }
 
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_session_ttl() -> DurationSpec {
+    DurationSpec::parse("12h").expect("literal")
+}
+
+/// The web UI and API that `attune run` serves.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Address and port to listen on; "" turns the web server off.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// How long a login lasts without use.
+    #[serde(default = "default_session_ttl")]
+    pub session_ttl: DurationSpec,
+    /// Mark session cookies Secure. Browsers keep Secure cookies on http://localhost and
+    /// 127.0.0.1; set false only to serve plain HTTP to other hosts (not recommended).
+    #[serde(default = "default_true")]
+    pub secure_cookies: bool,
+    /// Failed logins allowed per account (and four times as many per address) in 15 minutes.
+    pub max_login_failures: u32,
+    /// Shown on the login page by `attune demo --serve`.
+    #[serde(skip)]
+    pub demo_hint: Option<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { listen: default_listen(), session_ttl: default_session_ttl(), secure_cookies: true, max_login_failures: 5, demo_hint: None }
+    }
+}
+
 /// Whether a host name or address is this machine.
 pub fn is_loopback(host: &str) -> bool {
     let h = host.trim().trim_start_matches('[').trim_end_matches(']');
@@ -487,6 +521,7 @@ pub struct Config {
     pub mailboxes: Vec<MailboxConfig>,
     /// The SMTP server replies go out through.
     pub smtp: Option<SmtpConfig>,
+    pub web: WebConfig,
     /// The file this came from (None: embedded defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -532,7 +567,7 @@ impl std::error::Error for ConfigError {}
 /// Environment variables starting with `ATTUNE_` that are not config keys.
 const OTHER_ATTUNE_VARS: [&str; 3] = ["ATTUNE_CONFIG", "ATTUNE_NOW", "ATTUNE_LOG"];
 
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "support",
     "database",
     "outbox",
@@ -544,6 +579,7 @@ const SECTIONS: [&str; 11] = [
     "drafting",
     "mailboxes",
     "smtp",
+    "web",
 ];
 
 impl Config {
@@ -675,6 +711,9 @@ impl Config {
         if ctx.table.contains_key("smtp") {
             config.smtp = ctx.section("smtp");
         }
+        if let Some(v) = ctx.section("web") {
+            config.web = v;
+        }
 
         config.resolve_paths(base_dir.as_deref());
         config.validate(&mut ctx);
@@ -768,6 +807,9 @@ impl Config {
             {
                 ctx.issue("smtp", "ca_file", format!("{} does not exist", ca.display()));
             }
+        }
+        if !self.web.listen.is_empty() && self.web.listen.parse::<std::net::SocketAddr>().is_err() {
+            ctx.issue("web", "listen", format!("`{}` is not an address and port like 127.0.0.1:8080", self.web.listen));
         }
         let prefix = &self.threading.token_prefix;
         if prefix.is_empty()

@@ -91,9 +91,28 @@ pub async fn outbox_loop(app: App, delivery: Delivery, shutdown: CancellationTok
     tracing::info!("outbox stopped");
 }
 
+/// Binds the web server's address (before anything starts, so a taken port is a clear
+/// error rather than a silent half-start).
+pub async fn bind_web(app: &App) -> Result<Option<tokio::net::TcpListener>, String> {
+    let listen = app.config.web.listen.trim();
+    if listen.is_empty() {
+        return Ok(None);
+    }
+    tokio::net::TcpListener::bind(listen).await.map(Some).map_err(|e| format!("cannot listen on {listen} (web.listen): {e}"))
+}
+
 /// Runs everything until `shutdown` fires, then waits for every loop to finish.
-pub async fn run(app: App, delivery: Delivery, shutdown: CancellationToken) {
+pub async fn run(app: App, delivery: Delivery, web: Option<tokio::net::TcpListener>, shutdown: CancellationToken) {
     let mut tasks = JoinSet::new();
+    if let Some(listener) = web {
+        let (app, shutdown) = (app.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            if let Err(e) = crate::web::serve(app, listener, shutdown.clone()).await {
+                tracing::error!(error = %e, "the web server stopped");
+                shutdown.cancel();
+            }
+        });
+    }
     for m in app.config.mailboxes.iter().cloned() {
         tasks.spawn(imap::run_mailbox(app.clone(), m, shutdown.clone()));
     }

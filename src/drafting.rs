@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::domain::{Kind, Lang, Purpose, Register, Sentiment};
 use crate::empathy::details::{self, Detail, DetailKind};
 use crate::empathy::language::{self, LanguageSource};
-use crate::empathy::lateness::{Calendar, Lateness};
+use crate::empathy::lateness::Lateness;
 use crate::empathy::lint::{self, CustomerFacts, Finding, LintInput};
 use crate::empathy::locale::locale;
 use crate::empathy::names::{self, NameInputs, NameSource, PersonName};
@@ -155,7 +155,7 @@ pub fn is_thank_you_only(reading: &CustomerReading) -> bool {
 /// The values a template may use (documented in templates/VARIABLES.md).
 pub struct Context<'a> {
     pub config: &'a Config,
-    pub calendar: &'a Calendar,
+    pub policy: &'a crate::app::Policy,
     pub facts: &'a Facts,
     pub ticket_token: &'a str,
     pub agent: Option<&'a str>,
@@ -168,8 +168,8 @@ fn greeting_for(facts: &Facts) -> String {
 pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
     let f = c.facts;
     let loc = locale(f.language);
-    let day = c.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
-    let next_secs = c.calendar.sla_secs(c.config.sla.next_update);
+    let day = c.policy.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
+    let next_secs = c.policy.calendar.sla_secs(c.policy.sla.next_update);
     let detail_of =
         |k: DetailKind| f.detail.as_ref().filter(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
     let name = f.name.as_ref();

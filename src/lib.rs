@@ -24,6 +24,7 @@ pub mod templates;
 pub mod text;
 pub mod threading;
 pub mod views;
+pub mod web;
 
 /// rustls needs one process-wide crypto provider; lettre and our IMAP client both use ring.
 pub fn install_crypto_provider() {

@@ -319,7 +319,7 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
 
     // Judged once more: sending may have been held up past the SLA since approval.
     let mut body = draft.body.clone();
-    let at_send = lateness::judge(&app.calendar, app.config.sla.first_response, ts(facts.arrived_at), ts(now));
+    let at_send = lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
     let mut apology_added = false;
     if at_send.late && !lint::apologizes_for_delay(&body, facts.language) {
         facts.lateness = at_send;
@@ -329,7 +329,7 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
             &templates,
             &Context {
                 config: &app.config,
-                calendar: &app.calendar,
+                policy: &app.policy(),
                 facts: &facts,
                 ticket_token: &token,
                 agent: draft.approver_name.as_deref(),

@@ -463,7 +463,7 @@ async fn acknowledge(
     );
     let tokens = app.tokens();
     let token = tokens.subject_token(threaded.ticket);
-    let judged = lateness::judge(&app.calendar, app.config.sla.first_response, ts(waited_from), ts(now));
+    let judged = lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(waited_from), ts(now));
     let facts = Facts {
         purpose,
         name: reading.name.clone(),
@@ -488,7 +488,7 @@ async fn acknowledge(
     let templates = app.templates();
     let body = drafting::render(
         &templates,
-        &Context { config: &app.config, calendar: &app.calendar, facts: &facts, ticket_token: &token, agent: None },
+        &Context { config: &app.config, policy: &app.policy(), facts: &facts, ticket_token: &token, agent: None },
     )?;
     let subject = reply_subject(&m.subject, &token);
     let findings = drafting::lint_body(&app.config, &facts, &body, &subject, m.message_id.is_some(), None);

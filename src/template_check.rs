@@ -117,14 +117,14 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
 /// Renders `source` as the template `key` (with the registry's other templates for the
 /// apology) against every sample, and lints each result.
 pub fn check_source(config: &Config, templates: &Templates, key: &TemplateKey, source: &str) -> TemplateReport {
-    let calendar = Calendar::from_config(config.business_hours.as_ref());
+    let policy = crate::app::Policy::new(config.sla.clone(), config.business_hours.clone());
     let mut problems = Vec::new();
-    let samples = sample_facts(key, config, &calendar);
+    let samples = sample_facts(key, config, &policy.calendar);
     let count = samples.len();
     let token = "[#123]";
     for agent in [None, Some("Sam Taylor")] {
         for (label, facts) in &samples {
-            let ctx = Context { config, calendar: &calendar, facts, ticket_token: token, agent };
+            let ctx = Context { config, policy: &policy, facts, ticket_token: token, agent };
             if key.purpose == Purpose::Apology {
                 // The snippet is checked by rendering it alone; the replies embed it.
                 let value = template_context(&ctx, "");
@@ -239,7 +239,8 @@ mod debug_render {
             if label != want {
                 continue;
             }
-            let ctx = Context { config: &config, calendar: &cal, facts: &facts, ticket_token: "[#123]", agent: None };
+            let policy = crate::app::Policy::new(config.sla.clone(), None);
+            let ctx = Context { config: &config, policy: &policy, facts: &facts, ticket_token: "[#123]", agent: None };
             let body = crate::drafting::render(&templates, &ctx).unwrap();
             println!(
                 "{body}\n---core---\n{}",

@@ -13,14 +13,49 @@ pub struct Args {
     /// The agent who approves one draft in the demo.
     #[arg(long = "as", default_value = "Sam Taylor", value_name = "AGENT")]
     pub agent: String,
+    /// Then serve the web UI on the demo data until Ctrl-C (web.listen, default 127.0.0.1:8080).
+    #[arg(long)]
+    pub serve: bool,
 }
 
+pub const DEMO_EMAIL: &str = "demo@example.com";
+pub const DEMO_PASSWORD: &str = "attune-demo-2026";
+
 pub async fn run(cli: &Cli, args: &Args) -> CliResult {
-    let config = load_config(cli)?;
+    let mut config = load_config(cli)?;
+    if args.serve {
+        config.web.demo_hint = Some(format!("Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}"));
+    }
     let app = build_app(config).await?;
-    let result = run_demo(&app, args).await;
+    let mut result = run_demo(&app, args).await;
+    if result.is_ok() && args.serve {
+        result = serve(&app).await;
+    }
     app.store.close().await;
     result
+}
+
+/// `attune demo --serve`: the web UI on the demo data, with a demo admin, until Ctrl-C.
+async fn serve(app: &crate::app::App) -> CliResult {
+    let mut db = app.store.tx().await?;
+    if db.user_by_email(DEMO_EMAIL).await?.is_none() {
+        let hash = crate::web::auth::hash_password(DEMO_PASSWORD).map_err(CliError::user)?;
+        db.insert_user(DEMO_EMAIL, "Alex Morgan", "admin", &hash, app.now()).await?;
+    }
+    db.commit().await?;
+    let listen = if app.config.web.listen.is_empty() { "127.0.0.1:8080".to_string() } else { app.config.web.listen.clone() };
+    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| CliError::user(format!("cannot listen on {listen}: {e} (set ATTUNE_WEB__LISTEN to another address)")))?;
+    let addr = listener.local_addr()?;
+    println!("\nThe web UI is at http://{addr}/  — sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}");
+    println!("Approved replies are written to {}. Ctrl-C stops.", app.config.outbox.dir.display());
+    let delivery = Delivery::from_config(app).map_err(CliError::user)?;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    crate::daemon::cancel_on_signals(shutdown.clone());
+    let outbox = tokio::spawn(crate::daemon::outbox_loop(app.clone(), delivery, shutdown.clone()));
+    crate::web::serve(app.clone(), listener, shutdown.clone()).await?;
+    shutdown.cancel();
+    let _ = outbox.await;
+    Ok(())
 }
 
 async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
@@ -114,7 +149,7 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
         }
     }
 
-    println!("\nLook further:");
+    println!("\nLook further{}:", if args.serve { "" } else { " (or run `attune demo --serve` for the web UI)" });
     let next = pending.get(1).map(|d| d.id).unwrap_or(2);
     for (cmd, what) in [
         ("attune drafts list".to_string(), "the approval queue"),

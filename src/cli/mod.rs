@@ -13,6 +13,7 @@ mod status;
 mod sync;
 mod templates;
 mod tickets;
+mod user;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -64,6 +65,12 @@ pub enum Command {
     /// Reply templates: list, show, check.
     #[command(subcommand)]
     Templates(templates::Cmd),
+    /// Users of the web UI and API: add, list, disable, enable, password.
+    #[command(subcommand)]
+    User(user::Cmd),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(user::TokenCmd),
     /// Create or update the database schema.
     Migrate,
     /// Check the configuration and say what is wrong, key by key.
@@ -76,7 +83,7 @@ pub enum Command {
 impl Cli {
     /// Long-running commands with several loops want the multi-threaded runtime.
     pub fn needs_many_threads(&self) -> bool {
-        matches!(self.command, Command::Run(_))
+        matches!(self.command, Command::Run(_)) || matches!(&self.command, Command::Demo(a) if a.serve)
     }
 
     /// `run` logs what it does by default; other commands only warnings.
@@ -157,6 +164,8 @@ pub async fn run(cli: Cli) -> CliResult {
                 Command::Drafts(cmd) => drafts::run(&app, cmd).await,
                 Command::Outbox(cmd) => outbox::run(&app, cmd).await,
                 Command::Templates(cmd) => templates::run(&app, cmd).await,
+                Command::User(cmd) => user::run(&app, cmd).await,
+                Command::Token(cmd) => user::run_token(&app, cmd).await,
                 Command::Migrate => {
                     println!("database is up to date ({})", app.store.backend());
                     Ok(())

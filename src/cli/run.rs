@@ -22,10 +22,11 @@ pub enum LogFormat {
 
 pub async fn run(app: &App, _args: &Args) -> CliResult {
     let delivery = Delivery::from_config(app).map_err(CliError::user)?;
+    let web = daemon::bind_web(app).await.map_err(CliError::user)?;
     let shutdown = CancellationToken::new();
     daemon::cancel_on_signals(shutdown.clone());
-    tracing::info!(mailboxes = app.config.mailboxes.len(), delivery = %delivery.describe(), "attune running");
-    daemon::run(app.clone(), delivery, shutdown).await;
+    tracing::info!(mailboxes = app.config.mailboxes.len(), delivery = %delivery.describe(), web = %app.config.web.listen, "attune running");
+    daemon::run(app.clone(), delivery, web, shutdown).await;
     tracing::info!("attune stopped");
     Ok(())
 }

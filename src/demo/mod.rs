@@ -45,7 +45,7 @@ pub static SAMPLES: &[Sample] = &[
 
 /// The sample as it "arrived": a Received header and Date at its arrival time.
 pub fn materialize(sample: &Sample, anchor: i64, app: &App) -> RawMail {
-    let arrived = app.calendar.subtract_business(ts(anchor), sample.age_secs).as_second();
+    let arrived = app.policy().calendar.subtract_business(ts(anchor), sample.age_secs).as_second();
     let date = rfc2822(arrived);
     let text = String::from_utf8_lossy(sample.bytes).replace("{{date}}", &date).replace('\n', "\r\n");
     let received = format!(

@@ -321,6 +321,7 @@ impl Db {
 const INSERT_DRAFT: &str = "INSERT INTO drafts (ticket_id, reply_to_message, purpose, template_key, language, register, status, to_addr, to_name, subject, in_reply_to, refs, body, drafted_body, facts, lint, lint_ok, created_at, updated_at, trigger_received_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $16, $17) RETURNING id";
 const REDRAFT: &str = "UPDATE drafts SET reply_to_message = $2, template_key = $3, language = $4, register = $5, to_addr = $6, to_name = $7, subject = $8, in_reply_to = $9, refs = $10, body = $11, drafted_body = $11, edited = $12, facts = $13, lint = $14, lint_ok = $15, updated_at = $16, version = version + 1 WHERE id = $1 AND status = 'pending'";
 const DRAFT: &str = "SELECT * FROM drafts WHERE id = $1";
+const REFRESH_DRAFT: &str = "UPDATE drafts SET body = $3, drafted_body = $3, facts = $4, lint = $5, lint_ok = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND version = $2 AND status = 'pending' AND edited = $8";
 const PENDING_DRAFT_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 AND status = 'pending'";
 const DRAFTS_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 ORDER BY id";
 const LIST_DRAFTS: &str = "SELECT * FROM drafts WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY trigger_received_at, id LIMIT $2 OFFSET $3";
@@ -396,6 +397,12 @@ impl Db {
             d.lint_ok,
             d.at
         )? > 0)
+    }
+
+    /// Re-renders a pending draft nobody edited (after a name correction).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn refresh_draft(&mut self, id: DraftId, version: i64, body: &str, facts_json: &str, lint_json: &str, lint_ok: bool, at: i64) -> Result<bool> {
+        Ok(execute!(self, REFRESH_DRAFT, id.0, version, body, facts_json, lint_json, lint_ok, at, false)? > 0)
     }
 
     pub async fn draft(&mut self, id: DraftId) -> Result<Option<DraftRow>> {
@@ -638,5 +645,198 @@ impl Db {
 
     pub async fn mailbox_states(&mut self) -> Result<Vec<MailboxStateRow>> {
         Ok(fetch_all!(self, MailboxStateRow, MAILBOX_STATES)?)
+    }
+}
+
+// ---------------------------------------------------------------- users, sessions, tokens
+
+const INSERT_USER: &str = "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+const USER_BY_EMAIL: &str = "SELECT * FROM users WHERE email = $1";
+const USER_BY_ID: &str = "SELECT * FROM users WHERE id = $1";
+const LIST_USERS: &str = "SELECT * FROM users ORDER BY email";
+const SET_USER_DISABLED: &str = "UPDATE users SET disabled = $2 WHERE email = $1";
+const SET_USER_PASSWORD: &str = "UPDATE users SET password_hash = $2 WHERE email = $1";
+const COUNT_ADMINS: &str = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = $1";
+const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)";
+const SESSION: &str = "SELECT * FROM sessions WHERE token_hash = $1 AND expires_at > $2";
+const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
+const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
+const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
+const PURGE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+const INSERT_TOKEN: &str = "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const USER_BY_TOKEN: &str = "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = $2";
+const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1";
+const INSERT_LOGIN_FAILURE: &str = "INSERT INTO login_failures (key, at) VALUES ($1, $2)";
+const COUNT_LOGIN_FAILURES: &str = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2";
+const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE key = $1";
+const PURGE_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE at <= $1";
+
+impl Db {
+    pub async fn insert_user(&mut self, email: &str, name: &str, role: &str, password_hash: &str, at: i64) -> Result<i64> {
+        Ok(scalar_one!(self, i64, INSERT_USER, email.to_lowercase(), name, role, password_hash, at)?)
+    }
+
+    pub async fn user_by_email(&mut self, email: &str) -> Result<Option<UserRow>> {
+        Ok(fetch_optional!(self, UserRow, USER_BY_EMAIL, email.to_lowercase())?)
+    }
+
+    pub async fn user(&mut self, id: i64) -> Result<Option<UserRow>> {
+        Ok(fetch_optional!(self, UserRow, USER_BY_ID, id)?)
+    }
+
+    pub async fn users(&mut self) -> Result<Vec<UserRow>> {
+        Ok(fetch_all!(self, UserRow, LIST_USERS)?)
+    }
+
+    pub async fn set_user_disabled(&mut self, email: &str, disabled: bool) -> Result<bool> {
+        Ok(execute!(self, SET_USER_DISABLED, email.to_lowercase(), disabled)? > 0)
+    }
+
+    pub async fn set_user_password(&mut self, email: &str, hash: &str) -> Result<bool> {
+        Ok(execute!(self, SET_USER_PASSWORD, email.to_lowercase(), hash)? > 0)
+    }
+
+    pub async fn count_active_admins(&mut self) -> Result<i64> {
+        Ok(scalar_one!(self, i64, COUNT_ADMINS, false)?)
+    }
+
+    pub async fn insert_session(&mut self, token_hash: &str, user_id: i64, csrf: &str, at: i64, expires_at: i64) -> Result<()> {
+        execute!(self, INSERT_SESSION, token_hash, user_id, csrf, at, expires_at)?;
+        Ok(())
+    }
+
+    pub async fn session(&mut self, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
+        Ok(fetch_optional!(self, SessionRow, SESSION, token_hash, now)?)
+    }
+
+    pub async fn touch_session(&mut self, token_hash: &str, now: i64) -> Result<()> {
+        execute!(self, TOUCH_SESSION, token_hash, now)?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        execute!(self, DELETE_SESSION, token_hash)?;
+        Ok(())
+    }
+
+    pub async fn delete_user_sessions(&mut self, user_id: i64) -> Result<()> {
+        execute!(self, DELETE_USER_SESSIONS, user_id)?;
+        Ok(())
+    }
+
+    pub async fn purge_expired(&mut self, now: i64) -> Result<()> {
+        execute!(self, PURGE_SESSIONS, now)?;
+        execute!(self, PURGE_LOGIN_FAILURES, now - 86_400)?;
+        Ok(())
+    }
+
+    pub async fn insert_api_token(&mut self, user_id: i64, token_hash: &str, label: &str, at: i64) -> Result<i64> {
+        Ok(scalar_one!(self, i64, INSERT_TOKEN, user_id, token_hash, label, at)?)
+    }
+
+    pub async fn user_by_token(&mut self, token_hash: &str, now: i64) -> Result<Option<UserRow>> {
+        let user = fetch_optional!(self, UserRow, USER_BY_TOKEN, token_hash, false)?;
+        if user.is_some() {
+            execute!(self, TOUCH_TOKEN, token_hash, now)?;
+        }
+        Ok(user)
+    }
+
+    pub async fn record_login_failure(&mut self, key: &str, at: i64) -> Result<()> {
+        execute!(self, INSERT_LOGIN_FAILURE, key, at)?;
+        Ok(())
+    }
+
+    pub async fn login_failures_since(&mut self, key: &str, since: i64) -> Result<i64> {
+        Ok(scalar_one!(self, i64, COUNT_LOGIN_FAILURES, key, since)?)
+    }
+
+    pub async fn clear_login_failures(&mut self, key: &str) -> Result<()> {
+        execute!(self, CLEAR_LOGIN_FAILURES, key)?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- templates, notes, settings, queue
+
+const INSERT_TEMPLATE_VERSION: &str = "INSERT INTO template_versions (key, source, created_by, created_at, note) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+const TEMPLATE_VERSIONS: &str = "SELECT * FROM template_versions WHERE key = $1 ORDER BY id DESC";
+const TEMPLATE_VERSION: &str = "SELECT * FROM template_versions WHERE id = $1";
+const CURRENT_TEMPLATES: &str = "SELECT v.* FROM template_versions v WHERE v.id = (SELECT MAX(w.id) FROM template_versions w WHERE w.key = v.key) ORDER BY v.key";
+const INSERT_NOTE: &str = "INSERT INTO notes (ticket_id, author, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const NOTES: &str = "SELECT * FROM notes WHERE ticket_id = $1 ORDER BY created_at, id";
+const SETTING: &str = "SELECT value FROM settings WHERE key = $1";
+const SET_SETTING: &str = "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
+const DELETE_SETTING: &str = "DELETE FROM settings WHERE key = $1";
+const QUEUE: &str = "SELECT d.id AS draft_id, d.ticket_id, d.status, d.language, d.register, t.subject, d.to_addr, d.to_name, d.lint_ok, d.lint, d.facts, d.trigger_received_at, t.mailbox, t.customer_name, t.assignee, d.last_error FROM drafts d JOIN tickets t ON t.id = d.ticket_id WHERE d.status = $1 AND (CAST($2 AS TEXT) IS NULL OR d.language = $2) AND (CAST($3 AS TEXT) IS NULL OR t.mailbox = $3) ORDER BY d.trigger_received_at, d.id LIMIT $4 OFFSET $5";
+const QUEUE_COUNT: &str = "SELECT COUNT(*) FROM drafts d JOIN tickets t ON t.id = d.ticket_id WHERE d.status = $1 AND (CAST($2 AS TEXT) IS NULL OR d.language = $2) AND (CAST($3 AS TEXT) IS NULL OR t.mailbox = $3)";
+const DISTINCT_MAILBOXES: &str = "SELECT DISTINCT mailbox FROM tickets ORDER BY mailbox";
+const COUNT_MESSAGES_BY_KIND: &str = "SELECT kind, COUNT(*) AS n FROM messages GROUP BY kind ORDER BY kind";
+const COUNT_AUDIT_ACTIONS: &str = "SELECT action AS kind, COUNT(*) AS n FROM audit GROUP BY action ORDER BY action";
+
+#[derive(sqlx::FromRow)]
+pub struct KindCount {
+    pub kind: String,
+    pub n: i64,
+}
+
+impl Db {
+    pub async fn insert_template_version(&mut self, key: &str, source: Option<&str>, by: &str, at: i64, note: &str) -> Result<i64> {
+        Ok(scalar_one!(self, i64, INSERT_TEMPLATE_VERSION, key, source, by, at, note)?)
+    }
+
+    pub async fn template_versions(&mut self, key: &str) -> Result<Vec<TemplateVersionRow>> {
+        Ok(fetch_all!(self, TemplateVersionRow, TEMPLATE_VERSIONS, key)?)
+    }
+
+    pub async fn template_version(&mut self, id: i64) -> Result<Option<TemplateVersionRow>> {
+        Ok(fetch_optional!(self, TemplateVersionRow, TEMPLATE_VERSION, id)?)
+    }
+
+    /// The newest version of every template an admin touched (source None: shipped).
+    pub async fn current_templates(&mut self) -> Result<Vec<TemplateVersionRow>> {
+        Ok(fetch_all!(self, TemplateVersionRow, CURRENT_TEMPLATES)?)
+    }
+
+    pub async fn insert_note(&mut self, ticket: TicketId, author: &str, body: &str, at: i64) -> Result<i64> {
+        Ok(scalar_one!(self, i64, INSERT_NOTE, ticket.0, author, body, at)?)
+    }
+
+    pub async fn notes(&mut self, ticket: TicketId) -> Result<Vec<NoteRow>> {
+        Ok(fetch_all!(self, NoteRow, NOTES, ticket.0)?)
+    }
+
+    pub async fn setting(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(scalar_optional!(self, String, SETTING, key)?)
+    }
+
+    pub async fn set_setting(&mut self, key: &str, value: &str, by: &str, at: i64) -> Result<()> {
+        execute!(self, SET_SETTING, key, value, by, at)?;
+        Ok(())
+    }
+
+    pub async fn delete_setting(&mut self, key: &str) -> Result<()> {
+        execute!(self, DELETE_SETTING, key)?;
+        Ok(())
+    }
+
+    pub async fn queue(&mut self, f: &QueueFilter, limit: i64, offset: i64) -> Result<Vec<QueueRow>> {
+        Ok(fetch_all!(self, QueueRow, QUEUE, &f.status, f.language.as_deref(), f.mailbox.as_deref(), limit, offset)?)
+    }
+
+    pub async fn queue_count(&mut self, f: &QueueFilter) -> Result<i64> {
+        Ok(scalar_one!(self, i64, QUEUE_COUNT, &f.status, f.language.as_deref(), f.mailbox.as_deref())?)
+    }
+
+    pub async fn mailboxes(&mut self) -> Result<Vec<String>> {
+        Ok(scalar_all!(self, String, DISTINCT_MAILBOXES)?)
+    }
+
+    pub async fn messages_by_kind(&mut self) -> Result<Vec<KindCount>> {
+        Ok(fetch_all!(self, KindCount, COUNT_MESSAGES_BY_KIND)?)
+    }
+
+    pub async fn audit_actions(&mut self) -> Result<Vec<KindCount>> {
+        Ok(fetch_all!(self, KindCount, COUNT_AUDIT_ACTIONS)?)
     }
 }

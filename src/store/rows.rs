@@ -254,3 +254,71 @@ pub struct MailboxStateRow {
     pub lease_owner: Option<String>,
     pub lease_until: Option<i64>,
 }
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_seen_at: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TemplateVersionRow {
+    pub id: i64,
+    pub key: String,
+    pub source: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct NoteRow {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// One row of the approval queue: a pending (or other-state) draft with its ticket.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct QueueRow {
+    pub draft_id: i64,
+    pub ticket_id: i64,
+    pub status: String,
+    pub language: String,
+    pub register: String,
+    pub subject: String,
+    pub to_addr: String,
+    pub to_name: Option<String>,
+    pub lint_ok: bool,
+    pub lint: String,
+    pub facts: String,
+    pub trigger_received_at: i64,
+    pub mailbox: String,
+    pub customer_name: Option<String>,
+    pub assignee: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct QueueFilter {
+    pub status: String,
+    pub language: Option<String>,
+    pub mailbox: Option<String>,
+}

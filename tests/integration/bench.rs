@@ -81,6 +81,9 @@ batch_size = 200
 host = "127.0.0.1"
 port = {smtp}
 tls = "none"
+
+[web]
+listen = ""
 "#,
         db = dir.join("attune.db").display(),
         port = servers.imap_port,

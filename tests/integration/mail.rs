@@ -74,7 +74,7 @@ async fn a_customer_writes_an_agent_approves_and_the_reply_threads_in_her_mailbo
     let t = app_for(&servers, None, |_| {}).await;
     let delivery = Delivery::from_config(&t.app).unwrap();
     let stop = CancellationToken::new();
-    let daemon = tokio::spawn(daemon::run(t.app.clone(), delivery, stop.clone()));
+    let daemon = tokio::spawn(daemon::run(t.app.clone(), delivery, None, stop.clone()));
 
     servers.send(
         "alice@customer.example",
@@ -146,7 +146,7 @@ async fn the_imap_server_goes_away_mid_sync_and_nothing_is_lost_or_doubled() {
     eprintln!("delivered in {:?}", t0.elapsed());
     let t = app_for(&servers, None, |c| c.mailboxes[0].batch_size = 10).await;
     let stop = CancellationToken::new();
-    let daemon = tokio::spawn(daemon::run(t.app.clone(), Delivery::Files { dir: t.outbox() }, stop.clone()));
+    let daemon = tokio::spawn(daemon::run(t.app.clone(), Delivery::Files { dir: t.outbox() }, None, stop.clone()));
     wait_until("the first messages", Duration::from_secs(20), || async { message_count(&t).await > 0 }).await;
     let stored_while_down = message_count(&t).await;
     servers.stop_dovecot();
@@ -377,7 +377,7 @@ fn write_config(
     std::fs::write(
         &path,
         format!(
-            "[support]\naddress = \"{SUPPORT}\"\n\n[database]\nurl = \"sqlite:attune.db\"\n\n[[mailboxes]]\nname = \"support\"\nhost = \"{host}\"\nport = {imap_port}\ntls = \"starttls\"\nusername = \"{SUPPORT}\"\npassword = \"{password}\"\nca_file = \"{ca}\"\nconnect_timeout = \"3s\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"starttls\"\nca_file = \"{ca}\"\n",
+            "[support]\naddress = \"{SUPPORT}\"\n\n[database]\nurl = \"sqlite:attune.db\"\n\n[[mailboxes]]\nname = \"support\"\nhost = \"{host}\"\nport = {imap_port}\ntls = \"starttls\"\nusername = \"{SUPPORT}\"\npassword = \"{password}\"\nca_file = \"{ca}\"\nconnect_timeout = \"3s\"\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"starttls\"\nca_file = \"{ca}\"\n\n[web]\nlisten = \"127.0.0.1:0\"\n",
             ca = servers.ca_file().display(),
             smtp = servers.smtp_port,
         ),

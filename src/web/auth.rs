@@ -1,0 +1,330 @@
+//! Who is asking: local users with argon2 password hashes, sessions in the database (so
+//! any instance serves any request), API tokens, CSRF tokens in every form, and login
+//! attempts rate-limited by account and by address.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use base64::Engine;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Web, WebError};
+use crate::store::UserRow;
+
+pub const SESSION_COOKIE: &str = "attune_session";
+pub const LOGIN_CSRF_COOKIE: &str = "attune_login";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Agent,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "agent" => Some(Role::Agent),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A signed-in person (by session cookie or API token).
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The session's CSRF token; None for API tokens (no cookies, no CSRF).
+    pub csrf: Option<String>,
+    pub via_token: bool,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// How the audit log names them.
+    pub fn actor(&self) -> String {
+        if self.via_token { format!("token:{}", self.email) } else { format!("user:{}", self.email) }
+    }
+
+    pub fn require_admin(&self) -> Result<(), WebError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            let e = WebError::forbidden("this page is for admins");
+            Err(if self.via_token { e.json() } else { e })
+        }
+    }
+
+    /// Every form carries the session's token; a form without it is refused.
+    pub fn require_csrf(&self, form: &HashMap<String, String>) -> Result<(), WebError> {
+        let Some(expected) = &self.csrf else { return Ok(()) };
+        match form.get("_csrf") {
+            Some(given) if constant_time_eq(given.as_bytes(), expected.as_bytes()) => Ok(()),
+            _ => Err(WebError::forbidden("the form's security token is missing or out of date; reload the page and try again")),
+        }
+    }
+
+    pub fn view(&self) -> serde_json::Value {
+        serde_json::json!({"name": self.name, "email": self.email, "role": self.role.as_str(), "admin": self.is_admin()})
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the account does not exist, so that a wrong email takes
+/// as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("not a password of anyone").unwrap_or_default());
+    &HASH
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attune_invalid=1"))
+}
+
+impl FromRequestParts<Web> for User {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<User, WebError> {
+        let api = parts.uri.path().starts_with("/api/");
+        let now = web.app.now();
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+            let Some(token) = auth.strip_prefix("Bearer ").map(str::trim) else {
+                return Err(WebError::new(StatusCode::UNAUTHORIZED, "use Authorization: Bearer <token>").json());
+            };
+            let mut db = web.app.store.tx().await?;
+            let user = db.user_by_token(&token_hash(token), now).await?;
+            db.commit().await?;
+            return match user {
+                Some(u) if !u.disabled => Ok(from_row(u, None, true)),
+                _ => Err(WebError::new(StatusCode::UNAUTHORIZED, "the API token is not valid").json()),
+            };
+        }
+        let unauthenticated = || {
+            if api {
+                WebError::new(StatusCode::UNAUTHORIZED, "sign in, or send an API token").json()
+            } else {
+                let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+                WebError { login_redirect: Some(target), ..WebError::new(StatusCode::UNAUTHORIZED, "sign in") }
+            }
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(unauthenticated()) };
+        let hash = token_hash(&token);
+        let mut db = web.app.store.db().await?;
+        let Some(session) = db.session(&hash, now).await? else { return Err(unauthenticated()) };
+        let Some(user) = db.user(session.user_id).await? else { return Err(unauthenticated()) };
+        if user.disabled {
+            return Err(unauthenticated());
+        }
+        drop(db);
+        // Sliding expiry is not worth a write per request; a minute's resolution is.
+        if now - session.last_seen_at > 60 {
+            let mut db = web.app.store.tx().await?;
+            db.touch_session(&hash, now).await?;
+            db.commit().await?;
+        }
+        Ok(from_row(user, Some(session.csrf_token), false))
+    }
+}
+
+fn from_row(u: UserRow, csrf: Option<String>, via_token: bool) -> User {
+    User { id: u.id, email: u.email, name: u.name, role: Role::parse(&u.role).unwrap_or(Role::Agent), csrf, via_token }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Only local paths: a login link must not send anyone elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+fn login_form(web: &Web, next: &str, email: &str, error: Option<&str>, status: StatusCode) -> Response {
+    let csrf = random_token();
+    let page = web.ui.page(
+        "login",
+        &serde_json::json!({
+            "title": "Sign in",
+            "login_csrf": csrf,
+            "next": next,
+            "email": email,
+            "error": error,
+            "tz": "UTC",
+            "demo_hint": web.app.config.web.demo_hint.clone(),
+        }),
+    );
+    let mut resp = (status, Html(page.unwrap_or_default())).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, web.secure_cookies));
+    resp
+}
+
+pub async fn login_page(State(web): State<Web>, Query(q): Query<LoginQuery>) -> Response {
+    login_form(&web, &safe_next(q.next.as_deref()), "", None, StatusCode::OK)
+}
+
+const FAILURE_WINDOW: i64 = 15 * 60;
+
+pub async fn login(
+    State(web): State<Web>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let next = safe_next(form.get("next").map(String::as_str));
+    let email = form.get("email").map(|e| e.trim().to_lowercase()).unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    // The login form's own CSRF token, double-submitted in a cookie.
+    let csrf_ok = matches!((cookie(&headers, LOGIN_CSRF_COOKIE), form.get("_csrf")), (Some(c), Some(f)) if constant_time_eq(c.as_bytes(), f.as_bytes()));
+    if !csrf_ok {
+        return Ok(login_form(&web, &next, &email, Some("The sign-in form expired; please try again."), StatusCode::FORBIDDEN));
+    }
+    if email.is_empty() || password.is_empty() {
+        return Ok(login_form(&web, &next, &email, Some("Give your email and password."), StatusCode::BAD_REQUEST));
+    }
+    let now = web.app.now();
+    let ip_key = format!("ip:{}", peer.ip());
+    let account_key = format!("account:{email}");
+    let mut db = web.app.store.db().await?;
+    let by_account = db.login_failures_since(&account_key, now - FAILURE_WINDOW).await?;
+    let by_ip = db.login_failures_since(&ip_key, now - FAILURE_WINDOW).await?;
+    let limit = i64::from(web.app.config.web.max_login_failures.max(1));
+    if by_account >= limit || by_ip >= limit * 4 {
+        let mut resp = login_form(
+            &web,
+            &next,
+            &email,
+            Some("Too many failed sign-ins. Wait 15 minutes, or ask an admin to reset your password."),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+        return Ok(resp);
+    }
+    let user = db.user_by_email(&email).await?;
+    drop(db);
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
+    let password_ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let user = match user {
+        Some(u) if password_ok && !u.disabled => u,
+        _ => {
+            let mut db = web.app.store.tx().await?;
+            db.record_login_failure(&account_key, now).await?;
+            db.record_login_failure(&ip_key, now).await?;
+            db.audit(now, &format!("ip:{}", peer.ip()), "login.failed", None, None, &serde_json::json!({"email": email})).await?;
+            db.commit().await?;
+            return Ok(login_form(&web, &next, &email, Some("That email and password do not match an active account."), StatusCode::UNAUTHORIZED));
+        }
+    };
+    let token = random_token();
+    let ttl = web.app.config.web.session_ttl.calendar_secs();
+    let mut db = web.app.store.tx().await?;
+    db.insert_session(&token_hash(&token), user.id, &random_token(), now, now + ttl).await?;
+    db.clear_login_failures(&account_key).await?;
+    db.audit(now, &format!("user:{}", user.email), "login", None, None, &serde_json::json!({"ip": peer.ip().to_string()})).await?;
+    db.commit().await?;
+    let mut resp = Redirect::to(&next).into_response();
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, ttl, web.secure_cookies));
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0, web.secure_cookies));
+    Ok(resp)
+}
+
+pub async fn logout(State(web): State<Web>, user: User, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+    user.require_csrf(&form)?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let mut db = web.app.store.tx().await?;
+        db.delete_session(&token_hash(&token)).await?;
+        db.commit().await?;
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, web.secure_cookies));
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn next_stays_local() {
+        assert_eq!(safe_next(Some("/tickets/3")), "/tickets/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn tokens_are_random_and_compared_in_constant_time() {
+        assert_ne!(random_token(), random_token());
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

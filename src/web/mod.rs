@@ -1,0 +1,240 @@
+//! The web UI (server-rendered, works without JavaScript) and the JSON API, on axum.
+//! Agents work the queue and tickets; admins edit templates, the SLA and business hours,
+//! and users; everything either does is in the audit log. Every page has a strict
+//! Content-Security-Policy; customers' HTML is sanitized and never runs here.
+
+pub mod auth;
+mod admin;
+mod api;
+mod ops;
+mod pages;
+mod render;
+mod sanitize;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::approval::ApprovalError;
+use crate::store::StoreError;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct Web {
+    pub app: App,
+    pub ui: Arc<render::Ui>,
+    /// Mark cookies Secure (browsers keep Secure cookies on http://localhost too).
+    pub secure_cookies: bool,
+}
+
+impl Web {
+    pub fn new(app: App) -> Web {
+        let secure_cookies = app.config.web.secure_cookies;
+        Web { app, ui: Arc::new(render::Ui::new()), secure_cookies }
+    }
+}
+
+/// An error with the status it deserves and a message a person can act on.
+#[derive(Debug)]
+pub struct WebError {
+    pub status: StatusCode,
+    pub message: String,
+    /// JSON for the API, a page for browsers.
+    pub json: bool,
+    /// Send the browser to the login page instead of showing an error.
+    pub login_redirect: Option<String>,
+}
+
+impl WebError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> WebError {
+        WebError { status, message: message.into(), json: false, login_redirect: None }
+    }
+    pub fn bad_request(message: impl Into<String>) -> WebError {
+        WebError::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> WebError {
+        WebError::new(StatusCode::NOT_FOUND, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> WebError {
+        WebError::new(StatusCode::FORBIDDEN, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> WebError {
+        WebError::new(StatusCode::CONFLICT, message)
+    }
+    pub fn json(mut self) -> WebError {
+        self.json = true;
+        self
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> WebError {
+        tracing::error!(error = %e, "database error serving a request");
+        WebError::new(StatusCode::SERVICE_UNAVAILABLE, "the database is not answering; try again in a moment")
+    }
+}
+
+impl From<ApprovalError> for WebError {
+    fn from(e: ApprovalError) -> WebError {
+        match &e {
+            ApprovalError::NotFound(_) => WebError::not_found(e.to_string()),
+            ApprovalError::NotPending { .. } | ApprovalError::Conflict(_) => WebError::conflict(e.to_string()),
+            ApprovalError::EmptyEdit => WebError::bad_request(e.to_string()),
+            ApprovalError::Store(_) | ApprovalError::Template(_) => {
+                tracing::error!(error = %e, "approval failed");
+                WebError::new(StatusCode::INTERNAL_SERVER_ERROR, "the draft could not be approved; see the log")
+            }
+        }
+    }
+}
+
+impl From<crate::templates::TemplateError> for WebError {
+    fn from(e: crate::templates::TemplateError) -> WebError {
+        WebError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let Some(next) = self.login_redirect {
+            return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
+        }
+        if self.json {
+            return (self.status, axum::Json(serde_json::json!({"error": self.message, "status": self.status.as_u16()}))).into_response();
+        }
+        let heading = match self.status {
+            StatusCode::FORBIDDEN => "Not for you",
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::CONFLICT => "Someone else got there first",
+            StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+            s if s.is_client_error() => "That did not work",
+            _ => "Something went wrong on our side",
+        };
+        let page = render::Ui::new().page(
+            "error",
+            &serde_json::json!({"title": heading, "heading": heading, "message": self.message, "tz": "UTC"}),
+        );
+        (self.status, Html(page.unwrap_or_else(|_| self.message.clone()))).into_response()
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The policy every page gets unless a handler sets its own (a ticket page that shows
+/// remote images the agent asked for).
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+async fn not_found(req: Request) -> WebError {
+    let e = WebError::not_found(format!("there is no page at {}", req.uri().path()));
+    if req.uri().path().starts_with("/api/") { e.json() } else { e }
+}
+
+async fn static_file(State(_): State<Web>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let (body, kind) = match name.as_str() {
+        "app.css" => (render::APP_CSS, "text/css; charset=utf-8"),
+        "app.js" => (render::APP_JS, "text/javascript; charset=utf-8"),
+        _ => return WebError::not_found("no such file").into_response(),
+    };
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+pub fn router(web: Web) -> Router {
+    let api = api::routes();
+    Router::new()
+        .route("/", get(pages::queue))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/tickets", get(pages::tickets))
+        .route("/tickets/{id}", get(pages::ticket))
+        .route("/tickets/{id}/name", post(pages::rename))
+        .route("/tickets/{id}/assign", post(pages::assign))
+        .route("/tickets/{id}/resolve", post(pages::resolve))
+        .route("/tickets/{id}/reopen", post(pages::reopen))
+        .route("/tickets/{id}/notes", post(pages::add_note))
+        .route("/tickets/{id}/reply", post(pages::write_reply))
+        .route("/drafts/{id}/act", post(pages::draft_act))
+        .route("/drafts/{id}/reject", post(pages::draft_reject))
+        .route("/messages/{id}/attachments/{n}", get(pages::attachment))
+        .route("/admin/templates", get(admin::templates))
+        .route("/admin/templates/{purpose}/{lang}/{register}", get(admin::template).post(admin::template_save))
+        .route("/admin/templates/{purpose}/{lang}/{register}/revert", post(admin::template_revert))
+        .route("/admin/settings", get(admin::settings).post(admin::settings_save))
+        .route("/admin/mailboxes", get(admin::mailboxes))
+        .route("/admin/users", get(admin::users).post(admin::user_add))
+        .route("/admin/users/{id}/{action}", post(admin::user_toggle))
+        .route("/audit", get(admin::audit))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/static/{name}", get(static_file))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        // Browsers' cross-origin POSTs are refused before any handler runs (Sec-Fetch-Site
+        // and Origin); the per-session token in every form is the second lock.
+        .layer(tower_http::csrf::CsrfLayer::new())
+        .with_state(web)
+}
+
+/// Serves until `shutdown` fires.
+pub async fn serve(app: App, listener: tokio::net::TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
+    let web = Web::new(app.clone());
+    let router = router(web);
+    tracing::info!(addr = %listener.local_addr()?, "web UI listening");
+    // Expired sessions and old login failures are swept now and then.
+    let sweeper = {
+        let app = app.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Ok(mut db) = app.store.tx().await {
+                    let _ = db.purge_expired(app.now()).await;
+                    let _ = db.commit().await;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+                    _ = shutdown.cancelled() => break,
+                }
+            }
+        })
+    };
+    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await;
+    sweeper.abort();
+    result
+}
