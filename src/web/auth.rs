@@ -141,7 +141,9 @@ impl FromRequestParts<Web> for User {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<User, WebError> {
-        let api = parts.uri.path().starts_with("/api/");
+        // Inside nested routers the path has lost its prefix; the original URI has not.
+        let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|o| o.0.clone()).unwrap_or_else(|| parts.uri.clone());
+        let api = original.path().starts_with("/api/");
         let now = web.app.now();
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
             let Some(token) = auth.strip_prefix("Bearer ").map(str::trim) else {
@@ -159,7 +161,7 @@ impl FromRequestParts<Web> for User {
             if api {
                 WebError::new(StatusCode::UNAUTHORIZED, "sign in, or send an API token").json()
             } else {
-                let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+                let target = original.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
                 WebError { login_redirect: Some(target), ..WebError::new(StatusCode::UNAUTHORIZED, "sign in") }
             }
         };

@@ -10,3 +10,4 @@ mod corpus;
 mod mail;
 mod pipeline;
 mod threading;
+mod web;

@@ -1,0 +1,465 @@
+//! The web UI and API over real HTTP: the app on a loopback port (its own runtime on a
+//! background thread), a small cookie-keeping client, and every route's manners.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use attune::app::App;
+use attune::pipeline::{DraftOutcome, Ingested, ingest};
+use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::{mail, raw_at};
+
+pub struct TestWeb {
+    pub base: String,
+    pub app: App,
+    pub rt: Arc<tokio::runtime::Runtime>,
+    pub _dir: TempDir,
+    stop: CancellationToken,
+}
+
+impl Drop for TestWeb {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+pub const ADMIN: (&str, &str, &str) = ("admin@example.com", "admin-password-1", "Ada Admin");
+pub const AGENT: (&str, &str, &str) = ("agent@example.com", "agent-password-1", "Sam Taylor");
+
+impl TestWeb {
+    pub fn start() -> TestWeb {
+        let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+        let t = rt.block_on(crate::helpers::spawn_app_with("2026-11-26T09:00:00Z", |c| c.web.max_login_failures = 5));
+        let app = attune::app::App::with_store((*t.app.config).clone(), attune::clock::Clock::system(), t.app.store.clone()).unwrap();
+        let stop = CancellationToken::new();
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        rt.spawn(attune::web::serve(app.clone(), listener, stop.clone()));
+        let web = TestWeb { base, app, rt, _dir: t.dir, stop };
+        for (email, password, name) in [ADMIN, AGENT] {
+            let role = if email == ADMIN.0 { "admin" } else { "agent" };
+            web.rt.block_on(async {
+                let hash = attune::web::auth::hash_password(password).unwrap();
+                let mut db = web.app.store.tx().await.unwrap();
+                db.insert_user(email, name, role, &hash, web.app.now()).await.unwrap();
+                db.commit().await.unwrap();
+            });
+        }
+        web
+    }
+
+    /// A customer mail, ingested; returns (ticket, draft).
+    pub fn customer_writes(&self, from: &str, id: &str, subject: &str, extra: &str, body: &str) -> (i64, Option<i64>) {
+        let m = mail(from, id, subject, extra, body);
+        self.rt.block_on(async {
+            match ingest(&self.app, &raw_at(&m, self.app.now() - 600), "support").await.unwrap() {
+                Ingested::Stored { ticket, draft, .. } => {
+                    let d = match draft {
+                        DraftOutcome::Created(d) | DraftOutcome::Updated(d) => Some(d.0),
+                        DraftOutcome::Skipped(_) => None,
+                    };
+                    (ticket.0, d)
+                }
+                other => panic!("{other:?}"),
+            }
+        })
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    pub fn signed_in(&self, who: (&str, &str, &str)) -> Client {
+        let mut c = self.client();
+        let r = c.login(who.0, who.1);
+        assert_eq!(r.status, 303, "login as {}: {}", who.0, r.body);
+        c
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub headers: HashMap<String, String>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    pub fn csrf(&self) -> String {
+        let re = regex::Regex::new(r#"name="_csrf" value="([^"]*)""#).unwrap();
+        re.captures(&self.body).map(|c| c[1].to_string()).unwrap_or_default()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+    pub cookies: HashMap<String, String>,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder().max_redirects(0).max_redirects_will_error(false).http_status_as_error(false).build().into();
+        Client { base: base.to_string(), agent, cookies: HashMap::new(), bearer: None }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn take(&mut self, resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+        let mut resp = resp.expect("the server answers");
+        let mut headers = HashMap::new();
+        for (k, v) in resp.headers() {
+            let v = v.to_str().unwrap_or("").to_string();
+            if k.as_str() == "set-cookie" {
+                if let Some((name, rest)) = v.split_once('=') {
+                    let value = rest.split(';').next().unwrap_or("").to_string();
+                    self.cookies.insert(name.to_string(), value);
+                }
+            }
+            headers.insert(k.as_str().to_string(), v);
+        }
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().unwrap_or_default();
+        Reply { status, body, headers }
+    }
+
+    pub fn get(&mut self, path: &str) -> Reply {
+        let mut req = self.agent.get(format!("{}{path}", self.base)).header("Cookie", self.cookie_header());
+        if let Some(b) = &self.bearer {
+            req = req.header("Authorization", format!("Bearer {b}"));
+        }
+        let r = req.call();
+        self.take(r)
+    }
+
+    pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+        let r = self.agent.post(format!("{}{path}", self.base)).header("Cookie", self.cookie_header()).send_form(form.iter().copied());
+        self.take(r)
+    }
+
+    pub fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Reply {
+        let mut req = self.agent.post(format!("{}{path}", self.base));
+        if let Some(b) = &self.bearer {
+            req = req.header("Authorization", format!("Bearer {b}"));
+        }
+        let r = req.send_json(body);
+        self.take(r)
+    }
+
+    pub fn put_json(&mut self, path: &str, body: &serde_json::Value) -> Reply {
+        let mut req = self.agent.put(format!("{}{path}", self.base));
+        if let Some(b) = &self.bearer {
+            req = req.header("Authorization", format!("Bearer {b}"));
+        }
+        let r = req.send_json(body);
+        self.take(r)
+    }
+
+    pub fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Reply {
+        let mut req = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", content_type).header("Cookie", self.cookie_header());
+        if let Some(b) = &self.bearer {
+            req = req.header("Authorization", format!("Bearer {b}"));
+        }
+        let r = req.send(body);
+        self.take(r)
+    }
+
+    pub fn login(&mut self, email: &str, password: &str) -> Reply {
+        let page = self.get("/login");
+        let csrf = page.csrf();
+        self.post("/login", &[("_csrf", &csrf), ("email", email), ("password", password), ("next", "/")])
+    }
+
+    /// The CSRF token of a page (every form carries it).
+    pub fn csrf(&mut self) -> String {
+        self.get("/").csrf()
+    }
+}
+
+fn jane(web: &TestWeb) -> (i64, i64) {
+    let (t, d) = web.customer_writes("Jane Doe <jane@x.org>", "w1@x.org", "Order 4711 missing", "", "Hello,\n\nmy order 4711 has not arrived.\n\nBest regards,\nJane");
+    (t, d.expect("a draft"))
+}
+
+#[test]
+fn anonymous_visitors_are_sent_to_login_and_the_api_says_401() {
+    let web = TestWeb::start();
+    let (t, d) = jane(&web);
+    let mut c = web.client();
+    for path in ["/", "/tickets", &format!("/tickets/{t}"), "/admin/templates", "/admin/templates/ack_new/en/neutral", "/admin/settings", "/admin/mailboxes", "/admin/users", "/audit", "/messages/1/attachments/0"] {
+        let r = c.get(path);
+        assert_eq!(r.status, 303, "{path}");
+        assert!(r.header("location").unwrap().starts_with("/login?next="), "{path}");
+    }
+    for (path, form) in [(format!("/drafts/{d}/act"), vec![("action", "approve")]), (format!("/tickets/{t}/notes"), vec![("body", "x")])] {
+        let r = c.post(&path, &form);
+        assert_eq!(r.status, 303, "{path}");
+    }
+    for path in ["/api/v1/queue", &format!("/api/v1/tickets/{t}"), "/api/v1/templates"] {
+        let r = c.get(path);
+        assert_eq!(r.status, 401, "{path}");
+        assert!(r.json()["error"].as_str().unwrap().contains("sign in"), "{path}");
+    }
+    let r = c.get("/login");
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-security-policy").unwrap().contains("script-src 'self'"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(c.get("/healthz").status, 200);
+}
+
+#[test]
+fn agents_get_403_on_admin_pages_and_admins_get_them() {
+    let web = TestWeb::start();
+    jane(&web);
+    let mut agent = web.signed_in(AGENT);
+    let mut admin = web.signed_in(ADMIN);
+    for path in ["/admin/templates", "/admin/templates/ack_new/en/neutral", "/admin/settings", "/admin/mailboxes", "/admin/users", "/audit"] {
+        assert_eq!(agent.get(path).status, 403, "{path}");
+        assert_eq!(admin.get(path).status, 200, "{path}");
+    }
+    let csrf = agent.csrf();
+    assert_eq!(agent.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "1h"), ("next_update", "1d")]).status, 403);
+    assert_eq!(agent.post("/admin/users", &[("_csrf", &csrf), ("email", "x@y.org"), ("name", "X"), ("role", "admin"), ("password", "0123456789")]).status, 403);
+    let session_cookie = agent.cookies.get("attune_session").cloned().unwrap();
+    assert!(!session_cookie.is_empty());
+}
+
+#[test]
+fn forms_without_a_valid_csrf_token_are_refused() {
+    let web = TestWeb::start();
+    let (t, d) = jane(&web);
+    let mut agent = web.signed_in(AGENT);
+    let path = format!("/tickets/{t}/notes");
+    assert_eq!(agent.post(&path, &[("body", "no token")]).status, 403);
+    assert_eq!(agent.post(&path, &[("_csrf", "forged"), ("body", "bad token")]).status, 403);
+    let r = agent.post(&format!("/drafts/{d}/act"), &[("_csrf", "forged"), ("version", "1"), ("body", "x"), ("action", "approve")]);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("security token"), "{}", r.body);
+    let csrf = agent.csrf();
+    assert_eq!(agent.post(&path, &[("_csrf", &csrf), ("body", "a real note")]).status, 303);
+    // The login form has its own token too.
+    let mut fresh = web.client();
+    let r = fresh.post("/login", &[("email", AGENT.0), ("password", AGENT.1)]);
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn wrong_passwords_are_refused_then_rate_limited() {
+    let web = TestWeb::start();
+    let mut c = web.client();
+    for _ in 0..5 {
+        let r = c.login(AGENT.0, "wrong password");
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("do not match"));
+    }
+    let r = c.login(AGENT.0, AGENT.1);
+    assert_eq!(r.status, 429, "even the right password waits after five failures");
+    assert_eq!(r.header("retry-after"), Some("900"));
+    // Another account from the same address still works (the address limit is higher).
+    let mut other = web.client();
+    assert_eq!(other.login(ADMIN.0, ADMIN.1).status, 303);
+    // Disabled users cannot sign in.
+    let csrf = web.signed_in(ADMIN).csrf();
+    let _ = csrf;
+}
+
+#[test]
+fn bad_requests_get_a_4xx_with_a_message_never_a_500() {
+    let web = TestWeb::start();
+    let (t, d) = jane(&web);
+    let mut agent = web.signed_in(AGENT);
+    let csrf = agent.csrf();
+    let cases: Vec<(Reply, u16, &str)> = vec![
+        (agent.get("/tickets/abc"), 400, "not an id"),
+        (agent.get("/tickets/0"), 400, "not an id"),
+        (agent.get("/tickets/99999"), 404, "no ticket"),
+        (agent.get("/no/such/page"), 404, "no page"),
+        (agent.get("/messages/1/attachments/x"), 400, "number"),
+        (agent.get("/messages/1/attachments/7"), 404, "no attachment"),
+        (agent.get(&format!("/?status=nonsense&page=-5")), 200, "Queue"),
+        (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf)]), 400, "version"),
+        (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf), ("version", "x"), ("body", "y")]), 400, "number"),
+        (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf), ("version", "1"), ("body", "  "), ("action", "save")]), 400, "empty"),
+        (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf), ("version", "1"), ("body", "x"), ("action", "explode")]), 400, "unknown action"),
+        (agent.post("/drafts/99999/reject", &[("_csrf", &csrf), ("version", "1"), ("reason", "x")]), 404, "no draft"),
+        (agent.post(&format!("/tickets/{t}/name"), &[("_csrf", &csrf), ("name", "support@x.org")]), 400, "person"),
+        (agent.post(&format!("/tickets/{t}/assign"), &[("_csrf", &csrf), ("assignee", "nobody@x.org")]), 400, "not an active user"),
+        (agent.post(&format!("/tickets/{t}/reopen"), &[("_csrf", &csrf)]), 409, "already open"),
+        (agent.post(&format!("/tickets/{t}/reply"), &[("_csrf", &csrf), ("body", "Hello")]), 409, "pending draft"),
+        (agent.post_raw(&format!("/tickets/{t}/notes"), "application/x-www-form-urlencoded", "%%%"), 403, "security token"),
+    ];
+    for (r, status, says) in cases {
+        assert_eq!(r.status, status, "{says}: {}", r.body);
+        assert!(r.body.contains(says), "expected \"{says}\" in: {}", r.body);
+    }
+    // API errors are JSON.
+    let token = create_token(&web, AGENT.0);
+    let mut api = web.client();
+    api.bearer = Some(token);
+    for (r, status) in [
+        (api.post_raw(&format!("/api/v1/drafts/{d}/approve"), "application/json", "{not json"), 400),
+        (api.post_json(&format!("/api/v1/drafts/{d}/approve"), &serde_json::json!({"bdy": "typo"})), 400),
+        (api.post_json("/api/v1/drafts/99999/approve", &serde_json::json!({})), 404),
+        (api.get("/api/v1/tickets/nope"), 400),
+        (api.get("/api/v1/queue?status=nonsense"), 400),
+        (api.put_json("/api/v1/templates/ack_new/en/neutral", &serde_json::json!({"source": "x"})), 403),
+        (api.get("/api/v1/nothing"), 404),
+    ] {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert!(r.json()["error"].is_string(), "{}", r.body);
+    }
+    let mut wrong = web.client();
+    wrong.bearer = Some("attune_not_a_token".into());
+    assert_eq!(wrong.get("/api/v1/queue").status, 401);
+}
+
+pub fn create_token(web: &TestWeb, email: &str) -> String {
+    web.rt.block_on(async {
+        let token = format!("attune_{}", attune::web::auth::random_token());
+        let mut db = web.app.store.tx().await.unwrap();
+        let u = db.user_by_email(email).await.unwrap().unwrap();
+        db.insert_api_token(u.id, &attune::web::auth::token_hash(&token), "test", web.app.now()).await.unwrap();
+        db.commit().await.unwrap();
+        token
+    })
+}
+
+#[test]
+fn the_api_lists_approves_and_refuses_stale_edits() {
+    let web = TestWeb::start();
+    let (t, d) = jane(&web);
+    let (_, d2) = web.customer_writes("Bo Chen <bo@y.org>", "w2@y.org", "Invoice INV-9 wrong", "", "Hello, invoice INV-9 is wrong.\n\nBest regards,\nBo");
+    let d2 = d2.unwrap();
+    let mut api = web.client();
+    api.bearer = Some(create_token(&web, AGENT.0));
+    let q = api.get("/api/v1/queue").json();
+    assert_eq!(q["total"], 2);
+    assert_eq!(q["drafts"][0]["id"], d);
+    let ticket = api.get(&format!("/api/v1/tickets/{t}")).json();
+    assert_eq!(ticket["messages"].as_array().unwrap().len(), 1);
+    let v = ticket["drafts"][0]["version"].as_i64().unwrap();
+    let body = ticket["drafts"][0]["body"].as_str().unwrap().replace("Is there anything else", "Could you tell us more, or is there anything else");
+    let edited = api.post_json(&format!("/api/v1/drafts/{d}/edit"), &serde_json::json!({"body": body, "version": v})).json();
+    assert_eq!(edited["edited"], true);
+    let stale = api.post_json(&format!("/api/v1/drafts/{d}/edit"), &serde_json::json!({"body": "Hello", "version": v}));
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    let approved = api.post_json(&format!("/api/v1/drafts/{d}/approve"), &serde_json::json!({"version": v + 1})).json();
+    assert_eq!(approved["status"], "approved");
+    assert!(approved["body"].as_str().unwrap().contains("Sam Taylor"));
+    let again = api.post_json(&format!("/api/v1/drafts/{d}/approve"), &serde_json::json!({}));
+    assert_eq!(again.status, 409);
+    let rejected = api.post_json(&format!("/api/v1/drafts/{d2}/reject"), &serde_json::json!({"reason": "answered by phone"})).json();
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(api.get("/api/v1/templates").json().as_array().unwrap().len(), 63);
+    assert!(api.get("/api/v1/templates/ack_new/en/neutral").json()["source"].as_str().unwrap().contains("{{greeting}}"));
+    assert!(api.get("/api/v1/openapi.yaml").body.contains("openapi: 3"));
+}
+
+#[test]
+fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail() {
+    let web = TestWeb::start();
+    let mut admin = web.signed_in(ADMIN);
+    let page = admin.get("/admin/templates/ack_new/en/neutral");
+    let csrf = page.csrf();
+    let source = web.app.templates().source(&attune::templates::TemplateKey::parse("ack_new/en/neutral").unwrap()).unwrap().0.to_string();
+    // Broken syntax: refused with the line.
+    let r = admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", "{{greeting}}\n\n{{#if late}}\nunclosed"), ("action", "save")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("line"), "{}", r.body);
+    // Discouraging contact: refused with the rubric's reason.
+    let bad = source.replace("just reply to this email and it will reach me directly", "please do not reply to this email");
+    let r = admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", &bad), ("action", "save")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("discourages contact"), "{}", r.body);
+    // A good edit is saved, used for new drafts, versioned, and can be reverted.
+    let good = source.replace("Is there anything else that would help us look into this?", "Is there anything else that would help us look into this for you?");
+    let r = admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", &good), ("note", "warmer"), ("action", "save")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (_, d) = jane(&web);
+    let body = web.rt.block_on(async { web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body });
+    assert!(body.contains("look into this for you?"), "{body}");
+    let page = admin.get("/admin/templates/ack_new/en/neutral");
+    assert!(page.body.contains("Edited by an admin") && page.body.contains("warmer"));
+    let r = admin.post("/admin/templates/ack_new/en/neutral/revert", &[("_csrf", &csrf), ("version", "shipped")]);
+    assert_eq!(r.status, 303);
+    assert!(admin.get("/admin/templates/ack_new/en/neutral").body.contains("Shipped with attune"));
+    let audit = admin.get("/audit").body;
+    assert!(audit.contains("template.saved") && audit.contains("template.reverted"));
+}
+
+#[test]
+fn admins_change_the_sla_and_business_hours() {
+    let web = TestWeb::start();
+    let mut admin = web.signed_in(ADMIN);
+    let csrf = admin.csrf();
+    let r = admin.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "4 hours"), ("next_update", "1d")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("first_response"), "{}", r.body);
+    let r = admin.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "2h"), ("next_update", "1d"), ("hours_enabled", "on"), ("timezone", "Mars/Base")]);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("timezone"), "{}", r.body);
+    let r = admin.post(
+        "/admin/settings",
+        &[("_csrf", &csrf), ("first_response", "2h"), ("next_update", "1d"), ("hours_enabled", "on"), ("timezone", "Europe/Berlin"), ("day_mon", "on"), ("day_tue", "on"), ("day_wed", "on"), ("day_thu", "on"), ("day_fri", "on"), ("start", "09:00"), ("end", "17:00"), ("holidays", "2026-12-25\n2026-12-26")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = web.app.policy();
+    assert_eq!(p.sla.first_response.to_string(), "2h");
+    assert_eq!(p.business_hours.as_ref().unwrap().holidays.len(), 2);
+    assert!(admin.get("/admin/settings").body.contains("Europe/Berlin"));
+}
+
+#[test]
+fn attachments_download_never_render_and_metrics_report() {
+    let web = TestWeb::start();
+    let m = "From: Jane Doe <jane@x.org>\nTo: support@example.com\nSubject: Screenshot\nMessage-ID: <att1@x.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nHello, the error is in the attached page, order 5555.\n\nJane\n--b\nContent-Type: text/html; name=\"evil.html\"\nContent-Disposition: attachment; filename=\"evil.html\"\n\n<script>alert(1)</script>\n--b--\n";
+    let id = web.rt.block_on(async {
+        match ingest(&web.app, &raw_at(m, web.app.now()), "support").await.unwrap() {
+            Ingested::Stored { key, .. } => key.0,
+            other => panic!("{other:?}"),
+        }
+    });
+    let mut agent = web.signed_in(AGENT);
+    let r = agent.get(&format!("/messages/{id}/attachments/0"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+    assert!(r.header("content-disposition").unwrap().starts_with("attachment; filename=\"evil.html\""));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert!(r.header("content-security-policy").unwrap().contains("sandbox"));
+    let metrics = web.client().get("/metrics").body;
+    assert!(metrics.contains("attune_messages_ingested_total{kind=\"human\"} 1"), "{metrics}");
+    assert!(metrics.contains("attune_drafts{status=\"pending\"} 1"));
+    assert!(metrics.contains("attune_oldest_pending_draft_age_seconds"));
+}
+
+#[test]
+fn two_agents_editing_one_draft_the_later_save_is_refused() {
+    let web = TestWeb::start();
+    let (t, d) = jane(&web);
+    let mut a = web.signed_in(AGENT);
+    let mut b = web.signed_in(ADMIN);
+    let page_a = a.get(&format!("/tickets/{t}"));
+    let page_b = b.get(&format!("/tickets/{t}"));
+    let version = regex::Regex::new(r#"name="version" value="(\d+)""#).unwrap().captures(&page_a.body).unwrap()[1].to_string();
+    let r = a.post(&format!("/drafts/{d}/act"), &[("_csrf", &page_a.csrf()), ("version", &version), ("body", "Hello Jane,\n\nA's text."), ("action", "save")]);
+    assert_eq!(r.status, 303);
+    let r = b.post(&format!("/drafts/{d}/act"), &[("_csrf", &page_b.csrf()), ("version", &version), ("body", "Hello Jane,\n\nB's text."), ("action", "save")]);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Someone else changed this draft"), "{}", r.body);
+    let r = b.post(&format!("/drafts/{d}/act"), &[("_csrf", &page_b.csrf()), ("version", &version), ("body", "Hello Jane,\n\nB's text."), ("action", "approve")]);
+    assert!(r.body.contains("Someone else changed this draft"), "{}", r.body);
+    let body = web.rt.block_on(async { web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body });
+    assert!(body.contains("A's text"), "A's save stands: {body}");
+}
