@@ -139,9 +139,14 @@ impl App {
             Err(e) => tracing::warn!(error = %e, "an admin's template does not compile; using the shipped ones"),
         }
         if let Some(p) = policy {
-            match serde_json::from_str::<PolicySetting>(&p).map_err(|e| ("policy".to_string(), e.to_string())).and_then(|s| s.to_policy()) {
+            match serde_json::from_str::<PolicySetting>(&p)
+                .map_err(|e| ("policy".to_string(), e.to_string()))
+                .and_then(|s| s.to_policy())
+            {
                 Ok(p) => self.set_policy(p),
-                Err((k, r)) => tracing::warn!(key = %k, reason = %r, "stored SLA policy is invalid; using the config file's"),
+                Err((k, r)) => {
+                    tracing::warn!(key = %k, reason = %r, "stored SLA policy is invalid; using the config file's")
+                }
             }
         }
         Ok(())

@@ -78,7 +78,8 @@ async fn refreshed_facts(app: &App, db: &mut Db, draft: &DraftRow, now: i64) -> 
         facts.name = Some(p);
         facts.name_source = NameSource::Correction;
     }
-    facts.lateness = lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
+    facts.lateness =
+        lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
     facts.judged_at = now;
     Ok(facts)
 }

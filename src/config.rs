@@ -495,7 +495,13 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { listen: default_listen(), session_ttl: default_session_ttl(), secure_cookies: true, max_login_failures: 5, demo_hint: None }
+        WebConfig {
+            listen: default_listen(),
+            session_ttl: default_session_ttl(),
+            secure_cookies: true,
+            max_login_failures: 5,
+            demo_hint: None,
+        }
     }
 }
 

@@ -98,7 +98,10 @@ pub async fn bind_web(app: &App) -> Result<Option<tokio::net::TcpListener>, Stri
     if listen.is_empty() {
         return Ok(None);
     }
-    tokio::net::TcpListener::bind(listen).await.map(Some).map_err(|e| format!("cannot listen on {listen} (web.listen): {e}"))
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .map(Some)
+        .map_err(|e| format!("cannot listen on {listen} (web.listen): {e}"))
 }
 
 /// Runs everything until `shutdown` fires, then waits for every loop to finish.

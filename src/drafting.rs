@@ -168,7 +168,8 @@ fn greeting_for(facts: &Facts) -> String {
 pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
     let f = c.facts;
     let loc = locale(f.language);
-    let day = c.policy.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
+    let day =
+        c.policy.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
     let next_secs = c.policy.calendar.sla_secs(c.policy.sla.next_update);
     let detail_of =
         |k: DetailKind| f.detail.as_ref().filter(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();

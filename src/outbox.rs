@@ -319,7 +319,8 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
 
     // Judged once more: sending may have been held up past the SLA since approval.
     let mut body = draft.body.clone();
-    let at_send = lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
+    let at_send =
+        lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
     let mut apology_added = false;
     if at_send.late && !lint::apologizes_for_delay(&body, facts.language) {
         facts.lateness = at_send;

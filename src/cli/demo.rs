@@ -43,8 +43,11 @@ async fn serve(app: &crate::app::App) -> CliResult {
         db.insert_user(DEMO_EMAIL, "Alex Morgan", "admin", &hash, app.now()).await?;
     }
     db.commit().await?;
-    let listen = if app.config.web.listen.is_empty() { "127.0.0.1:8080".to_string() } else { app.config.web.listen.clone() };
-    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| CliError::user(format!("cannot listen on {listen}: {e} (set ATTUNE_WEB__LISTEN to another address)")))?;
+    let listen =
+        if app.config.web.listen.is_empty() { "127.0.0.1:8080".to_string() } else { app.config.web.listen.clone() };
+    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
+        CliError::user(format!("cannot listen on {listen}: {e} (set ATTUNE_WEB__LISTEN to another address)"))
+    })?;
     let addr = listener.local_addr()?;
     println!("\nThe web UI is at http://{addr}/  — sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}");
     println!("Approved replies are written to {}. Ctrl-C stops.", app.config.outbox.dir.display());

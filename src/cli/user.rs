@@ -55,7 +55,9 @@ fn read_password(file: &Option<PathBuf>) -> Result<String, CliError> {
             std::io::stdin().read_line(&mut s)?;
             s
         }
-        Some(p) => std::fs::read_to_string(p).map_err(|e| CliError::user(format!("cannot read {}: {e}", p.display())))?,
+        Some(p) => {
+            std::fs::read_to_string(p).map_err(|e| CliError::user(format!("cannot read {}: {e}", p.display())))?
+        }
         None if std::io::stdin().is_terminal() => {
             let a = rpassword::prompt_password("Password (at least 10 characters): ")?;
             let b = rpassword::prompt_password("Again: ")?;
@@ -64,7 +66,9 @@ fn read_password(file: &Option<PathBuf>) -> Result<String, CliError> {
             }
             a
         }
-        None => return Err(CliError::user("no terminal to ask for a password: use --password-file FILE (or - for stdin)")),
+        None => {
+            return Err(CliError::user("no terminal to ask for a password: use --password-file FILE (or - for stdin)"));
+        }
     };
     let password = password.trim_end_matches(['\r', '\n']).to_string();
     if password.chars().count() < 10 {
@@ -85,14 +89,28 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             let email = crate::domain::EmailAddress::parse(email).map_err(CliError::user)?.as_str().to_lowercase();
             let role = Role::parse(role).ok_or_else(|| CliError::user("the role is agent or admin"))?;
             let password = read_password(password_file)?;
-            let name = name.clone().map(|n| crate::text::single_line(&n)).filter(|n| !n.is_empty()).unwrap_or_else(|| name_from_email(&email));
+            let name = name
+                .clone()
+                .map(|n| crate::text::single_line(&n))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| name_from_email(&email));
             let hash = hash_password(&password).map_err(CliError::user)?;
             let mut db = app.store.tx().await?;
             if db.user_by_email(&email).await?.is_some() {
-                return Err(CliError::user(format!("{email} already has an account (attune user password {email} sets a new password)")));
+                return Err(CliError::user(format!(
+                    "{email} already has an account (attune user password {email} sets a new password)"
+                )));
             }
             db.insert_user(&email, &name, role.as_str(), &hash, now).await?;
-            db.audit(now, &cli_actor(), "user.added", None, None, &serde_json::json!({"email": email, "role": role.as_str()})).await?;
+            db.audit(
+                now,
+                &cli_actor(),
+                "user.added",
+                None,
+                None,
+                &serde_json::json!({"email": email, "role": role.as_str()}),
+            )
+            .await?;
             db.commit().await?;
             println!("added {email} ({}) as {name}", role.as_str());
             Ok(())
@@ -115,12 +133,22 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
         Cmd::Disable { email } | Cmd::Enable { email } => {
             let disable = matches!(cmd, Cmd::Disable { .. });
             let mut db = app.store.tx().await?;
-            let Some(u) = db.user_by_email(email).await? else { return Err(CliError::user(format!("there is no user {email}"))) };
+            let Some(u) = db.user_by_email(email).await? else {
+                return Err(CliError::user(format!("there is no user {email}")));
+            };
             db.set_user_disabled(email, disable).await?;
             if disable {
                 db.delete_user_sessions(u.id).await?;
             }
-            db.audit(now, &cli_actor(), if disable { "user.disabled" } else { "user.enabled" }, None, None, &serde_json::json!({"email": u.email})).await?;
+            db.audit(
+                now,
+                &cli_actor(),
+                if disable { "user.disabled" } else { "user.enabled" },
+                None,
+                None,
+                &serde_json::json!({"email": u.email}),
+            )
+            .await?;
             db.commit().await?;
             println!("{} {}", if disable { "disabled" } else { "enabled" }, u.email);
             Ok(())
@@ -129,10 +157,13 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             let password = read_password(password_file)?;
             let hash = hash_password(&password).map_err(CliError::user)?;
             let mut db = app.store.tx().await?;
-            let Some(u) = db.user_by_email(email).await? else { return Err(CliError::user(format!("there is no user {email}"))) };
+            let Some(u) = db.user_by_email(email).await? else {
+                return Err(CliError::user(format!("there is no user {email}")));
+            };
             db.set_user_password(email, &hash).await?;
             db.delete_user_sessions(u.id).await?;
-            db.audit(now, &cli_actor(), "user.password_set", None, None, &serde_json::json!({"email": u.email})).await?;
+            db.audit(now, &cli_actor(), "user.password_set", None, None, &serde_json::json!({"email": u.email}))
+                .await?;
             db.commit().await?;
             println!("new password set for {}", u.email);
             Ok(())
@@ -150,7 +181,8 @@ pub async fn run_token(app: &App, cmd: &TokenCmd) -> CliResult {
     }
     let token = format!("attune_{}", random_token());
     db.insert_api_token(u.id, &token_hash(&token), label, now).await?;
-    db.audit(now, &cli_actor(), "token.created", None, None, &serde_json::json!({"email": u.email, "label": label})).await?;
+    db.audit(now, &cli_actor(), "token.created", None, None, &serde_json::json!({"email": u.email, "label": label}))
+        .await?;
     db.commit().await?;
     println!("{token}");
     eprintln!("(shown once: send it as Authorization: Bearer <token> to /api/v1)");

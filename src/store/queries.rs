@@ -401,7 +401,16 @@ impl Db {
 
     /// Re-renders a pending draft nobody edited (after a name correction).
     #[allow(clippy::too_many_arguments)]
-    pub async fn refresh_draft(&mut self, id: DraftId, version: i64, body: &str, facts_json: &str, lint_json: &str, lint_ok: bool, at: i64) -> Result<bool> {
+    pub async fn refresh_draft(
+        &mut self,
+        id: DraftId,
+        version: i64,
+        body: &str,
+        facts_json: &str,
+        lint_json: &str,
+        lint_ok: bool,
+        at: i64,
+    ) -> Result<bool> {
         Ok(execute!(self, REFRESH_DRAFT, id.0, version, body, facts_json, lint_json, lint_ok, at, false)? > 0)
     }
 
@@ -650,7 +659,8 @@ impl Db {
 
 // ---------------------------------------------------------------- users, sessions, tokens
 
-const INSERT_USER: &str = "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+const INSERT_USER: &str =
+    "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
 const USER_BY_EMAIL: &str = "SELECT * FROM users WHERE email = $1";
 const USER_BY_ID: &str = "SELECT * FROM users WHERE id = $1";
 const LIST_USERS: &str = "SELECT * FROM users ORDER BY email";
@@ -663,8 +673,10 @@ const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_h
 const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
 const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
 const PURGE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
-const INSERT_TOKEN: &str = "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
-const USER_BY_TOKEN: &str = "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = $2";
+const INSERT_TOKEN: &str =
+    "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const USER_BY_TOKEN: &str =
+    "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = $2";
 const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1";
 const INSERT_LOGIN_FAILURE: &str = "INSERT INTO login_failures (key, at) VALUES ($1, $2)";
 const COUNT_LOGIN_FAILURES: &str = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2";
@@ -672,7 +684,14 @@ const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE key = $1";
 const PURGE_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE at <= $1";
 
 impl Db {
-    pub async fn insert_user(&mut self, email: &str, name: &str, role: &str, password_hash: &str, at: i64) -> Result<i64> {
+    pub async fn insert_user(
+        &mut self,
+        email: &str,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        at: i64,
+    ) -> Result<i64> {
         Ok(scalar_one!(self, i64, INSERT_USER, email.to_lowercase(), name, role, password_hash, at)?)
     }
 
@@ -700,7 +719,14 @@ impl Db {
         Ok(scalar_one!(self, i64, COUNT_ADMINS, false)?)
     }
 
-    pub async fn insert_session(&mut self, token_hash: &str, user_id: i64, csrf: &str, at: i64, expires_at: i64) -> Result<()> {
+    pub async fn insert_session(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        at: i64,
+        expires_at: i64,
+    ) -> Result<()> {
         execute!(self, INSERT_SESSION, token_hash, user_id, csrf, at, expires_at)?;
         Ok(())
     }
@@ -763,7 +789,8 @@ const INSERT_TEMPLATE_VERSION: &str = "INSERT INTO template_versions (key, sourc
 const TEMPLATE_VERSIONS: &str = "SELECT * FROM template_versions WHERE key = $1 ORDER BY id DESC";
 const TEMPLATE_VERSION: &str = "SELECT * FROM template_versions WHERE id = $1";
 const CURRENT_TEMPLATES: &str = "SELECT v.* FROM template_versions v WHERE v.id = (SELECT MAX(w.id) FROM template_versions w WHERE w.key = v.key) ORDER BY v.key";
-const INSERT_NOTE: &str = "INSERT INTO notes (ticket_id, author, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+const INSERT_NOTE: &str =
+    "INSERT INTO notes (ticket_id, author, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
 const NOTES: &str = "SELECT * FROM notes WHERE ticket_id = $1 ORDER BY created_at, id";
 const SETTING: &str = "SELECT value FROM settings WHERE key = $1";
 const SET_SETTING: &str = "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
@@ -781,7 +808,14 @@ pub struct KindCount {
 }
 
 impl Db {
-    pub async fn insert_template_version(&mut self, key: &str, source: Option<&str>, by: &str, at: i64, note: &str) -> Result<i64> {
+    pub async fn insert_template_version(
+        &mut self,
+        key: &str,
+        source: Option<&str>,
+        by: &str,
+        at: i64,
+        note: &str,
+    ) -> Result<i64> {
         Ok(scalar_one!(self, i64, INSERT_TEMPLATE_VERSION, key, source, by, at, note)?)
     }
 

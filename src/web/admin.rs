@@ -53,11 +53,18 @@ pub async fn templates(State(web): State<Web>, user: User) -> Result<Html<String
 
 fn parse_key((p, l, r): &(String, String, String)) -> Result<TemplateKey, WebError> {
     let key = format!("{p}/{l}/{r}");
-    TemplateKey::parse(&key).ok_or_else(|| WebError::not_found(format!("`{key}` is not a template (purpose/lang/register, like ack_new/en/neutral)")))
+    TemplateKey::parse(&key).ok_or_else(|| {
+        WebError::not_found(format!("`{key}` is not a template (purpose/lang/register, like ack_new/en/neutral)"))
+    })
 }
 
 /// Renders `source` for a real ticket's pending draft facts, or a sample customer.
-async fn preview(web: &Web, key: &TemplateKey, source: &str, ticket: Option<TicketId>) -> (String, Option<String>, Vec<Value>) {
+async fn preview(
+    web: &Web,
+    key: &TemplateKey,
+    source: &str,
+    ticket: Option<TicketId>,
+) -> (String, Option<String>, Vec<Value>) {
     let mut facts = None;
     if let Some(t) = ticket
         && let Ok(mut db) = web.app.store.db().await
@@ -68,19 +75,41 @@ async fn preview(web: &Web, key: &TemplateKey, source: &str, ticket: Option<Tick
     let policy = web.app.policy();
     let mut facts = facts.unwrap_or_else(|| {
         let samples = template_check::sample_facts(key, &web.app.config, &policy.calendar);
-        samples.into_iter().find(|(l, _)| l.starts_with("Jane Doe, late")).or_else(|| template_check::sample_facts(key, &web.app.config, &policy.calendar).into_iter().next()).map(|(_, f)| f).expect("samples exist")
+        samples
+            .into_iter()
+            .find(|(l, _)| l.starts_with("Jane Doe, late"))
+            .or_else(|| template_check::sample_facts(key, &web.app.config, &policy.calendar).into_iter().next())
+            .map(|(_, f)| f)
+            .expect("samples exist")
     });
     facts.purpose = key.purpose;
     facts.language = key.lang;
     facts.register = key.register;
     let templates = web.app.templates();
     let token = "[#123]";
-    let ctx = crate::drafting::Context { config: &web.app.config, policy: &policy, facts: &facts, ticket_token: token, agent: Some("Sam Taylor") };
+    let ctx = crate::drafting::Context {
+        config: &web.app.config,
+        policy: &policy,
+        facts: &facts,
+        ticket_token: token,
+        agent: Some("Sam Taylor"),
+    };
     let apology = crate::drafting::render_apology(&templates, &ctx).unwrap_or_default();
     let value = crate::drafting::template_context(&ctx, &apology);
     match Templates::try_render(key, source, &value) {
         Ok(text) => {
-            let findings = if key.purpose.is_reply() { crate::drafting::lint_body(&web.app.config, &facts, &text, "Re: Where is my order? [#123]", true, Some("Sam Taylor")) } else { vec![] };
+            let findings = if key.purpose.is_reply() {
+                crate::drafting::lint_body(
+                    &web.app.config,
+                    &facts,
+                    &text,
+                    "Re: Where is my order? [#123]",
+                    true,
+                    Some("Sam Taylor"),
+                )
+            } else {
+                vec![]
+            };
             let view = findings
                 .iter()
                 .map(|f| json!({"check": f.check, "result": f.result.as_str(), "must": f.must, "message": f.message, "mark": match f.result { Outcome::Pass => "✓", Outcome::Fail => "✗", Outcome::NotApplicable => "–" }}))
@@ -91,9 +120,19 @@ async fn preview(web: &Web, key: &TemplateKey, source: &str, ticket: Option<Tick
     }
 }
 
-async fn template_page(web: &Web, user: &User, key: TemplateKey, source: Option<String>, ticket: Option<String>, problems: Vec<String>) -> Result<Html<String>, WebError> {
+async fn template_page(
+    web: &Web,
+    user: &User,
+    key: TemplateKey,
+    source: Option<String>,
+    ticket: Option<String>,
+    problems: Vec<String>,
+) -> Result<Html<String>, WebError> {
     let t = web.app.templates();
-    let (current, origin) = t.source(&key).map(|(s, o)| (s.to_string(), o.clone())).ok_or_else(|| WebError::not_found(format!("no template {key}")))?;
+    let (current, origin) = t
+        .source(&key)
+        .map(|(s, o)| (s.to_string(), o.clone()))
+        .ok_or_else(|| WebError::not_found(format!("no template {key}")))?;
     let source = source.unwrap_or(current);
     let ticket_id = ticket.as_deref().and_then(|t| t.trim().trim_start_matches('#').parse::<i64>().ok()).map(TicketId);
     let (text, error, lint) = preview(web, &key, &source, ticket_id).await;
@@ -122,7 +161,11 @@ async fn template_page(web: &Web, user: &User, key: TemplateKey, source: Option<
     render(web, "admin_template", data)
 }
 
-pub async fn template(State(web): State<Web>, user: User, Path(key): Path<(String, String, String)>) -> Result<Html<String>, WebError> {
+pub async fn template(
+    State(web): State<Web>,
+    user: User,
+    Path(key): Path<(String, String, String)>,
+) -> Result<Html<String>, WebError> {
     user.require_admin()?;
     template_page(&web, &user, parse_key(&key)?, None, None, vec![]).await
 }
@@ -137,7 +180,13 @@ pub fn validate(web: &Web, key: &TemplateKey, source: &str) -> Vec<String> {
     problems
 }
 
-pub async fn save_template(web: &Web, user: &User, key: &TemplateKey, source: &str, note: &str) -> Result<Vec<String>, WebError> {
+pub async fn save_template(
+    web: &Web,
+    user: &User,
+    key: &TemplateKey,
+    source: &str,
+    note: &str,
+) -> Result<Vec<String>, WebError> {
     let problems = validate(web, key, source);
     if !problems.is_empty() {
         return Ok(problems);
@@ -145,13 +194,26 @@ pub async fn save_template(web: &Web, user: &User, key: &TemplateKey, source: &s
     let now = web.app.now();
     let mut db = web.app.store.tx().await?;
     let version = db.insert_template_version(&key.to_string(), Some(source), &user.actor(), now, note).await?;
-    db.audit(now, &user.actor(), "template.saved", None, None, &json!({"template": key.to_string(), "version": version, "source": source, "note": note})).await?;
+    db.audit(
+        now,
+        &user.actor(),
+        "template.saved",
+        None,
+        None,
+        &json!({"template": key.to_string(), "version": version, "source": source, "note": note}),
+    )
+    .await?;
     db.commit().await?;
     web.app.reload().await?;
     Ok(vec![])
 }
 
-pub async fn template_save(State(web): State<Web>, user: User, Path(key): Path<(String, String, String)>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn template_save(
+    State(web): State<Web>,
+    user: User,
+    Path(key): Path<(String, String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_admin()?;
     user.require_csrf(&form)?;
     let key = parse_key(&key)?;
@@ -171,7 +233,12 @@ pub async fn template_save(State(web): State<Web>, user: User, Path(key): Path<(
     }
 }
 
-pub async fn template_revert(State(web): State<Web>, user: User, Path(key): Path<(String, String, String)>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn template_revert(
+    State(web): State<Web>,
+    user: User,
+    Path(key): Path<(String, String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_admin()?;
     user.require_csrf(&form)?;
     let key = parse_key(&key)?;
@@ -181,18 +248,26 @@ pub async fn template_revert(State(web): State<Web>, user: User, Path(key): Path
     let source = if which == "shipped" {
         None
     } else {
-        let id: i64 = which.parse().map_err(|_| WebError::bad_request("`version` is a version number or \"shipped\""))?;
-        let v = db.template_version(id).await?.filter(|v| v.key == key.to_string()).ok_or_else(|| WebError::not_found(format!("template {key} has no version {id}")))?;
+        let id: i64 =
+            which.parse().map_err(|_| WebError::bad_request("`version` is a version number or \"shipped\""))?;
+        let v = db
+            .template_version(id)
+            .await?
+            .filter(|v| v.key == key.to_string())
+            .ok_or_else(|| WebError::not_found(format!("template {key} has no version {id}")))?;
         v.source
     };
-    db.insert_template_version(&key.to_string(), source.as_deref(), &user.actor(), now, &format!("revert to {which}")).await?;
-    db.audit(now, &user.actor(), "template.reverted", None, None, &json!({"template": key.to_string(), "to": which})).await?;
+    db.insert_template_version(&key.to_string(), source.as_deref(), &user.actor(), now, &format!("revert to {which}"))
+        .await?;
+    db.audit(now, &user.actor(), "template.reverted", None, None, &json!({"template": key.to_string(), "to": which}))
+        .await?;
     db.commit().await?;
     web.app.reload().await?;
     Ok(Redirect::to(&format!("/admin/templates/{key}")).into_response())
 }
 
-const DAYS: [(&str, &str); 7] = [("mon", "Mon"), ("tue", "Tue"), ("wed", "Wed"), ("thu", "Thu"), ("fri", "Fri"), ("sat", "Sat"), ("sun", "Sun")];
+const DAYS: [(&str, &str); 7] =
+    [("mon", "Mon"), ("tue", "Tue"), ("wed", "Wed"), ("thu", "Thu"), ("fri", "Fri"), ("sat", "Sat"), ("sun", "Sun")];
 
 fn settings_page(web: &Web, user: &User, s: &PolicySetting, problems: Vec<String>) -> Result<Html<String>, WebError> {
     let mut data = base(web, user, "SLA and business hours", "settings");
@@ -200,12 +275,25 @@ fn settings_page(web: &Web, user: &User, s: &PolicySetting, problems: Vec<String
     data.insert("next_update".into(), json!(s.next_update));
     let h = s.business_hours.clone();
     data.insert("hours_enabled".into(), json!(h.is_some()));
-    let h = h.unwrap_or(StoredHours { timezone: String::new(), days: vec!["mon".into(), "tue".into(), "wed".into(), "thu".into(), "fri".into()], start: "09:00".into(), end: "17:00".into(), holidays: vec![] });
+    let h = h.unwrap_or(StoredHours {
+        timezone: String::new(),
+        days: vec!["mon".into(), "tue".into(), "wed".into(), "thu".into(), "fri".into()],
+        start: "09:00".into(),
+        end: "17:00".into(),
+        holidays: vec![],
+    });
     data.insert("timezone".into(), json!(h.timezone));
     data.insert("start".into(), json!(h.start));
     data.insert("end".into(), json!(h.end));
     data.insert("holidays".into(), json!(h.holidays.join("\n")));
-    data.insert("days".into(), json!(DAYS.iter().map(|(v, l)| json!({"value": v, "label": l, "checked": h.days.iter().any(|d| d == v)})).collect::<Vec<_>>()));
+    data.insert(
+        "days".into(),
+        json!(
+            DAYS.iter()
+                .map(|(v, l)| json!({"value": v, "label": l, "checked": h.days.iter().any(|d| d == v)}))
+                .collect::<Vec<_>>()
+        ),
+    );
     data.insert("problems".into(), json!(problems));
     render(web, "admin_settings", data)
 }
@@ -242,7 +330,11 @@ pub async fn save_policy(web: &Web, user: &User, setting: &PolicySetting) -> Res
     Ok(Ok(()))
 }
 
-pub async fn settings_save(State(web): State<Web>, user: User, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn settings_save(
+    State(web): State<Web>,
+    user: User,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_admin()?;
     user.require_csrf(&form)?;
     let setting = policy_from_form(&form);
@@ -283,11 +375,25 @@ pub async fn mailboxes(State(web): State<Web>, user: User) -> Result<Html<String
         Some(s) => format!("SMTP {}:{}", s.host, s.port),
         None => format!("files in {}", web.app.config.outbox.dir.display()),
     };
-    data.insert("outbox".into(), json!(format!("{delivery}: {} queued, {} failed, {} sent", counts.drafts_approved + counts.drafts_sending, counts.drafts_failed, counts.drafts_sent)));
+    data.insert(
+        "outbox".into(),
+        json!(format!(
+            "{delivery}: {} queued, {} failed, {} sent",
+            counts.drafts_approved + counts.drafts_sending,
+            counts.drafts_failed,
+            counts.drafts_sent
+        )),
+    );
     render(&web, "admin_mailboxes", data)
 }
 
-fn mailbox_row(name: &str, folder: &str, configured: bool, s: Option<&crate::store::MailboxStateRow>, tz: &jiff::tz::TimeZone) -> Value {
+fn mailbox_row(
+    name: &str,
+    folder: &str,
+    configured: bool,
+    s: Option<&crate::store::MailboxStateRow>,
+    tz: &jiff::tz::TimeZone,
+) -> Value {
     let sync = s.and_then(|s| s.last_sync_at).map(|t| time(t, tz));
     json!({
         "mailbox": name,
@@ -306,7 +412,15 @@ async fn users_page(web: &Web, user: &User, problems: Vec<String>) -> Result<Htm
     let users = db.users().await?;
     drop(db);
     let mut data = base(web, user, "Users", "users");
-    data.insert("users".into(), json!(users.iter().map(|u| json!({"id": u.id, "name": u.name, "email": u.email, "role": u.role, "disabled": u.disabled})).collect::<Vec<_>>()));
+    data.insert(
+        "users".into(),
+        json!(
+            users
+                .iter()
+                .map(|u| json!({"id": u.id, "name": u.name, "email": u.email, "role": u.role, "disabled": u.disabled}))
+                .collect::<Vec<_>>()
+        ),
+    );
     data.insert("problems".into(), json!(problems));
     render(web, "admin_users", data)
 }
@@ -317,7 +431,14 @@ pub async fn users(State(web): State<Web>, user: User) -> Result<Html<String>, W
 }
 
 /// Adds a user; the same rules as `attune user add`.
-pub async fn add_user(web: &Web, actor: &str, email: &str, name: &str, role: &str, password: &str) -> Result<Result<i64, String>, WebError> {
+pub async fn add_user(
+    web: &Web,
+    actor: &str,
+    email: &str,
+    name: &str,
+    role: &str,
+    password: &str,
+) -> Result<Result<i64, String>, WebError> {
     let email = match crate::domain::EmailAddress::parse(email) {
         Ok(e) => e.as_str().to_lowercase(),
         Err(e) => return Ok(Err(e)),
@@ -342,7 +463,11 @@ pub async fn add_user(web: &Web, actor: &str, email: &str, name: &str, role: &st
     Ok(Ok(id))
 }
 
-pub async fn user_add(State(web): State<Web>, user: User, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn user_add(
+    State(web): State<Web>,
+    user: User,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_admin()?;
     user.require_csrf(&form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
@@ -356,7 +481,12 @@ pub async fn user_add(State(web): State<Web>, user: User, Form(form): Form<HashM
     }
 }
 
-pub async fn user_toggle(State(web): State<Web>, user: User, Path((id, action)): Path<(String, String)>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn user_toggle(
+    State(web): State<Web>,
+    user: User,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_admin()?;
     user.require_csrf(&form)?;
     let id: i64 = id.parse().map_err(|_| WebError::bad_request("a user id is a number"))?;
@@ -375,7 +505,15 @@ pub async fn user_toggle(State(web): State<Web>, user: User, Path((id, action)):
     if disable {
         db.delete_user_sessions(target.id).await?;
     }
-    db.audit(now, &user.actor(), if disable { "user.disabled" } else { "user.enabled" }, None, None, &json!({"email": target.email})).await?;
+    db.audit(
+        now,
+        &user.actor(),
+        if disable { "user.disabled" } else { "user.enabled" },
+        None,
+        None,
+        &json!({"email": target.email}),
+    )
+    .await?;
     db.commit().await?;
     Ok(Redirect::to("/admin/users").into_response())
 }

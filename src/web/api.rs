@@ -38,7 +38,9 @@ fn j(e: WebError) -> WebError {
 }
 
 fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
-    b.map(|Json(v)| v).map_err(|e| WebError::bad_request(format!("the request body is not the JSON expected: {}", e.body_text())).json())
+    b.map(|Json(v)| v).map_err(|e| {
+        WebError::bad_request(format!("the request body is not the JSON expected: {}", e.body_text())).json()
+    })
 }
 
 async fn openapi() -> Response {
@@ -81,16 +83,26 @@ async fn queue(State(web): State<Web>, user: User, Query(q): Query<QueueQuery>) 
 async fn ticket(State(web): State<Web>, _user: User, Path(id): Path<String>) -> Result<Json<Value>, WebError> {
     let id: TicketId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
     let mut db = web.app.store.db().await.map_err(|e| j(e.into()))?;
-    let t = db.ticket(id).await.map_err(|e| j(e.into()))?.ok_or_else(|| WebError::not_found(format!("there is no ticket {id}")).json())?;
+    let t = db
+        .ticket(id)
+        .await
+        .map_err(|e| j(e.into()))?
+        .ok_or_else(|| WebError::not_found(format!("there is no ticket {id}")).json())?;
     let messages = db.messages_of_ticket(id).await.map_err(|e| j(e.into()))?;
     let drafts = db.drafts_of_ticket(id).await.map_err(|e| j(e.into()))?;
     let notes = db.notes(id).await.map_err(|e| j(e.into()))?;
-    let mut v = serde_json::to_value(TicketView::from_row(&t, messages.len() as i64, &web.app.tokens())).unwrap_or_default();
-    v["messages"] = json!(messages.iter().map(|m| {
-        let mut mv = serde_json::to_value(MessageView::from(m)).unwrap_or_default();
-        mv["text"] = json!(m.body_text);
-        mv
-    }).collect::<Vec<_>>());
+    let mut v =
+        serde_json::to_value(TicketView::from_row(&t, messages.len() as i64, &web.app.tokens())).unwrap_or_default();
+    v["messages"] = json!(
+        messages
+            .iter()
+            .map(|m| {
+                let mut mv = serde_json::to_value(MessageView::from(m)).unwrap_or_default();
+                mv["text"] = json!(m.body_text);
+                mv
+            })
+            .collect::<Vec<_>>()
+    );
     v["drafts"] = json!(drafts.iter().map(DraftView::from).collect::<Vec<_>>());
     v["notes"] = json!(notes.iter().map(|n| json!({"id": n.id, "author": n.author, "body": n.body, "created_at": crate::clock::rfc3339(n.created_at)})).collect::<Vec<_>>());
     Ok(Json(v))
@@ -98,7 +110,11 @@ async fn ticket(State(web): State<Web>, _user: User, Path(id): Path<String>) -> 
 
 async fn draft_json(web: &Web, id: DraftId) -> Result<Json<Value>, WebError> {
     let mut db = web.app.store.db().await.map_err(|e| j(e.into()))?;
-    let d = db.draft(id).await.map_err(|e| j(e.into()))?.ok_or_else(|| WebError::not_found(format!("there is no draft {id}")).json())?;
+    let d = db
+        .draft(id)
+        .await
+        .map_err(|e| j(e.into()))?
+        .ok_or_else(|| WebError::not_found(format!("there is no draft {id}")).json())?;
     Ok(Json(serde_json::to_value(DraftView::from(&d)).unwrap_or_default()))
 }
 
@@ -116,11 +132,18 @@ pub struct ApproveBody {
     version: Option<i64>,
 }
 
-async fn approve(State(web): State<Web>, user: User, Path(id): Path<String>, b: Result<Json<ApproveBody>, JsonRejection>) -> Result<Json<Value>, WebError> {
+async fn approve(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    b: Result<Json<ApproveBody>, JsonRejection>,
+) -> Result<Json<Value>, WebError> {
     let id: DraftId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
     let b = body(b)?;
     let approver = Approver { id: user.actor(), name: Some(user.name.clone()) };
-    approval::approve(&web.app, id, b.body.as_deref(), &approver, b.version).await.map_err(|e| WebError::from(e).json())?;
+    approval::approve(&web.app, id, b.body.as_deref(), &approver, b.version)
+        .await
+        .map_err(|e| WebError::from(e).json())?;
     draft_json(&web, id).await
 }
 
@@ -131,7 +154,12 @@ pub struct EditBody {
     version: i64,
 }
 
-async fn edit(State(web): State<Web>, user: User, Path(id): Path<String>, b: Result<Json<EditBody>, JsonRejection>) -> Result<Json<Value>, WebError> {
+async fn edit(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    b: Result<Json<EditBody>, JsonRejection>,
+) -> Result<Json<Value>, WebError> {
     let id: DraftId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
     let b = body(b)?;
     let text = b.body.replace("\r\n", "\n").trim().to_string();
@@ -139,20 +167,48 @@ async fn edit(State(web): State<Web>, user: User, Path(id): Path<String>, b: Res
         return Err(WebError::bad_request("the body is empty").json());
     }
     let mut db = web.app.store.tx().await.map_err(|e| j(e.into()))?;
-    let d = db.draft(id).await.map_err(|e| j(e.into()))?.ok_or_else(|| WebError::not_found(format!("there is no draft {id}")).json())?;
+    let d = db
+        .draft(id)
+        .await
+        .map_err(|e| j(e.into()))?
+        .ok_or_else(|| WebError::not_found(format!("there is no draft {id}")).json())?;
     if d.status != "pending" {
         return Err(WebError::conflict(format!("draft {id} is {}, not pending", d.status)).json());
     }
-    let facts: crate::drafting::Facts = serde_json::from_str(&d.facts).map_err(|_| WebError::conflict("the draft's facts are unreadable").json())?;
-    let findings = crate::drafting::lint_body(&web.app.config, &facts, &text, &d.subject, !d.in_reply_to.is_empty(), None);
+    let facts: crate::drafting::Facts =
+        serde_json::from_str(&d.facts).map_err(|_| WebError::conflict("the draft's facts are unreadable").json())?;
+    let findings =
+        crate::drafting::lint_body(&web.app.config, &facts, &text, &d.subject, !d.in_reply_to.is_empty(), None);
     let ok = db
-        .edit_draft(id, b.version, &text, true, &serde_json::to_string(&findings).unwrap_or_default(), crate::empathy::lint::must_pass(&findings), &d.facts, web.app.now())
+        .edit_draft(
+            id,
+            b.version,
+            &text,
+            true,
+            &serde_json::to_string(&findings).unwrap_or_default(),
+            crate::empathy::lint::must_pass(&findings),
+            &d.facts,
+            web.app.now(),
+        )
         .await
         .map_err(|e| j(e.into()))?;
     if !ok {
-        return Err(WebError::conflict(format!("draft {id} was changed by someone else since version {}; read it again", b.version)).json());
+        return Err(WebError::conflict(format!(
+            "draft {id} was changed by someone else since version {}; read it again",
+            b.version
+        ))
+        .json());
     }
-    db.audit(web.app.now(), &user.actor(), "draft.edited", Some(TicketId(d.ticket_id)), Some(id), &json!({"as_drafted": d.drafted_body, "as_edited": text})).await.map_err(|e| j(e.into()))?;
+    db.audit(
+        web.app.now(),
+        &user.actor(),
+        "draft.edited",
+        Some(TicketId(d.ticket_id)),
+        Some(id),
+        &json!({"as_drafted": d.drafted_body, "as_edited": text}),
+    )
+    .await
+    .map_err(|e| j(e.into()))?;
     db.commit().await.map_err(|e| j(e.into()))?;
     draft_json(&web, id).await
 }
@@ -164,7 +220,12 @@ pub struct RejectBody {
     version: Option<i64>,
 }
 
-async fn reject(State(web): State<Web>, user: User, Path(id): Path<String>, b: Result<Json<RejectBody>, JsonRejection>) -> Result<Json<Value>, WebError> {
+async fn reject(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    b: Result<Json<RejectBody>, JsonRejection>,
+) -> Result<Json<Value>, WebError> {
     let id: DraftId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
     let b = body(b)?;
     if b.reason.trim().is_empty() {
@@ -184,9 +245,14 @@ fn key_of(purpose: &str, lang: &str, register: &str) -> Result<crate::templates:
         .ok_or_else(|| WebError::not_found(format!("no template {purpose}/{lang}/{register}")).json())
 }
 
-async fn template(State(web): State<Web>, _user: User, Path((p, l, r)): Path<(String, String, String)>) -> Result<Json<Value>, WebError> {
+async fn template(
+    State(web): State<Web>,
+    _user: User,
+    Path((p, l, r)): Path<(String, String, String)>,
+) -> Result<Json<Value>, WebError> {
     let key = key_of(&p, &l, &r)?;
-    let source = admin::template_source(&web, &key).ok_or_else(|| WebError::not_found(format!("no template {key}")).json())?;
+    let source =
+        admin::template_source(&web, &key).ok_or_else(|| WebError::not_found(format!("no template {key}")).json())?;
     Ok(Json(json!({"key": key.to_string(), "source": source})))
 }
 
@@ -198,11 +264,17 @@ pub struct TemplateBody {
     note: String,
 }
 
-async fn put_template(State(web): State<Web>, user: User, Path((p, l, r)): Path<(String, String, String)>, b: Result<Json<TemplateBody>, JsonRejection>) -> Result<Response, WebError> {
+async fn put_template(
+    State(web): State<Web>,
+    user: User,
+    Path((p, l, r)): Path<(String, String, String)>,
+    b: Result<Json<TemplateBody>, JsonRejection>,
+) -> Result<Response, WebError> {
     user.require_admin().map_err(j)?;
     let key = key_of(&p, &l, &r)?;
     let b = body(b)?;
-    let problems = admin::save_template(&web, &user, &key, &b.source.replace("\r\n", "\n"), &b.note).await.map_err(j)?;
+    let problems =
+        admin::save_template(&web, &user, &key, &b.source.replace("\r\n", "\n"), &b.note).await.map_err(j)?;
     if problems.is_empty() {
         Ok(Json(json!({"key": key.to_string(), "saved": true})).into_response())
     } else {

@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use base64::Engine;
 use rand::RngCore;
 use serde::Serialize;
@@ -83,7 +83,9 @@ impl User {
         let Some(expected) = &self.csrf else { return Ok(()) };
         match form.get("_csrf") {
             Some(given) if constant_time_eq(given.as_bytes(), expected.as_bytes()) => Ok(()),
-            _ => Err(WebError::forbidden("the form's security token is missing or out of date; reload the page and try again")),
+            _ => Err(WebError::forbidden(
+                "the form's security token is missing or out of date; reload the page and try again",
+            )),
         }
     }
 
@@ -120,7 +122,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// A hash to verify against when the account does not exist, so that a wrong email takes
 /// as long as a wrong password.
 fn dummy_hash() -> &'static str {
-    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("not a password of anyone").unwrap_or_default());
+    static HASH: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash_password("not a password of anyone").unwrap_or_default());
     &HASH
 }
 
@@ -142,7 +145,11 @@ impl FromRequestParts<Web> for User {
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<User, WebError> {
         // Inside nested routers the path has lost its prefix; the original URI has not.
-        let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|o| o.0.clone()).unwrap_or_else(|| parts.uri.clone());
+        let original = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|o| o.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
         let api = original.path().starts_with("/api/");
         let now = web.app.now();
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
@@ -238,7 +245,13 @@ pub async fn login(
     // The login form's own CSRF token, double-submitted in a cookie.
     let csrf_ok = matches!((cookie(&headers, LOGIN_CSRF_COOKIE), form.get("_csrf")), (Some(c), Some(f)) if constant_time_eq(c.as_bytes(), f.as_bytes()));
     if !csrf_ok {
-        return Ok(login_form(&web, &next, &email, Some("The sign-in form expired; please try again."), StatusCode::FORBIDDEN));
+        return Ok(login_form(
+            &web,
+            &next,
+            &email,
+            Some("The sign-in form expired; please try again."),
+            StatusCode::FORBIDDEN,
+        ));
     }
     if email.is_empty() || password.is_empty() {
         return Ok(login_form(&web, &next, &email, Some("Give your email and password."), StatusCode::BAD_REQUEST));
@@ -271,9 +284,23 @@ pub async fn login(
             let mut db = web.app.store.tx().await?;
             db.record_login_failure(&account_key, now).await?;
             db.record_login_failure(&ip_key, now).await?;
-            db.audit(now, &format!("ip:{}", peer.ip()), "login.failed", None, None, &serde_json::json!({"email": email})).await?;
+            db.audit(
+                now,
+                &format!("ip:{}", peer.ip()),
+                "login.failed",
+                None,
+                None,
+                &serde_json::json!({"email": email}),
+            )
+            .await?;
             db.commit().await?;
-            return Ok(login_form(&web, &next, &email, Some("That email and password do not match an active account."), StatusCode::UNAUTHORIZED));
+            return Ok(login_form(
+                &web,
+                &next,
+                &email,
+                Some("That email and password do not match an active account."),
+                StatusCode::UNAUTHORIZED,
+            ));
         }
     };
     let token = random_token();
@@ -281,7 +308,15 @@ pub async fn login(
     let mut db = web.app.store.tx().await?;
     db.insert_session(&token_hash(&token), user.id, &random_token(), now, now + ttl).await?;
     db.clear_login_failures(&account_key).await?;
-    db.audit(now, &format!("user:{}", user.email), "login", None, None, &serde_json::json!({"ip": peer.ip().to_string()})).await?;
+    db.audit(
+        now,
+        &format!("user:{}", user.email),
+        "login",
+        None,
+        None,
+        &serde_json::json!({"ip": peer.ip().to_string()}),
+    )
+    .await?;
     db.commit().await?;
     let mut resp = Redirect::to(&next).into_response();
     resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, ttl, web.secure_cookies));
@@ -289,7 +324,12 @@ pub async fn login(
     Ok(resp)
 }
 
-pub async fn logout(State(web): State<Web>, user: User, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn logout(
+    State(web): State<Web>,
+    user: User,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let mut db = web.app.store.tx().await?;

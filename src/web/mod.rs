@@ -3,9 +3,9 @@
 //! and users; everything either does is in the audit log. Every page has a strict
 //! Content-Security-Policy; customers' HTML is sanitized and never runs here.
 
-pub mod auth;
 mod admin;
 mod api;
+pub mod auth;
 mod ops;
 mod pages;
 mod render;
@@ -109,7 +109,11 @@ impl IntoResponse for WebError {
             return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
         }
         if self.json {
-            return (self.status, axum::Json(serde_json::json!({"error": self.message, "status": self.status.as_u16()}))).into_response();
+            return (
+                self.status,
+                axum::Json(serde_json::json!({"error": self.message, "status": self.status.as_u16()})),
+            )
+                .into_response();
         }
         let heading = match self.status {
             StatusCode::FORBIDDEN => "Not for you",
@@ -203,7 +207,10 @@ pub fn router(web: Web) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         // Browsers' cross-origin POSTs are refused before any handler runs (Sec-Fetch-Site
         // and Origin); the per-session token in every form is the second lock.
         .layer(tower_http::csrf::CsrfLayer::new())

@@ -38,7 +38,10 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     };
     let now = web.app.now();
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP attune_messages_ingested_total Messages stored, by kind.\n# TYPE attune_messages_ingested_total counter");
+    let _ = writeln!(
+        out,
+        "# HELP attune_messages_ingested_total Messages stored, by kind.\n# TYPE attune_messages_ingested_total counter"
+    );
     for k in &kinds {
         let _ = writeln!(out, "attune_messages_ingested_total{{kind=\"{}\"}} {}", esc(&k.kind), k.n);
     }
@@ -56,7 +59,11 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     let count = |a: &str| actions.iter().filter(|x| x.kind == a).map(|x| x.n).sum::<i64>();
     for (name, help, n) in [
         ("attune_drafts_created_total", "Acknowledgments drafted.", count("draft.created")),
-        ("attune_approvals_total", "Drafts approved (with or without edits).", count("draft.approved") + count("draft.approved_with_edits")),
+        (
+            "attune_approvals_total",
+            "Drafts approved (with or without edits).",
+            count("draft.approved") + count("draft.approved_with_edits"),
+        ),
         ("attune_rejections_total", "Drafts rejected.", count("draft.rejected")),
         ("attune_sends_total", "Replies sent.", count("reply.sent")),
         ("attune_send_failures_total", "Replies that failed for good.", count("reply.failed")),
@@ -69,16 +76,37 @@ pub async fn metrics(State(web): State<Web>) -> Response {
         "# HELP attune_oldest_pending_draft_age_seconds How long the customer behind the oldest pending draft has waited.\n# TYPE attune_oldest_pending_draft_age_seconds gauge\nattune_oldest_pending_draft_age_seconds {}",
         oldest.map(|o| (now - o).max(0)).unwrap_or(0)
     );
-    let _ = writeln!(out, "# HELP attune_mailbox_last_sync_timestamp_seconds When each mailbox folder last synced.\n# TYPE attune_mailbox_last_sync_timestamp_seconds gauge");
+    let _ = writeln!(
+        out,
+        "# HELP attune_mailbox_last_sync_timestamp_seconds When each mailbox folder last synced.\n# TYPE attune_mailbox_last_sync_timestamp_seconds gauge"
+    );
     for s in &states {
         if let Some(at) = s.last_sync_at {
-            let _ = writeln!(out, "attune_mailbox_last_sync_timestamp_seconds{{mailbox=\"{}\",folder=\"{}\"}} {at}", esc(&s.mailbox), esc(&s.folder));
+            let _ = writeln!(
+                out,
+                "attune_mailbox_last_sync_timestamp_seconds{{mailbox=\"{}\",folder=\"{}\"}} {at}",
+                esc(&s.mailbox),
+                esc(&s.folder)
+            );
         }
     }
-    let _ = writeln!(out, "# HELP attune_mailbox_backlog Messages seen but not yet stored.\n# TYPE attune_mailbox_backlog gauge");
+    let _ = writeln!(
+        out,
+        "# HELP attune_mailbox_backlog Messages seen but not yet stored.\n# TYPE attune_mailbox_backlog gauge"
+    );
     for s in &states {
-        let _ = writeln!(out, "attune_mailbox_backlog{{mailbox=\"{}\",folder=\"{}\"}} {}", esc(&s.mailbox), esc(&s.folder), s.backlog);
+        let _ = writeln!(
+            out,
+            "attune_mailbox_backlog{{mailbox=\"{}\",folder=\"{}\"}} {}",
+            esc(&s.mailbox),
+            esc(&s.folder),
+            s.backlog
+        );
     }
-    let _ = writeln!(out, "# HELP attune_tickets Tickets (not merged).\n# TYPE attune_tickets gauge\nattune_tickets {}", counts.tickets);
+    let _ = writeln!(
+        out,
+        "# HELP attune_tickets Tickets (not merged).\n# TYPE attune_tickets gauge\nattune_tickets {}",
+        counts.tickets
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }

@@ -106,7 +106,11 @@ pub async fn queue(State(web): State<Web>, user: User, Query(q): Query<QueueQuer
         .map(|r| {
             let facts: Option<Facts> = serde_json::from_str(&r.facts).ok();
             let findings: Vec<Finding> = serde_json::from_str(&r.lint).unwrap_or_default();
-            let failed: Vec<String> = findings.iter().filter(|f| f.result == Outcome::Fail).map(|f| format!("{}: {}", f.check, f.message)).collect();
+            let failed: Vec<String> = findings
+                .iter()
+                .filter(|f| f.result == Outcome::Fail)
+                .map(|f| format!("{}: {}", f.check, f.message))
+                .collect();
             let (late, sla_text, sla_class) = sla_state(&web, r.trigger_received_at, now);
             let (_, exact) = time(r.trigger_received_at, &tz);
             json!({
@@ -144,8 +148,12 @@ pub async fn queue(State(web): State<Web>, user: User, Query(q): Query<QueueQuer
         .iter()
         .map(|s| json!({"value": s, "label": s, "selected": *s == status}))
         .collect();
-    let langs: Vec<Value> = Lang::ALL.iter().map(|l| json!({"value": l.code(), "label": l.code(), "selected": language.as_deref() == Some(l.code())})).collect();
-    let boxes: Vec<Value> = mailboxes.iter().map(|m| json!({"value": m, "label": m, "selected": mailbox.as_deref() == Some(m)})).collect();
+    let langs: Vec<Value> = Lang::ALL
+        .iter()
+        .map(|l| json!({"value": l.code(), "label": l.code(), "selected": language.as_deref() == Some(l.code())}))
+        .collect();
+    let boxes: Vec<Value> =
+        mailboxes.iter().map(|m| json!({"value": m, "label": m, "selected": mailbox.as_deref() == Some(m)})).collect();
     data.insert("rows".into(), json!(views));
     data.insert("total".into(), json!(total));
     data.insert("statuses".into(), json!(statuses));
@@ -173,7 +181,11 @@ pub struct TicketsQuery {
     page: Option<i64>,
 }
 
-pub async fn tickets(State(web): State<Web>, user: User, Query(q): Query<TicketsQuery>) -> Result<Html<String>, WebError> {
+pub async fn tickets(
+    State(web): State<Web>,
+    user: User,
+    Query(q): Query<TicketsQuery>,
+) -> Result<Html<String>, WebError> {
     let status = q.status.clone().filter(|s| TicketStatus::parse(s).is_some());
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let mut db = web.app.store.db().await?;
@@ -273,7 +285,11 @@ async fn ticket_page(
         let (at, exact) = time(m.received_at, &tz);
         let attachments: Vec<parse::AttachmentInfo> = serde_json::from_str(&m.attachments).unwrap_or_default();
         let shown = html_of.as_ref().filter(|(mid, _)| *mid == m.id);
-        let text = if m.kind() == Kind::Malformed { m.body_text.clone() } else { crate::mail::quote::strip(&m.body_text).text };
+        let text = if m.kind() == Kind::Malformed {
+            m.body_text.clone()
+        } else {
+            crate::mail::quote::strip(&m.body_text).text
+        };
         items.push((
             m.received_at,
             json!({
@@ -296,7 +312,10 @@ async fn ticket_page(
     }
     for n in &notes {
         let (at, exact) = time(n.created_at, &tz);
-        items.push((n.created_at, json!({"note": true, "author": n.author, "body": n.body, "at": at, "at_exact": exact})));
+        items.push((
+            n.created_at,
+            json!({"note": true, "author": n.author, "body": n.body, "at": at, "at_exact": exact}),
+        ));
     }
     items.sort_by_key(|(at, _)| *at);
 
@@ -315,7 +334,9 @@ async fn ticket_page(
                 ),
                 DraftStatus::Rejected => format!("rejected: {}", d.rejected_reason.clone().unwrap_or_default()),
                 DraftStatus::Failed => format!("failed: {}", d.last_error.clone().unwrap_or_default()),
-                DraftStatus::Approved | DraftStatus::Sending => format!("approved by {}, waiting to be sent", d.approved_by.clone().unwrap_or_default()),
+                DraftStatus::Approved | DraftStatus::Sending => {
+                    format!("approved by {}, waiting to be sent", d.approved_by.clone().unwrap_or_default())
+                }
                 DraftStatus::Pending => String::new(),
             };
             json!({"id": d.id, "status": d.status, "detail": detail})
@@ -376,8 +397,16 @@ async fn ticket_page(
         data.insert("lint".into(), json!(lint_view(&findings)));
         data.insert("previewing".into(), json!(previewing));
     } else if let Some(last) = messages.iter().rev().find(|m| m.kind() == Kind::Human && m.direction == "in") {
-        let greeting = last.from_name.as_deref().and_then(names::parse_person).map(|p| format!("Hello {},", p.given.clone().unwrap_or_else(|| p.full()))).unwrap_or_else(|| "Hello,".into());
-        data.insert("reply_start".into(), json!(format!("{greeting}\n\n\n\nBest regards,\n{}\n{}", user.name, web.app.config.support.name)));
+        let greeting = last
+            .from_name
+            .as_deref()
+            .and_then(names::parse_person)
+            .map(|p| format!("Hello {},", p.given.clone().unwrap_or_else(|| p.full())))
+            .unwrap_or_else(|| "Hello,".into());
+        data.insert(
+            "reply_start".into(),
+            json!(format!("{greeting}\n\n\n\nBest regards,\n{}\n{}", user.name, web.app.config.support.name)),
+        );
     }
     if let Some(c) = conflict {
         data.insert("conflict".into(), json!(c));
@@ -398,7 +427,12 @@ async fn ticket_page(
     Ok(resp)
 }
 
-pub async fn ticket(State(web): State<Web>, user: User, Path(id): Path<String>, Query(q): Query<TicketQuery>) -> Result<Response, WebError> {
+pub async fn ticket(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Query(q): Query<TicketQuery>,
+) -> Result<Response, WebError> {
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
     ticket_page(&web, &user, id, &q, None, None).await
 }
@@ -413,11 +447,22 @@ async fn load_draft(web: &Web, id: DraftId) -> Result<DraftRow, WebError> {
 }
 
 /// The text as it would go out, checked: for the preview and for saving.
-fn check_text(web: &Web, d: &DraftRow, text: &str, signer: Option<&str>) -> Result<(String, Vec<Finding>, Facts), WebError> {
-    let mut facts: Facts = serde_json::from_str(&d.facts).map_err(|_| WebError::conflict("this draft's facts are unreadable"))?;
+fn check_text(
+    web: &Web,
+    d: &DraftRow,
+    text: &str,
+    signer: Option<&str>,
+) -> Result<(String, Vec<Finding>, Facts), WebError> {
+    let mut facts: Facts =
+        serde_json::from_str(&d.facts).map_err(|_| WebError::conflict("this draft's facts are unreadable"))?;
     let now = web.app.now();
     let policy = web.app.policy();
-    facts.lateness = crate::empathy::lateness::judge(&policy.calendar, policy.sla.first_response, crate::clock::ts(facts.arrived_at), crate::clock::ts(now));
+    facts.lateness = crate::empathy::lateness::judge(
+        &policy.calendar,
+        policy.sla.first_response,
+        crate::clock::ts(facts.arrived_at),
+        crate::clock::ts(now),
+    );
     let text = text.replace("\r\n", "\n").trim().to_string();
     if text.is_empty() {
         return Err(WebError::bad_request("the reply is empty"));
@@ -426,7 +471,12 @@ fn check_text(web: &Web, d: &DraftRow, text: &str, signer: Option<&str>) -> Resu
     Ok((text, findings, facts))
 }
 
-pub async fn draft_act(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn draft_act(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: DraftId = id.parse().map_err(WebError::bad_request)?;
     let version = version(&form)?;
@@ -449,14 +499,39 @@ pub async fn draft_act(State(web): State<Web>, user: User, Path(id): Path<String
             let (text, findings, facts) = check_text(&web, &d, &body, None)?;
             let mut db = web.app.store.tx().await?;
             let ok = db
-                .edit_draft(id, version, &text, true, &serde_json::to_string(&findings).unwrap_or_default(), lint::must_pass(&findings), &serde_json::to_string(&facts).unwrap_or_default(), web.app.now())
+                .edit_draft(
+                    id,
+                    version,
+                    &text,
+                    true,
+                    &serde_json::to_string(&findings).unwrap_or_default(),
+                    lint::must_pass(&findings),
+                    &serde_json::to_string(&facts).unwrap_or_default(),
+                    web.app.now(),
+                )
                 .await?;
             if !ok {
                 drop(db);
                 let msg = "Someone else changed this draft since you opened it. Your text is below; the draft's current version is in \"As drafted\" and the queue.";
-                return ticket_page(&web, &user, ticket, &TicketQuery::default(), Some((body, findings)), Some(msg.into())).await;
+                return ticket_page(
+                    &web,
+                    &user,
+                    ticket,
+                    &TicketQuery::default(),
+                    Some((body, findings)),
+                    Some(msg.into()),
+                )
+                .await;
             }
-            db.audit(web.app.now(), &user.actor(), "draft.edited", Some(ticket), Some(id), &json!({"as_drafted": d.drafted_body, "as_edited": text})).await?;
+            db.audit(
+                web.app.now(),
+                &user.actor(),
+                "draft.edited",
+                Some(ticket),
+                Some(id),
+                &json!({"as_drafted": d.drafted_body, "as_edited": text}),
+            )
+            .await?;
             db.commit().await?;
             Ok(Redirect::to(&format!("/tickets/{ticket}?done=saved#draft")).into_response())
         }
@@ -467,7 +542,8 @@ pub async fn draft_act(State(web): State<Web>, user: User, Path(id): Path<String
                 Err(crate::approval::ApprovalError::Conflict(_)) => {
                     let (_, findings, _) = check_text(&web, &d, &body, Some(&user.name))?;
                     let msg = "Someone else changed this draft since you opened it, so it was not approved. Check the current version and approve again.";
-                    ticket_page(&web, &user, ticket, &TicketQuery::default(), Some((body, findings)), Some(msg.into())).await
+                    ticket_page(&web, &user, ticket, &TicketQuery::default(), Some((body, findings)), Some(msg.into()))
+                        .await
                 }
                 Err(e) => Err(e.into()),
             }
@@ -476,7 +552,12 @@ pub async fn draft_act(State(web): State<Web>, user: User, Path(id): Path<String
     }
 }
 
-pub async fn draft_reject(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn draft_reject(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: DraftId = id.parse().map_err(WebError::bad_request)?;
     let version = version(&form)?;
@@ -490,7 +571,12 @@ pub async fn draft_reject(State(web): State<Web>, user: User, Path(id): Path<Str
 
 /// Corrects the customer's name: remembered for every later draft; a pending, unedited
 /// draft is written again with it.
-pub async fn rename(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn rename(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
     let name = crate::text::single_line(field(&form, "name")?);
@@ -499,13 +585,27 @@ pub async fn rename(State(web): State<Web>, user: User, Path(id): Path<String>, 
     Ok(Redirect::to(&format!("/tickets/{id}?done={done}#draft")).into_response())
 }
 
-pub async fn rename_contact(web: &Web, user: &User, id: TicketId, name: &str, person: &names::PersonName) -> Result<&'static str, WebError> {
+pub async fn rename_contact(
+    web: &Web,
+    user: &User,
+    id: TicketId,
+    name: &str,
+    person: &names::PersonName,
+) -> Result<&'static str, WebError> {
     let now = web.app.now();
     let mut db = web.app.store.tx().await?;
     let Some(t) = db.ticket(id).await? else { return Err(WebError::not_found(format!("there is no ticket {id}"))) };
     db.set_contact_name(&t.customer_email, name, &user.actor(), now).await?;
     db.set_ticket_customer_name(id, &person.full()).await?;
-    db.audit(now, &user.actor(), "contact.renamed", Some(id), None, &json!({"email": t.customer_email, "from": t.customer_name, "to": name})).await?;
+    db.audit(
+        now,
+        &user.actor(),
+        "contact.renamed",
+        Some(id),
+        None,
+        &json!({"email": t.customer_email, "from": t.customer_name, "to": name}),
+    )
+    .await?;
     let mut done = "renamed";
     if let Some(d) = db.pending_draft_of_ticket(id).await? {
         if d.edited {
@@ -516,17 +616,49 @@ pub async fn rename_contact(web: &Web, user: &User, id: TicketId, name: &str, pe
             let templates = web.app.templates();
             let token = web.app.tokens().subject_token(id);
             let policy = web.app.policy();
-            let body = drafting::render(&templates, &drafting::Context { config: &web.app.config, policy: &policy, facts: &facts, ticket_token: &token, agent: None })?;
-            let findings = drafting::lint_body(&web.app.config, &facts, &body, &d.subject, !d.in_reply_to.is_empty(), None);
-            db.refresh_draft(d.id(), d.version, &body, &serde_json::to_string(&facts).unwrap_or_default(), &serde_json::to_string(&findings).unwrap_or_default(), lint::must_pass(&findings), now).await?;
-            db.audit(now, "attune", "draft.updated", Some(id), Some(d.id()), &json!({"reason": "name corrected", "as_drafted": body})).await?;
+            let body = drafting::render(
+                &templates,
+                &drafting::Context {
+                    config: &web.app.config,
+                    policy: &policy,
+                    facts: &facts,
+                    ticket_token: &token,
+                    agent: None,
+                },
+            )?;
+            let findings =
+                drafting::lint_body(&web.app.config, &facts, &body, &d.subject, !d.in_reply_to.is_empty(), None);
+            db.refresh_draft(
+                d.id(),
+                d.version,
+                &body,
+                &serde_json::to_string(&facts).unwrap_or_default(),
+                &serde_json::to_string(&findings).unwrap_or_default(),
+                lint::must_pass(&findings),
+                now,
+            )
+            .await?;
+            db.audit(
+                now,
+                "attune",
+                "draft.updated",
+                Some(id),
+                Some(d.id()),
+                &json!({"reason": "name corrected", "as_drafted": body}),
+            )
+            .await?;
         }
     }
     db.commit().await?;
     Ok(done)
 }
 
-pub async fn assign(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn assign(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
     let assignee = field(&form, "assignee")?.trim().to_lowercase();
@@ -548,28 +680,54 @@ async fn set_status(web: &Web, user: &User, id: TicketId, resolve: bool) -> Resu
     db.ticket(id).await?.ok_or_else(|| WebError::not_found(format!("there is no ticket {id}")))?;
     let changed = if resolve { db.resolve_ticket(id, now).await? } else { db.reopen_ticket(id, now).await? };
     if !changed {
-        return Err(WebError::conflict(format!("ticket {id} is already {}", if resolve { "resolved" } else { "open" })));
+        return Err(WebError::conflict(format!(
+            "ticket {id} is already {}",
+            if resolve { "resolved" } else { "open" }
+        )));
     }
-    db.audit(now, &user.actor(), if resolve { "ticket.resolved" } else { "ticket.reopened" }, Some(id), None, &json!({})).await?;
+    db.audit(
+        now,
+        &user.actor(),
+        if resolve { "ticket.resolved" } else { "ticket.reopened" },
+        Some(id),
+        None,
+        &json!({}),
+    )
+    .await?;
     db.commit().await?;
     Ok(())
 }
 
-pub async fn resolve(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn resolve(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
     set_status(&web, &user, id, true).await?;
     Ok(Redirect::to(&format!("/tickets/{id}?done=resolved")).into_response())
 }
 
-pub async fn reopen(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn reopen(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
     set_status(&web, &user, id, false).await?;
     Ok(Redirect::to(&format!("/tickets/{id}?done=reopened")).into_response())
 }
 
-pub async fn add_note(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn add_note(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
     let body = field(&form, "body")?.trim().to_string();
@@ -587,7 +745,12 @@ pub async fn add_note(State(web): State<Web>, user: User, Path(id): Path<String>
 
 /// A reply an agent writes from scratch: checked by the same lint, kept as a pending
 /// draft, approved like any other.
-pub async fn write_reply(State(web): State<Web>, user: User, Path(id): Path<String>, Form(form): Form<HashMap<String, String>>) -> Result<Response, WebError> {
+pub async fn write_reply(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require_csrf(&form)?;
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
     let body = field(&form, "body")?.replace("\r\n", "\n").trim().to_string();
@@ -606,13 +769,23 @@ pub async fn create_reply(web: &Web, user: &User, id: TicketId, body: &str) -> R
     if db.pending_draft_of_ticket(id).await?.is_some() {
         return Err(WebError::conflict("this ticket already has a pending draft: edit that one"));
     }
-    let Some(last) = db.last_human_message(id).await? else { return Err(WebError::conflict("this ticket has no message from a customer to reply to")) };
+    let Some(last) = db.last_human_message(id).await? else {
+        return Err(WebError::conflict("this ticket has no message from a customer to reply to"));
+    };
     let raw = db.raw(last.key()).await?.unwrap_or_default();
-    let Parsed::Ok(m) = parse::parse(&raw) else { return Err(WebError::conflict("the customer's message cannot be read")) };
+    let Parsed::Ok(m) = parse::parse(&raw) else {
+        return Err(WebError::conflict("the customer's message cannot be read"));
+    };
     let correction = db.contact_name(m.reply_target().address.as_str()).await?;
     let reading = drafting::read_customer(&web.app.config, &m, correction.as_deref());
     let policy = web.app.policy();
-    let register = crate::empathy::register::choose(&reading.register, reading.language, web.app.config.voice.most_casual, web.app.config.voice.most_formal, web.app.config.voice.step_up);
+    let register = crate::empathy::register::choose(
+        &reading.register,
+        reading.language,
+        web.app.config.voice.most_casual,
+        web.app.config.voice.most_formal,
+        web.app.config.voice.step_up,
+    );
     let facts = Facts {
         purpose: Purpose::AckFollowup,
         name: reading.name.clone(),
@@ -627,7 +800,12 @@ pub async fn create_reply(web: &Web, user: &User, id: TicketId, body: &str) -> R
         kind: Kind::Human,
         dmarc_fail: false,
         arrived_at: last.received_at,
-        lateness: crate::empathy::lateness::judge(&policy.calendar, policy.sla.first_response, crate::clock::ts(last.received_at), crate::clock::ts(now)),
+        lateness: crate::empathy::lateness::judge(
+            &policy.calendar,
+            policy.sla.first_response,
+            crate::clock::ts(last.received_at),
+            crate::clock::ts(now),
+        ),
         judged_at: now,
         ticket_ref: web.app.tokens().reference(id),
         customer_subject: t.subject.clone(),
@@ -636,7 +814,8 @@ pub async fn create_reply(web: &Web, user: &User, id: TicketId, body: &str) -> R
     };
     let token = web.app.tokens().subject_token(id);
     let subject = crate::mail::compose::reply_subject(&m.subject, &token);
-    let findings = drafting::lint_body(&web.app.config, &facts, body, &subject, m.message_id.is_some(), Some(&user.name));
+    let findings =
+        drafting::lint_body(&web.app.config, &facts, body, &subject, m.message_id.is_some(), Some(&user.name));
     let mut refs = m.references.clone();
     if let Some(mid) = &m.message_id
         && !refs.contains(mid)
@@ -670,22 +849,33 @@ pub async fn create_reply(web: &Web, user: &User, id: TicketId, body: &str) -> R
 }
 
 /// Attachments are always downloads: never rendered from our origin.
-pub async fn attachment(State(web): State<Web>, _user: User, Path((id, n)): Path<(String, String)>) -> Result<Response, WebError> {
+pub async fn attachment(
+    State(web): State<Web>,
+    _user: User,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     let id: MessageKey = id.parse().map_err(WebError::bad_request)?;
     let n: usize = n.parse().map_err(|_| WebError::bad_request("the attachment number must be a number"))?;
     let mut db = web.app.store.db().await?;
     let raw = db.raw(id).await?.ok_or_else(|| WebError::not_found(format!("there is no message {id}")))?;
     drop(db);
-    let msg = mail_parser::MessageParser::default().parse(&raw).ok_or_else(|| WebError::not_found("the message cannot be read"))?;
-    let part = msg.attachment(n as u32).ok_or_else(|| WebError::not_found(format!("message {id} has no attachment {n}")))?;
+    let msg = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .ok_or_else(|| WebError::not_found("the message cannot be read"))?;
+    let part =
+        msg.attachment(n as u32).ok_or_else(|| WebError::not_found(format!("message {id} has no attachment {n}")))?;
     use mail_parser::MimeHeaders;
     let name = part.attachment_name().map(crate::text::single_line).unwrap_or_else(|| format!("attachment-{n}"));
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", super::urlencode(&name));
     let mut resp = part.contents().to_vec().into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or_else(|_| HeaderValue::from_static("attachment")));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+    );
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     Ok(resp)
 }

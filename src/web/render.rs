@@ -75,7 +75,9 @@ mod tests {
     #[test]
     fn values_are_escaped() {
         let ui = Ui::new();
-        let html = ui.page("error", &serde_json::json!({"title": "x", "heading": "<script>alert(1)</script>", "message": "m"})).unwrap();
+        let html = ui
+            .page("error", &serde_json::json!({"title": "x", "heading": "<script>alert(1)</script>", "message": "m"}))
+            .unwrap();
         assert!(!html.contains("<script>alert(1)"));
         assert!(html.contains("&lt;script&gt;"));
     }

@@ -5,6 +5,7 @@ mod helpers;
 mod mailserver;
 
 mod bench;
+mod browser;
 mod cli;
 mod corpus;
 mod mail;

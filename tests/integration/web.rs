@@ -32,7 +32,9 @@ impl TestWeb {
     pub fn start() -> TestWeb {
         let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
         let t = rt.block_on(crate::helpers::spawn_app_with("2026-11-26T09:00:00Z", |c| c.web.max_login_failures = 5));
-        let app = attune::app::App::with_store((*t.app.config).clone(), attune::clock::Clock::system(), t.app.store.clone()).unwrap();
+        let app =
+            attune::app::App::with_store((*t.app.config).clone(), attune::clock::Clock::system(), t.app.store.clone())
+                .unwrap();
         let stop = CancellationToken::new();
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -109,12 +111,22 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder().max_redirects(0).max_redirects_will_error(false).http_status_as_error(false).build().into();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .http_status_as_error(false)
+            .build()
+            .into();
         Client { base: base.to_string(), agent, cookies: HashMap::new(), bearer: None }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn take(&mut self, resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
@@ -145,7 +157,11 @@ impl Client {
     }
 
     pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
-        let r = self.agent.post(format!("{}{path}", self.base)).header("Cookie", self.cookie_header()).send_form(form.iter().copied());
+        let r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header())
+            .send_form(form.iter().copied());
         self.take(r)
     }
 
@@ -168,7 +184,11 @@ impl Client {
     }
 
     pub fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Reply {
-        let mut req = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", content_type).header("Cookie", self.cookie_header());
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type)
+            .header("Cookie", self.cookie_header());
         if let Some(b) = &self.bearer {
             req = req.header("Authorization", format!("Bearer {b}"));
         }
@@ -189,7 +209,13 @@ impl Client {
 }
 
 fn jane(web: &TestWeb) -> (i64, i64) {
-    let (t, d) = web.customer_writes("Jane Doe <jane@x.org>", "w1@x.org", "Order 4711 missing", "", "Hello,\n\nmy order 4711 has not arrived.\n\nBest regards,\nJane");
+    let (t, d) = web.customer_writes(
+        "Jane Doe <jane@x.org>",
+        "w1@x.org",
+        "Order 4711 missing",
+        "",
+        "Hello,\n\nmy order 4711 has not arrived.\n\nBest regards,\nJane",
+    );
     (t, d.expect("a draft"))
 }
 
@@ -198,12 +224,26 @@ fn anonymous_visitors_are_sent_to_login_and_the_api_says_401() {
     let web = TestWeb::start();
     let (t, d) = jane(&web);
     let mut c = web.client();
-    for path in ["/", "/tickets", &format!("/tickets/{t}"), "/admin/templates", "/admin/templates/ack_new/en/neutral", "/admin/settings", "/admin/mailboxes", "/admin/users", "/audit", "/messages/1/attachments/0"] {
+    for path in [
+        "/",
+        "/tickets",
+        &format!("/tickets/{t}"),
+        "/admin/templates",
+        "/admin/templates/ack_new/en/neutral",
+        "/admin/settings",
+        "/admin/mailboxes",
+        "/admin/users",
+        "/audit",
+        "/messages/1/attachments/0",
+    ] {
         let r = c.get(path);
         assert_eq!(r.status, 303, "{path}");
         assert!(r.header("location").unwrap().starts_with("/login?next="), "{path}");
     }
-    for (path, form) in [(format!("/drafts/{d}/act"), vec![("action", "approve")]), (format!("/tickets/{t}/notes"), vec![("body", "x")])] {
+    for (path, form) in [
+        (format!("/drafts/{d}/act"), vec![("action", "approve")]),
+        (format!("/tickets/{t}/notes"), vec![("body", "x")]),
+    ] {
         let r = c.post(&path, &form);
         assert_eq!(r.status, 303, "{path}");
     }
@@ -225,13 +265,31 @@ fn agents_get_403_on_admin_pages_and_admins_get_them() {
     jane(&web);
     let mut agent = web.signed_in(AGENT);
     let mut admin = web.signed_in(ADMIN);
-    for path in ["/admin/templates", "/admin/templates/ack_new/en/neutral", "/admin/settings", "/admin/mailboxes", "/admin/users", "/audit"] {
+    for path in [
+        "/admin/templates",
+        "/admin/templates/ack_new/en/neutral",
+        "/admin/settings",
+        "/admin/mailboxes",
+        "/admin/users",
+        "/audit",
+    ] {
         assert_eq!(agent.get(path).status, 403, "{path}");
         assert_eq!(admin.get(path).status, 200, "{path}");
     }
     let csrf = agent.csrf();
-    assert_eq!(agent.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "1h"), ("next_update", "1d")]).status, 403);
-    assert_eq!(agent.post("/admin/users", &[("_csrf", &csrf), ("email", "x@y.org"), ("name", "X"), ("role", "admin"), ("password", "0123456789")]).status, 403);
+    assert_eq!(
+        agent.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "1h"), ("next_update", "1d")]).status,
+        403
+    );
+    assert_eq!(
+        agent
+            .post(
+                "/admin/users",
+                &[("_csrf", &csrf), ("email", "x@y.org"), ("name", "X"), ("role", "admin"), ("password", "0123456789")]
+            )
+            .status,
+        403
+    );
     let session_cookie = agent.cookies.get("attune_session").cloned().unwrap();
     assert!(!session_cookie.is_empty());
 }
@@ -244,7 +302,10 @@ fn forms_without_a_valid_csrf_token_are_refused() {
     let path = format!("/tickets/{t}/notes");
     assert_eq!(agent.post(&path, &[("body", "no token")]).status, 403);
     assert_eq!(agent.post(&path, &[("_csrf", "forged"), ("body", "bad token")]).status, 403);
-    let r = agent.post(&format!("/drafts/{d}/act"), &[("_csrf", "forged"), ("version", "1"), ("body", "x"), ("action", "approve")]);
+    let r = agent.post(
+        &format!("/drafts/{d}/act"),
+        &[("_csrf", "forged"), ("version", "1"), ("body", "x"), ("action", "approve")],
+    );
     assert_eq!(r.status, 403);
     assert!(r.body.contains("security token"), "{}", r.body);
     let csrf = agent.csrf();
@@ -291,14 +352,36 @@ fn bad_requests_get_a_4xx_with_a_message_never_a_500() {
         (agent.get(&format!("/?status=nonsense&page=-5")), 200, "Queue"),
         (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf)]), 400, "version"),
         (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf), ("version", "x"), ("body", "y")]), 400, "number"),
-        (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf), ("version", "1"), ("body", "  "), ("action", "save")]), 400, "empty"),
-        (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf), ("version", "1"), ("body", "x"), ("action", "explode")]), 400, "unknown action"),
+        (
+            agent.post(
+                &format!("/drafts/{d}/act"),
+                &[("_csrf", &csrf), ("version", "1"), ("body", "  "), ("action", "save")],
+            ),
+            400,
+            "empty",
+        ),
+        (
+            agent.post(
+                &format!("/drafts/{d}/act"),
+                &[("_csrf", &csrf), ("version", "1"), ("body", "x"), ("action", "explode")],
+            ),
+            400,
+            "unknown action",
+        ),
         (agent.post("/drafts/99999/reject", &[("_csrf", &csrf), ("version", "1"), ("reason", "x")]), 404, "no draft"),
         (agent.post(&format!("/tickets/{t}/name"), &[("_csrf", &csrf), ("name", "support@x.org")]), 400, "person"),
-        (agent.post(&format!("/tickets/{t}/assign"), &[("_csrf", &csrf), ("assignee", "nobody@x.org")]), 400, "not an active user"),
+        (
+            agent.post(&format!("/tickets/{t}/assign"), &[("_csrf", &csrf), ("assignee", "nobody@x.org")]),
+            400,
+            "not an active user",
+        ),
         (agent.post(&format!("/tickets/{t}/reopen"), &[("_csrf", &csrf)]), 409, "already open"),
         (agent.post(&format!("/tickets/{t}/reply"), &[("_csrf", &csrf), ("body", "Hello")]), 409, "pending draft"),
-        (agent.post_raw(&format!("/tickets/{t}/notes"), "application/x-www-form-urlencoded", "%%%"), 403, "security token"),
+        (
+            agent.post_raw(&format!("/tickets/{t}/notes"), "application/x-www-form-urlencoded", "%%%"),
+            403,
+            "security token",
+        ),
     ];
     for (r, status, says) in cases {
         assert_eq!(r.status, status, "{says}: {}", r.body);
@@ -340,7 +423,13 @@ pub fn create_token(web: &TestWeb, email: &str) -> String {
 fn the_api_lists_approves_and_refuses_stale_edits() {
     let web = TestWeb::start();
     let (t, d) = jane(&web);
-    let (_, d2) = web.customer_writes("Bo Chen <bo@y.org>", "w2@y.org", "Invoice INV-9 wrong", "", "Hello, invoice INV-9 is wrong.\n\nBest regards,\nBo");
+    let (_, d2) = web.customer_writes(
+        "Bo Chen <bo@y.org>",
+        "w2@y.org",
+        "Invoice INV-9 wrong",
+        "",
+        "Hello, invoice INV-9 is wrong.\n\nBest regards,\nBo",
+    );
     let d2 = d2.unwrap();
     let mut api = web.client();
     api.bearer = Some(create_token(&web, AGENT.0));
@@ -350,8 +439,12 @@ fn the_api_lists_approves_and_refuses_stale_edits() {
     let ticket = api.get(&format!("/api/v1/tickets/{t}")).json();
     assert_eq!(ticket["messages"].as_array().unwrap().len(), 1);
     let v = ticket["drafts"][0]["version"].as_i64().unwrap();
-    let body = ticket["drafts"][0]["body"].as_str().unwrap().replace("Is there anything else", "Could you tell us more, or is there anything else");
-    let edited = api.post_json(&format!("/api/v1/drafts/{d}/edit"), &serde_json::json!({"body": body, "version": v})).json();
+    let body = ticket["drafts"][0]["body"]
+        .as_str()
+        .unwrap()
+        .replace("Is there anything else", "Could you tell us more, or is there anything else");
+    let edited =
+        api.post_json(&format!("/api/v1/drafts/{d}/edit"), &serde_json::json!({"body": body, "version": v})).json();
     assert_eq!(edited["edited"], true);
     let stale = api.post_json(&format!("/api/v1/drafts/{d}/edit"), &serde_json::json!({"body": "Hello", "version": v}));
     assert_eq!(stale.status, 409, "{}", stale.body);
@@ -360,10 +453,14 @@ fn the_api_lists_approves_and_refuses_stale_edits() {
     assert!(approved["body"].as_str().unwrap().contains("Sam Taylor"));
     let again = api.post_json(&format!("/api/v1/drafts/{d}/approve"), &serde_json::json!({}));
     assert_eq!(again.status, 409);
-    let rejected = api.post_json(&format!("/api/v1/drafts/{d2}/reject"), &serde_json::json!({"reason": "answered by phone"})).json();
+    let rejected = api
+        .post_json(&format!("/api/v1/drafts/{d2}/reject"), &serde_json::json!({"reason": "answered by phone"}))
+        .json();
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(api.get("/api/v1/templates").json().as_array().unwrap().len(), 63);
-    assert!(api.get("/api/v1/templates/ack_new/en/neutral").json()["source"].as_str().unwrap().contains("{{greeting}}"));
+    assert!(
+        api.get("/api/v1/templates/ack_new/en/neutral").json()["source"].as_str().unwrap().contains("{{greeting}}")
+    );
     assert!(api.get("/api/v1/openapi.yaml").body.contains("openapi: 3"));
 }
 
@@ -373,22 +470,41 @@ fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail() {
     let mut admin = web.signed_in(ADMIN);
     let page = admin.get("/admin/templates/ack_new/en/neutral");
     let csrf = page.csrf();
-    let source = web.app.templates().source(&attune::templates::TemplateKey::parse("ack_new/en/neutral").unwrap()).unwrap().0.to_string();
+    let source = web
+        .app
+        .templates()
+        .source(&attune::templates::TemplateKey::parse("ack_new/en/neutral").unwrap())
+        .unwrap()
+        .0
+        .to_string();
     // Broken syntax: refused with the line.
-    let r = admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", "{{greeting}}\n\n{{#if late}}\nunclosed"), ("action", "save")]);
+    let r = admin.post(
+        "/admin/templates/ack_new/en/neutral",
+        &[("_csrf", &csrf), ("source", "{{greeting}}\n\n{{#if late}}\nunclosed"), ("action", "save")],
+    );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("line"), "{}", r.body);
     // Discouraging contact: refused with the rubric's reason.
-    let bad = source.replace("just reply to this email and it will reach me directly", "please do not reply to this email");
-    let r = admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", &bad), ("action", "save")]);
+    let bad =
+        source.replace("just reply to this email and it will reach me directly", "please do not reply to this email");
+    let r =
+        admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", &bad), ("action", "save")]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("discourages contact"), "{}", r.body);
     // A good edit is saved, used for new drafts, versioned, and can be reverted.
-    let good = source.replace("Is there anything else that would help us look into this?", "Is there anything else that would help us look into this for you?");
-    let r = admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", &good), ("note", "warmer"), ("action", "save")]);
+    let good = source.replace(
+        "Is there anything else that would help us look into this?",
+        "Is there anything else that would help us look into this for you?",
+    );
+    let r = admin.post(
+        "/admin/templates/ack_new/en/neutral",
+        &[("_csrf", &csrf), ("source", &good), ("note", "warmer"), ("action", "save")],
+    );
     assert_eq!(r.status, 303, "{}", r.body);
     let (_, d) = jane(&web);
-    let body = web.rt.block_on(async { web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body });
+    let body = web.rt.block_on(async {
+        web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body
+    });
     assert!(body.contains("look into this for you?"), "{body}");
     let page = admin.get("/admin/templates/ack_new/en/neutral");
     assert!(page.body.contains("Edited by an admin") && page.body.contains("warmer"));
@@ -407,12 +523,35 @@ fn admins_change_the_sla_and_business_hours() {
     let r = admin.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "4 hours"), ("next_update", "1d")]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("first_response"), "{}", r.body);
-    let r = admin.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "2h"), ("next_update", "1d"), ("hours_enabled", "on"), ("timezone", "Mars/Base")]);
+    let r = admin.post(
+        "/admin/settings",
+        &[
+            ("_csrf", &csrf),
+            ("first_response", "2h"),
+            ("next_update", "1d"),
+            ("hours_enabled", "on"),
+            ("timezone", "Mars/Base"),
+        ],
+    );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("timezone"), "{}", r.body);
     let r = admin.post(
         "/admin/settings",
-        &[("_csrf", &csrf), ("first_response", "2h"), ("next_update", "1d"), ("hours_enabled", "on"), ("timezone", "Europe/Berlin"), ("day_mon", "on"), ("day_tue", "on"), ("day_wed", "on"), ("day_thu", "on"), ("day_fri", "on"), ("start", "09:00"), ("end", "17:00"), ("holidays", "2026-12-25\n2026-12-26")],
+        &[
+            ("_csrf", &csrf),
+            ("first_response", "2h"),
+            ("next_update", "1d"),
+            ("hours_enabled", "on"),
+            ("timezone", "Europe/Berlin"),
+            ("day_mon", "on"),
+            ("day_tue", "on"),
+            ("day_wed", "on"),
+            ("day_thu", "on"),
+            ("day_fri", "on"),
+            ("start", "09:00"),
+            ("end", "17:00"),
+            ("holidays", "2026-12-25\n2026-12-26"),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
     let p = web.app.policy();
@@ -452,14 +591,31 @@ fn two_agents_editing_one_draft_the_later_save_is_refused() {
     let mut b = web.signed_in(ADMIN);
     let page_a = a.get(&format!("/tickets/{t}"));
     let page_b = b.get(&format!("/tickets/{t}"));
-    let version = regex::Regex::new(r#"name="version" value="(\d+)""#).unwrap().captures(&page_a.body).unwrap()[1].to_string();
-    let r = a.post(&format!("/drafts/{d}/act"), &[("_csrf", &page_a.csrf()), ("version", &version), ("body", "Hello Jane,\n\nA's text."), ("action", "save")]);
+    let version =
+        regex::Regex::new(r#"name="version" value="(\d+)""#).unwrap().captures(&page_a.body).unwrap()[1].to_string();
+    let r = a.post(
+        &format!("/drafts/{d}/act"),
+        &[("_csrf", &page_a.csrf()), ("version", &version), ("body", "Hello Jane,\n\nA's text."), ("action", "save")],
+    );
     assert_eq!(r.status, 303);
-    let r = b.post(&format!("/drafts/{d}/act"), &[("_csrf", &page_b.csrf()), ("version", &version), ("body", "Hello Jane,\n\nB's text."), ("action", "save")]);
+    let r = b.post(
+        &format!("/drafts/{d}/act"),
+        &[("_csrf", &page_b.csrf()), ("version", &version), ("body", "Hello Jane,\n\nB's text."), ("action", "save")],
+    );
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Someone else changed this draft"), "{}", r.body);
-    let r = b.post(&format!("/drafts/{d}/act"), &[("_csrf", &page_b.csrf()), ("version", &version), ("body", "Hello Jane,\n\nB's text."), ("action", "approve")]);
+    let r = b.post(
+        &format!("/drafts/{d}/act"),
+        &[
+            ("_csrf", &page_b.csrf()),
+            ("version", &version),
+            ("body", "Hello Jane,\n\nB's text."),
+            ("action", "approve"),
+        ],
+    );
     assert!(r.body.contains("Someone else changed this draft"), "{}", r.body);
-    let body = web.rt.block_on(async { web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body });
+    let body = web.rt.block_on(async {
+        web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body
+    });
     assert!(body.contains("A's text"), "A's save stands: {body}");
 }
