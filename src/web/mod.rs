@@ -34,12 +34,26 @@ pub struct Web {
     pub ui: Arc<render::Ui>,
     /// Mark cookies Secure (browsers keep Secure cookies on http://localhost too).
     pub secure_cookies: bool,
+    /// The queue's mailbox filter lists every mailbox; finding them scans the tickets, so
+    /// the list is kept for a minute.
+    mailboxes: Arc<std::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>>,
 }
 
 impl Web {
     pub fn new(app: App) -> Web {
         let secure_cookies = app.config.web.secure_cookies;
-        Web { app, ui: Arc::new(render::Ui::new()), secure_cookies }
+        Web { app, ui: Arc::new(render::Ui::new()), secure_cookies, mailboxes: Arc::default() }
+    }
+
+    pub async fn mailboxes(&self) -> Result<Vec<String>, StoreError> {
+        if let Some((at, list)) = self.mailboxes.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && at.elapsed() < Duration::from_secs(60)
+        {
+            return Ok(list.clone());
+        }
+        let list = self.app.store.db().await?.mailboxes().await?;
+        *self.mailboxes.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), list.clone()));
+        Ok(list)
     }
 }
 

@@ -97,8 +97,8 @@ pub async fn queue(State(web): State<Web>, user: User, Query(q): Query<QueueQuer
     let mut db = web.app.store.db().await?;
     let total = db.queue_count(&filter).await?;
     let rows = db.queue(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let mailboxes = db.mailboxes().await?;
     drop(db);
+    let mailboxes = web.mailboxes().await?;
     let now = web.app.now();
     let tz = web.app.policy().calendar.time_zone();
     let views: Vec<Value> = rows
