@@ -65,6 +65,62 @@ impl Facts {
     pub fn template_key(&self) -> TemplateKey {
         TemplateKey::new(self.purpose, self.language, self.register)
     }
+
+    /// The facts for a reply to `reading`'s author: the register the voice settings choose
+    /// for them, and the wait from `waited_from` judged at `now` against the policy.
+    pub fn from_reading(
+        config: &Config,
+        policy: &crate::app::Policy,
+        reading: &CustomerReading,
+        about: Occasion,
+    ) -> Facts {
+        let register = register::choose(
+            &reading.register,
+            reading.language,
+            config.voice.most_casual,
+            config.voice.most_formal,
+            config.voice.step_up,
+        );
+        let lateness = crate::empathy::lateness::judge(
+            &policy.calendar,
+            policy.sla.first_response,
+            crate::clock::ts(about.waited_from),
+            crate::clock::ts(about.now),
+        );
+        Facts {
+            purpose: about.purpose,
+            name: reading.name.clone(),
+            name_source: reading.name_source,
+            language: reading.language,
+            language_source: reading.language_source,
+            customer_register: reading.register.clone(),
+            register,
+            sentiment: reading.sentiment,
+            sentiment_score: reading.sentiment_score,
+            detail: reading.detail.clone(),
+            kind: about.kind,
+            dmarc_fail: about.dmarc_fail,
+            arrived_at: about.waited_from,
+            lateness,
+            judged_at: about.now,
+            ticket_ref: about.ticket_ref,
+            customer_subject: about.customer_subject,
+            signer: None,
+            apology_added_at_send: false,
+        }
+    }
+}
+
+/// What a reply is for and about, besides what we read from the customer.
+pub struct Occasion {
+    pub purpose: Purpose,
+    pub kind: Kind,
+    pub dmarc_fail: bool,
+    /// The oldest customer message the reply answers: the wait counts from here.
+    pub waited_from: i64,
+    pub now: i64,
+    pub ticket_ref: String,
+    pub customer_subject: String,
 }
 
 /// What we read from the customer's message.

@@ -5,10 +5,8 @@
 use serde_json::json;
 
 use crate::app::App;
-use crate::clock::ts;
 use crate::domain::{DraftId, Kind, MessageKey, Purpose, TicketId};
-use crate::drafting::{self, Context, Facts};
-use crate::empathy::lateness;
+use crate::drafting::{self, Context, Facts, Occasion};
 use crate::empathy::lint;
 use crate::intake::RawMail;
 use crate::mail::classify::{self, Ours};
@@ -454,37 +452,22 @@ async fn acknowledge(
 
     // The wait counts from the oldest message the pending acknowledgment answers.
     let waited_from = pending.as_ref().map(|p| p.trigger_received_at.min(arrived_at)).unwrap_or(arrived_at);
-    let register = crate::empathy::register::choose(
-        &reading.register,
-        reading.language,
-        app.config.voice.most_casual,
-        app.config.voice.most_formal,
-        app.config.voice.step_up,
-    );
     let tokens = app.tokens();
     let token = tokens.subject_token(threaded.ticket);
-    let judged = lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(waited_from), ts(now));
-    let facts = Facts {
-        purpose,
-        name: reading.name.clone(),
-        name_source: reading.name_source,
-        language: reading.language,
-        language_source: reading.language_source,
-        customer_register: reading.register.clone(),
-        register,
-        sentiment: reading.sentiment,
-        sentiment_score: reading.sentiment_score,
-        detail: reading.detail.clone(),
-        kind: class.kind,
-        dmarc_fail: class.dmarc_fail,
-        arrived_at: waited_from,
-        lateness: judged,
-        judged_at: now,
-        ticket_ref: tokens.reference(threaded.ticket),
-        customer_subject: ticket.subject.clone(),
-        signer: None,
-        apology_added_at_send: false,
-    };
+    let facts = Facts::from_reading(
+        &app.config,
+        &app.policy(),
+        &reading,
+        Occasion {
+            purpose,
+            kind: class.kind,
+            dmarc_fail: class.dmarc_fail,
+            waited_from,
+            now,
+            ticket_ref: tokens.reference(threaded.ticket),
+            customer_subject: ticket.subject.clone(),
+        },
+    );
     let templates = app.templates();
     let body = drafting::render(
         &templates,

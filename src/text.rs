@@ -81,7 +81,7 @@ fn matcher(list: &'static [&'static str]) -> &'static AhoCorasick {
         Box::leak(Box::new(AhoCorasick::builder().match_kind(MatchKind::Standard).build(list).unwrap_or_else(|_| {
             AhoCorasick::new(std::iter::empty::<&str>()).expect("an empty automaton always builds")
         })));
-    *MATCHERS.write().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(built)
+    MATCHERS.write().unwrap_or_else(|p| p.into_inner()).entry(key).or_insert(built)
 }
 
 fn any_of(hay: &str, list: &'static [&'static str], whole: bool) -> Option<&'static str> {

@@ -36,8 +36,11 @@ pub struct Web {
     pub secure_cookies: bool,
     /// The queue's mailbox filter lists every mailbox; finding them scans the tickets, so
     /// the list is kept for a minute.
-    mailboxes: Arc<std::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>>,
+    mailboxes: Arc<std::sync::Mutex<Option<CachedMailboxes>>>,
 }
+
+/// When the mailbox list was read, and the list.
+type CachedMailboxes = (std::time::Instant, Vec<String>);
 
 impl Web {
     pub fn new(app: App) -> Web {

@@ -13,7 +13,7 @@ use super::render::{duration, time};
 use super::{Web, WebError, sanitize};
 use crate::approval::{self, Approver};
 use crate::domain::{DraftId, DraftStatus, Kind, Lang, MessageKey, Purpose, TicketId, TicketStatus};
-use crate::drafting::{self, Facts};
+use crate::drafting::{self, Facts, Occasion};
 use crate::empathy::lint::{self, Finding, Outcome};
 use crate::empathy::names;
 use crate::mail::parse::{self, Parsed};
@@ -779,39 +779,20 @@ pub async fn create_reply(web: &Web, user: &User, id: TicketId, body: &str) -> R
     let correction = db.contact_name(m.reply_target().address.as_str()).await?;
     let reading = drafting::read_customer(&web.app.config, &m, correction.as_deref());
     let policy = web.app.policy();
-    let register = crate::empathy::register::choose(
-        &reading.register,
-        reading.language,
-        web.app.config.voice.most_casual,
-        web.app.config.voice.most_formal,
-        web.app.config.voice.step_up,
+    let facts = Facts::from_reading(
+        &web.app.config,
+        &policy,
+        &reading,
+        Occasion {
+            purpose: Purpose::AckFollowup,
+            kind: Kind::Human,
+            dmarc_fail: false,
+            waited_from: last.received_at,
+            now,
+            ticket_ref: web.app.tokens().reference(id),
+            customer_subject: t.subject.clone(),
+        },
     );
-    let facts = Facts {
-        purpose: Purpose::AckFollowup,
-        name: reading.name.clone(),
-        name_source: reading.name_source,
-        language: reading.language,
-        language_source: reading.language_source,
-        customer_register: reading.register.clone(),
-        register,
-        sentiment: reading.sentiment,
-        sentiment_score: reading.sentiment_score,
-        detail: reading.detail.clone(),
-        kind: Kind::Human,
-        dmarc_fail: false,
-        arrived_at: last.received_at,
-        lateness: crate::empathy::lateness::judge(
-            &policy.calendar,
-            policy.sla.first_response,
-            crate::clock::ts(last.received_at),
-            crate::clock::ts(now),
-        ),
-        judged_at: now,
-        ticket_ref: web.app.tokens().reference(id),
-        customer_subject: t.subject.clone(),
-        signer: None,
-        apology_added_at_send: false,
-    };
     let token = web.app.tokens().subject_token(id);
     let subject = crate::mail::compose::reply_subject(&m.subject, &token);
     let findings =

@@ -134,11 +134,11 @@ impl Client {
         let mut headers = HashMap::new();
         for (k, v) in resp.headers() {
             let v = v.to_str().unwrap_or("").to_string();
-            if k.as_str() == "set-cookie" {
-                if let Some((name, rest)) = v.split_once('=') {
-                    let value = rest.split(';').next().unwrap_or("").to_string();
-                    self.cookies.insert(name.to_string(), value);
-                }
+            if k.as_str() == "set-cookie"
+                && let Some((name, rest)) = v.split_once('=')
+            {
+                let value = rest.split(';').next().unwrap_or("").to_string();
+                self.cookies.insert(name.to_string(), value);
             }
             headers.insert(k.as_str().to_string(), v);
         }
@@ -349,7 +349,7 @@ fn bad_requests_get_a_4xx_with_a_message_never_a_500() {
         (agent.get("/no/such/page"), 404, "no page"),
         (agent.get("/messages/1/attachments/x"), 400, "number"),
         (agent.get("/messages/1/attachments/7"), 404, "no attachment"),
-        (agent.get(&format!("/?status=nonsense&page=-5")), 200, "Queue"),
+        (agent.get("/?status=nonsense&page=-5"), 200, "Queue"),
         (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf)]), 400, "version"),
         (agent.post(&format!("/drafts/{d}/act"), &[("_csrf", &csrf), ("version", "x"), ("body", "y")]), 400, "number"),
         (
