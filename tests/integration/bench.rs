@@ -1,7 +1,7 @@
 //! Benchmarks against the real servers. Not tests: they print figures and assert only that
 //! the work was done. Run them with
 //!   cargo test --release --test integration bench_ -- --ignored --nocapture --test-threads 1
-//! (ATTUNE_BENCH_N sets the folder size for the sync benchmark; default 10000.)
+//! (BENCH_SYNC_MESSAGES sets the folder size for the sync benchmark; default 10000.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,7 +118,7 @@ fn timed(args: &[&str], config: &Path) -> (f64, u64, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn bench_sync_against_bare_fetch() {
-    let n: usize = std::env::var("ATTUNE_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::var("BENCH_SYNC_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let servers = MailServers::start();
     fill_maildir(&servers, n);
     let cfg = servers.mailbox("support", SUPPORT, TlsMode::None);
