@@ -98,6 +98,11 @@ pub struct App {
     pub ours: Arc<Vec<EmailAddress>>,
     /// Wakes the outbox loop (an approval, new mail) so it need not wait for its poll.
     outbox_notify: Arc<tokio::sync::Notify>,
+    /// This process's name in leases and claims: host, pid and a random part (containers
+    /// all have pid 1).
+    pub instance: Arc<str>,
+    /// What the admin settings looked like when last loaded (see `reload_if_changed`).
+    admin_marker: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,9 +130,11 @@ impl App {
     /// checked when saved; a newer attune may reject what an older one accepted).
     pub async fn reload(&self) -> Result<(), crate::store::StoreError> {
         let mut db = self.store.db().await?;
+        let marker = db.admin_changes_marker(POLICY_SETTING).await?;
         let rows = db.current_templates().await?;
         let policy = db.setting(POLICY_SETTING).await?;
         drop(db);
+        *self.admin_marker.lock().unwrap_or_else(|p| p.into_inner()) = Some(marker);
         let mut overrides = Vec::new();
         for r in rows {
             if let (Some(k), Some(src)) = (crate::templates::TemplateKey::parse(&r.key), r.source) {
@@ -152,6 +159,17 @@ impl App {
         Ok(())
     }
 
+    /// Reloads when an admin changed templates or the policy since the last load — on
+    /// another instance, say. Cheap when nothing changed: one small query.
+    pub async fn reload_if_changed(&self) -> Result<bool, crate::store::StoreError> {
+        let marker = self.store.db().await?.admin_changes_marker(POLICY_SETTING).await?;
+        if self.admin_marker.lock().unwrap_or_else(|p| p.into_inner()).as_deref() == Some(marker.as_str()) {
+            return Ok(false);
+        }
+        self.reload().await?;
+        Ok(true)
+    }
+
     pub fn with_store(config: Config, clock: Clock, store: Store) -> Result<App, BuildError> {
         let templates = Templates::load(&[])?;
         let policy = Policy::new(config.sla.clone(), config.business_hours.clone());
@@ -173,6 +191,8 @@ impl App {
             loop_token,
             ours: Arc::new(ours),
             outbox_notify: Arc::new(tokio::sync::Notify::new()),
+            instance: instance_name().into(),
+            admin_marker: Arc::default(),
         })
     }
 
@@ -207,4 +227,15 @@ impl App {
     pub fn now(&self) -> i64 {
         self.clock.now_secs()
     }
+}
+
+/// host-pid-random: unique among instances, readable in `attune status` and logs.
+fn instance_name() -> String {
+    use rand::Rng;
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "attune".into());
+    format!("{host}-{}-{:04x}", std::process::id(), rand::rng().random::<u16>())
 }

@@ -166,6 +166,9 @@ pub struct OutboxConfig {
     pub retry_base: DurationSpec,
     /// How often the daemon's outbox loop looks for approved replies.
     pub poll_interval: DurationSpec,
+    /// A reply being sent is claimed by one instance for this long; if that instance dies
+    /// mid-send, another takes the reply over after it (with the same Message-ID).
+    pub claim: DurationSpec,
 }
 
 impl Default for OutboxConfig {
@@ -175,6 +178,7 @@ impl Default for OutboxConfig {
             max_attempts: 6,
             retry_base: DurationSpec::parse("30s").expect("literal"),
             poll_interval: DurationSpec::parse("2s").expect("literal"),
+            claim: DurationSpec::parse("5m").expect("literal"),
         }
     }
 }
@@ -393,6 +397,9 @@ fn default_connect_timeout() -> DurationSpec {
 fn default_idle_renew() -> DurationSpec {
     DurationSpec::parse("25m").expect("literal")
 }
+fn default_lease() -> DurationSpec {
+    DurationSpec::parse("30s").expect("literal")
+}
 
 /// One IMAP mailbox (folder) to watch.
 #[derive(Clone, Debug, Deserialize)]
@@ -434,6 +441,10 @@ pub struct MailboxConfig {
     pub batch_size: u32,
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout: DurationSpec,
+    /// With several instances on one database, one syncs this mailbox at a time under a
+    /// lease renewed every third of this; a dead instance's lease is taken over after it.
+    #[serde(default = "default_lease")]
+    pub lease: DurationSpec,
     /// A folder where the team's own replies land (their mail program's Sent): read too,
     /// so those replies thread as ours and stop the SLA clock.
     pub sent_folder: Option<String>,
@@ -782,6 +793,9 @@ impl Config {
             if m.batch_size == 0 {
                 ctx.issue_at(&at, "batch_size", "must be at least 1".into());
             }
+            if m.lease.calendar_secs() < 3 {
+                ctx.issue_at(&at, "lease", "must be at least 3s (it is renewed every third of it)".into());
+            }
             if m.idle_renew.calendar_secs() >= 29 * 60 {
                 ctx.issue_at(&at, "idle_renew", "must be under 29 minutes (servers end IDLE at 30)".into());
             }
@@ -813,6 +827,19 @@ impl Config {
             {
                 ctx.issue("smtp", "ca_file", format!("{} does not exist", ca.display()));
             }
+            if self.outbox.claim.calendar_secs() < 2 * smtp.timeout.calendar_secs() {
+                ctx.issue(
+                    "outbox",
+                    "claim",
+                    format!(
+                        "must be at least twice smtp.timeout ({}s), so no reply is taken over while it is being sent",
+                        smtp.timeout.calendar_secs()
+                    ),
+                );
+            }
+        }
+        if self.outbox.claim.calendar_secs() < 10 {
+            ctx.issue("outbox", "claim", "must be at least 10s".into());
         }
         if !self.web.listen.is_empty() && self.web.listen.parse::<std::net::SocketAddr>().is_err() {
             ctx.issue("web", "listen", format!("`{}` is not an address and port like 127.0.0.1:8080", self.web.listen));

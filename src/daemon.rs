@@ -39,23 +39,9 @@ pub fn cancel_on_signals(token: CancellationToken) {
     });
 }
 
-/// This instance's name in claims and leases.
-pub fn worker_name() -> String {
-    let host = hostname_or_unknown();
-    format!("{host}-{}", std::process::id())
-}
-
-fn hostname_or_unknown() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "attune".into())
-}
-
 /// Sends due replies until told to stop; wakes on approvals and every poll interval.
 pub async fn outbox_loop(app: App, delivery: Delivery, shutdown: CancellationToken) {
-    let worker = worker_name();
+    let worker = app.instance.to_string();
     let poll = Duration::from_secs(app.config.outbox.poll_interval.calendar_secs().max(1) as u64);
     tracing::info!(delivery = %delivery.describe(), "outbox running");
     while !shutdown.is_cancelled() {
@@ -91,6 +77,24 @@ pub async fn outbox_loop(app: App, delivery: Delivery, shutdown: CancellationTok
     tracing::info!("outbox stopped");
 }
 
+/// Picks up templates and the SLA policy that an admin changed on another instance.
+async fn follow_admin_changes(app: App, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(ADMIN_CHANGES_POLL) => {}
+            _ = shutdown.cancelled() => return,
+        }
+        match app.reload_if_changed().await {
+            Ok(true) => tracing::info!("templates or policy changed; reloaded"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot check for template and policy changes"),
+        }
+    }
+}
+
+/// How soon an admin's change on one instance reaches the others.
+const ADMIN_CHANGES_POLL: Duration = Duration::from_secs(10);
+
 /// Binds the web server's address (before anything starts, so a taken port is a clear
 /// error rather than a silent half-start).
 pub async fn bind_web(app: &App) -> Result<Option<tokio::net::TcpListener>, String> {
@@ -120,6 +124,7 @@ pub async fn run(app: App, delivery: Delivery, web: Option<tokio::net::TcpListen
         tasks.spawn(imap::run_mailbox(app.clone(), m, shutdown.clone()));
     }
     tasks.spawn(outbox_loop(app.clone(), delivery, shutdown.clone()));
+    tasks.spawn(follow_admin_changes(app.clone(), shutdown.clone()));
     if app.config.mailboxes.is_empty() {
         tracing::info!("no [[mailboxes]] configured: only the outbox runs");
     }

@@ -279,8 +279,6 @@ pub enum SendOutcome {
     Lost(DraftId),
 }
 
-/// How long a claim lasts before another sender may take the draft over.
-const CLAIM_SECS: i64 = 300;
 /// Every send is bounded: lettre's own timeout covers only connecting.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -302,7 +300,8 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
         return Ok(None);
     };
     let fresh_id = compose::new_message_id(&domain);
-    if !db.claim_draft(id, worker, now + CLAIM_SECS, &fresh_id, now).await? {
+    let claim_secs = app.config.outbox.claim.calendar_secs().max(1);
+    if !db.claim_draft(id, worker, now + claim_secs, &fresh_id, now).await? {
         db.commit().await?;
         return Ok(Some(SendOutcome::Lost(id)));
     }
@@ -371,11 +370,12 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
     };
     let raw = message.formatted();
 
-    let result =
-        match tokio::time::timeout(SEND_TIMEOUT, delivery.deliver(id, &message_id, &from_address, &to, &raw)).await {
-            Ok(r) => r,
-            Err(_) => Err(DeliveryError::transient(format!("no answer within {}s", SEND_TIMEOUT.as_secs()))),
-        };
+    // Bounded well inside the claim, so nobody takes the reply over while it is sent.
+    let limit = SEND_TIMEOUT.min(Duration::from_secs((claim_secs / 2).max(1) as u64));
+    let result = match tokio::time::timeout(limit, delivery.deliver(id, &message_id, &from_address, &to, &raw)).await {
+        Ok(r) => r,
+        Err(_) => Err(DeliveryError::transient(format!("no answer within {}s", limit.as_secs()))),
+    };
     let now = app.now();
     match result {
         Ok(location) => {

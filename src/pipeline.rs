@@ -239,7 +239,7 @@ pub async fn ingest_prepared(
             refs: vec![],
             received_at: arrived_at,
             ingested_at: now,
-            body_text: String::from_utf8_lossy(&raw.bytes).chars().take(4000).collect(),
+            body_text: crate::text::without_nul(String::from_utf8_lossy(&raw.bytes).chars().take(4000).collect()),
             body_html: None,
             attachments_json: "[]".into(),
             flags: vec!["quarantined".into()],

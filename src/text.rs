@@ -166,6 +166,14 @@ pub fn is_all_caps(word: &str) -> bool {
 }
 
 /// Removes anything that could break a header line: CR, LF and other controls.
+/// `s` without NUL characters (which no mail text needs and PostgreSQL cannot store).
+pub fn without_nul(mut s: String) -> String {
+    if s.contains('\0') {
+        s.retain(|c| c != '\0');
+    }
+    s
+}
+
 pub fn single_line(s: &str) -> String {
     let cleaned: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{CliResult, human_duration, print_json};
 use crate::app::App;
 use crate::clock::rfc3339;
+use crate::store::MailboxStateRow;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -22,6 +23,26 @@ struct MailboxStatus {
     last_uid: i64,
     last_error: Option<String>,
     last_error_at: Option<String>,
+    /// The instance holding the folder's sync lease now, if any.
+    synced_by: Option<String>,
+}
+
+impl MailboxStatus {
+    fn new(mailbox: &str, folder: &str, configured: bool, s: Option<&MailboxStateRow>, now: i64) -> MailboxStatus {
+        MailboxStatus {
+            mailbox: mailbox.to_string(),
+            folder: folder.to_string(),
+            configured,
+            last_sync_at: s.and_then(|s| s.last_sync_at).map(rfc3339),
+            backlog: s.map(|s| s.backlog).unwrap_or(0),
+            last_uid: s.map(|s| s.last_uid).unwrap_or(0),
+            last_error: s.and_then(|s| s.last_error.clone()),
+            last_error_at: s.and_then(|s| s.last_error_at).map(rfc3339),
+            synced_by: s
+                .filter(|s| s.lease_until.is_some_and(|until| until >= now))
+                .and_then(|s| s.lease_owner.clone()),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -49,36 +70,19 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     let counts = db.counts().await?;
     let oldest = db.oldest_pending_arrival().await?;
     drop(db);
+    let now = app.now();
     let mut mailboxes: Vec<MailboxStatus> = Vec::new();
     for m in &app.config.mailboxes {
         let mut folders = vec![m.folder.clone()];
         folders.extend(m.sent_folder.iter().cloned());
         for f in folders {
             let s = states.iter().find(|s| s.mailbox == m.name && s.folder == f);
-            mailboxes.push(MailboxStatus {
-                mailbox: m.name.clone(),
-                folder: f,
-                configured: true,
-                last_sync_at: s.and_then(|s| s.last_sync_at).map(rfc3339),
-                backlog: s.map(|s| s.backlog).unwrap_or(0),
-                last_uid: s.map(|s| s.last_uid).unwrap_or(0),
-                last_error: s.and_then(|s| s.last_error.clone()),
-                last_error_at: s.and_then(|s| s.last_error_at).map(rfc3339),
-            });
+            mailboxes.push(MailboxStatus::new(&m.name, &f, true, s, now));
         }
     }
     for s in &states {
         if !mailboxes.iter().any(|m| m.mailbox == s.mailbox && m.folder == s.folder) {
-            mailboxes.push(MailboxStatus {
-                mailbox: s.mailbox.clone(),
-                folder: s.folder.clone(),
-                configured: false,
-                last_sync_at: s.last_sync_at.map(rfc3339),
-                backlog: s.backlog,
-                last_uid: s.last_uid,
-                last_error: s.last_error.clone(),
-                last_error_at: s.last_error_at.map(rfc3339),
-            });
+            mailboxes.push(MailboxStatus::new(&s.mailbox, &s.folder, false, Some(s), now));
         }
     }
     let delivery = match &app.config.smtp {
@@ -107,11 +111,12 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     }
     for m in &status.mailboxes {
         println!(
-            "mailbox {}/{}: last sync {}, backlog {}{}{}",
+            "mailbox {}/{}: last sync {}, backlog {}{}{}{}",
             m.mailbox,
             m.folder,
             m.last_sync_at.clone().unwrap_or_else(|| "never".into()),
             m.backlog,
+            m.synced_by.as_ref().map(|o| format!(", synced by {o}")).unwrap_or_default(),
             m.last_error
                 .as_ref()
                 .map(|e| format!(", last error at {}: {e}", m.last_error_at.clone().unwrap_or_default()))

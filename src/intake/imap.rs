@@ -47,6 +47,12 @@ pub enum ImapError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Pipeline(#[from] PipelineError),
+    #[error(
+        "mailbox {mailbox} is being synced by instance {owner}; try again when it stops (its lease runs {secs}s more)"
+    )]
+    Busy { mailbox: String, owner: String, secs: i64 },
+    #[error("the sync lease of mailbox {mailbox} passed to another instance")]
+    LeaseLost { mailbox: String },
 }
 
 impl ImapError {
@@ -209,6 +215,7 @@ pub async fn sync_folder(
     folder: &str,
     shutdown: &CancellationToken,
 ) -> Result<FolderSync, ImapError> {
+    let owner = app.instance.to_string();
     let mailbox = session.select(folder).await.map_err(|e| match e {
         async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m) => {
             ImapError::NoFolder { folder: folder.to_string(), message: m }
@@ -235,9 +242,7 @@ pub async fn sync_folder(
         None => 0,
     };
     if result.rescanned || !had_cursor {
-        let mut db = app.store.tx().await?;
-        db.set_cursor(&cfg.name, folder, i64::from(uidvalidity), i64::from(last_uid), app.now()).await?;
-        db.commit().await?;
+        move_cursor(app, cfg, &owner, folder, uidvalidity, last_uid).await?;
     }
 
     let found: HashSet<u32> = session.uid_search(format!("UID {}:*", last_uid.saturating_add(1))).await?;
@@ -288,9 +293,7 @@ pub async fn sync_folder(
             }
         }
         // Stored: only now does the cursor move, and only then is the server touched.
-        let mut db = app.store.tx().await?;
-        db.set_cursor(&cfg.name, folder, i64::from(uidvalidity), i64::from(max_uid), app.now()).await?;
-        db.commit().await?;
+        move_cursor(app, cfg, &owner, folder, uidvalidity, max_uid).await?;
         last_uid = max_uid;
         done += chunk.len();
         let mut db = app.store.tx().await?;
@@ -303,6 +306,28 @@ pub async fn sync_folder(
     db.record_sync(&cfg.name, folder, app.now(), (total - done) as i64).await?;
     db.commit().await?;
     Ok(result)
+}
+
+/// Moves the folder's cursor, in one transaction with the check that this instance still
+/// holds the mailbox's lease: an instance that lost it (paused, cut off) moves nothing, and
+/// what it stored meanwhile is deduplicated when the new holder reads the same mail.
+async fn move_cursor(
+    app: &App,
+    cfg: &MailboxConfig,
+    owner: &str,
+    folder: &str,
+    uidvalidity: u32,
+    last_uid: u32,
+) -> Result<(), ImapError> {
+    let now = app.now();
+    let mut db = app.store.tx().await?;
+    if !db.holds_lease(&cfg.name, &cfg.folder, owner, now).await? {
+        db.rollback().await?;
+        return Err(ImapError::LeaseLost { mailbox: cfg.name.clone() });
+    }
+    db.set_cursor(&cfg.name, folder, i64::from(uidvalidity), i64::from(last_uid), now).await?;
+    db.commit().await?;
+    Ok(())
 }
 
 async fn apply_after_ingest(
@@ -356,9 +381,19 @@ pub async fn sync_mailbox(
     Ok(out)
 }
 
-/// `attune sync`: connect, catch up, log out.
+/// `attune sync`: take the mailbox's lease, connect, catch up, log out, let the lease go.
+/// Refused (`Busy`) while a running instance holds the lease.
 pub async fn sync_once(app: &App, cfg: &MailboxConfig) -> Result<Vec<FolderSync>, ImapError> {
     let token = CancellationToken::new();
+    let Some(lease) = Lease::take(app, cfg, token.clone()).await? else {
+        let state = app.store.db().await?.cursor(&cfg.name, &cfg.folder).await?;
+        let (owner, until) = state.map(|s| (s.lease_owner, s.lease_until)).unwrap_or_default();
+        return Err(ImapError::Busy {
+            mailbox: cfg.name.clone(),
+            owner: owner.unwrap_or_default(),
+            secs: until.unwrap_or(0).saturating_sub(app.now()).max(0),
+        });
+    };
     let result = async {
         let mut session = connect(cfg).await?;
         let r = sync_mailbox(app, &mut session, cfg, &token).await;
@@ -366,10 +401,82 @@ pub async fn sync_once(app: &App, cfg: &MailboxConfig) -> Result<Vec<FolderSync>
         r
     }
     .await;
+    lease.release(app, cfg).await;
     if let Err(e) = &result {
         record_error(app, cfg, e).await;
     }
     result
+}
+
+/// The mailbox's sync lease, held by this instance: renewed every third of its length
+/// while held; if renewing fails until it would have run out, or another instance has it,
+/// `stop` fires so the holder's loops wind down.
+pub struct Lease {
+    renewer: tokio::task::JoinHandle<()>,
+}
+
+impl Lease {
+    /// `None` while another instance's lease runs.
+    pub async fn take(app: &App, cfg: &MailboxConfig, stop: CancellationToken) -> Result<Option<Lease>, StoreError> {
+        let ttl = cfg.lease.calendar_secs().max(3);
+        let now = app.now();
+        let mut db = app.store.tx().await?;
+        let taken = db.take_lease(&cfg.name, &cfg.folder, &app.instance, now + ttl, now).await?;
+        db.commit().await?;
+        if !taken {
+            return Ok(None);
+        }
+        let (app, cfg) = (app.clone(), cfg.clone());
+        let renewer = tokio::spawn(async move {
+            let mut held_until = now + ttl;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs((ttl / 3).max(1) as u64)) => {}
+                    _ = stop.cancelled() => return,
+                }
+                let now = app.now();
+                let renewed = async {
+                    let mut db = app.store.tx().await?;
+                    let ok = db.take_lease(&cfg.name, &cfg.folder, &app.instance, now + ttl, now).await?;
+                    db.commit().await?;
+                    Ok::<bool, StoreError>(ok)
+                }
+                .await;
+                match renewed {
+                    Ok(true) => held_until = now + ttl,
+                    Ok(false) => {
+                        tracing::warn!(mailbox = %cfg.name, "another instance took the sync lease");
+                        stop.cancel();
+                        return;
+                    }
+                    Err(e) if now + ttl / 3 >= held_until => {
+                        tracing::warn!(mailbox = %cfg.name, error = %e, "cannot renew the sync lease before it runs out; stopping");
+                        stop.cancel();
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(mailbox = %cfg.name, error = %e, "cannot renew the sync lease; trying again")
+                    }
+                }
+            }
+        });
+        Ok(Some(Lease { renewer }))
+    }
+
+    /// Stops renewing and lets the lease go (if it is still ours), so another instance
+    /// can take over at once.
+    pub async fn release(self, app: &App, cfg: &MailboxConfig) {
+        self.renewer.abort();
+        let released = async {
+            let mut db = app.store.tx().await?;
+            db.release_lease(&cfg.name, &cfg.folder, &app.instance).await?;
+            db.commit().await
+        }
+        .await;
+        if let Err(e) = released {
+            tracing::warn!(mailbox = %cfg.name, error = %e, "cannot release the sync lease; it runs out by itself");
+        }
+    }
 }
 
 async fn record_error(app: &App, cfg: &MailboxConfig, e: &ImapError) {
@@ -386,13 +493,60 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(step_ms / 2 + rand::rng().random_range(0..=step_ms / 2))
 }
 
-/// The daemon's loop for one mailbox: sync, then IDLE (or poll), forever; reconnect with
-/// backoff on any error. Returns when `shutdown` fires, after logging out.
+/// The daemon's loop for one mailbox: take its sync lease (or stand by while another
+/// instance holds it), then sync and IDLE (or poll) for as long as the lease is ours;
+/// reconnect with backoff on any error. Returns when `shutdown` fires, after logging out
+/// and letting the lease go.
 pub async fn run_mailbox(app: App, cfg: MailboxConfig, shutdown: CancellationToken) {
+    let ttl = cfg.lease.calendar_secs().max(3) as u64;
+    let mut standing_by = false;
+    let mut attempt: u32 = 0;
+    while !shutdown.is_cancelled() {
+        let held = shutdown.child_token();
+        let wait = match Lease::take(&app, &cfg, held.clone()).await {
+            Ok(Some(lease)) => {
+                tracing::info!(mailbox = %cfg.name, instance = %app.instance, "holding the mailbox's sync lease");
+                standing_by = false;
+                attempt = 0;
+                watch_while_held(&app, &cfg, &held).await;
+                lease.release(&app, &cfg).await;
+                held.cancel();
+                continue;
+            }
+            Ok(None) => {
+                if !standing_by {
+                    tracing::info!(mailbox = %cfg.name, "another instance syncs this mailbox; standing by");
+                    standing_by = true;
+                }
+                // Poll the lease about as often as its holder renews it, with jitter.
+                Duration::from_millis(rand::rng().random_range(ttl * 200..=ttl * 400))
+            }
+            Err(e) => {
+                tracing::warn!(mailbox = %cfg.name, error = %e, "cannot reach the database for the sync lease");
+                attempt = attempt.saturating_add(1);
+                backoff(attempt)
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.cancelled() => {}
+        }
+    }
+    tracing::info!(mailbox = %cfg.name, "mailbox loop stopped");
+}
+
+/// Sync and watch until `held` fires (shutdown, or the lease lost).
+async fn watch_while_held(app: &App, cfg: &MailboxConfig, held: &CancellationToken) {
+    let (app, shutdown) = (app.clone(), held.clone());
+    let cfg = cfg.clone();
     let mut attempt: u32 = 0;
     while !shutdown.is_cancelled() {
         match watch(&app, &cfg, &shutdown, &mut attempt).await {
             Ok(()) => break,
+            Err(ImapError::LeaseLost { .. }) => {
+                tracing::warn!(mailbox = %cfg.name, "the sync lease passed to another instance; standing by");
+                break;
+            }
             Err(e) => {
                 record_error(&app, &cfg, &e).await;
                 let wait = if e.is_transient() {
@@ -409,7 +563,6 @@ pub async fn run_mailbox(app: App, cfg: MailboxConfig, shutdown: CancellationTok
             }
         }
     }
-    tracing::info!(mailbox = %cfg.name, "mailbox loop stopped");
 }
 
 async fn watch(

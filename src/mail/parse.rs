@@ -214,6 +214,15 @@ fn unfold(value: &str) -> String {
 }
 
 pub fn parse(raw: &[u8]) -> Parsed {
+    // NUL has no place in a message's text (RFC 5322 forbids it) and PostgreSQL's TEXT
+    // cannot hold it; the raw bytes are kept as they came, the reading goes without it.
+    let without_nul: Vec<u8>;
+    let raw = if raw.contains(&0) {
+        without_nul = raw.iter().copied().filter(|b| *b != 0).collect();
+        &without_nul[..]
+    } else {
+        raw
+    };
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Parsed::Malformed { reason: "the message is empty".into(), message_id: None };
     }
@@ -275,10 +284,11 @@ pub fn parse(raw: &[u8]) -> Parsed {
         None => ("text/plain".into(), None),
     };
 
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    // A decoded part (base64, quoted-printable) can still carry NUL.
+    let text = msg.body_text(0).map(|t| crate::text::without_nul(t.into_owned())).unwrap_or_default();
     let html = msg
         .body_html(0)
-        .map(|t| t.into_owned())
+        .map(|t| crate::text::without_nul(t.into_owned()))
         .filter(|_| msg.html_body_count() > 0 && msg.html_bodies().any(|p| p.is_text_html()));
 
     let attachments = msg
@@ -332,7 +342,7 @@ fn read_delivery_report(msg: &mail_parser::Message<'_>) -> DeliveryReport {
             .unwrap_or_default();
         match ct.as_str() {
             "message/delivery-status" | "message/global-delivery-status" => {
-                let body = String::from_utf8_lossy(part.contents()).into_owned();
+                let body = crate::text::without_nul(String::from_utf8_lossy(part.contents()).into_owned());
                 for line in body.lines() {
                     let Some((k, v)) = line.split_once(':') else {
                         continue;

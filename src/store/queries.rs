@@ -623,6 +623,12 @@ const SET_CURSOR: &str = "INSERT INTO mailbox_state (mailbox, folder, uidvalidit
 const RECORD_SYNC: &str = "INSERT INTO mailbox_state (mailbox, folder, last_sync_at, backlog) VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox, folder) DO UPDATE SET last_sync_at = excluded.last_sync_at, backlog = excluded.backlog";
 const RECORD_SYNC_ERROR: &str = "INSERT INTO mailbox_state (mailbox, folder, last_error, last_error_at) VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox, folder) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at";
 const MAILBOX_STATES: &str = "SELECT * FROM mailbox_state ORDER BY mailbox, folder";
+// A lease is free, ours already, or expired: take it (or renew it) until $4.
+const TAKE_LEASE: &str = "INSERT INTO mailbox_state (mailbox, folder, lease_owner, lease_until) VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox, folder) DO UPDATE SET lease_owner = excluded.lease_owner, lease_until = excluded.lease_until WHERE mailbox_state.lease_owner IS NULL OR mailbox_state.lease_owner = excluded.lease_owner OR mailbox_state.lease_until IS NULL OR mailbox_state.lease_until < $5";
+// Touching the row also locks it (PostgreSQL) until the caller's transaction ends, so a
+// cursor moved under this check cannot race a takeover.
+const HOLDS_LEASE: &str = "UPDATE mailbox_state SET lease_until = lease_until WHERE mailbox = $1 AND folder = $2 AND lease_owner = $3 AND lease_until >= $4";
+const RELEASE_LEASE: &str = "UPDATE mailbox_state SET lease_owner = NULL, lease_until = NULL WHERE mailbox = $1 AND folder = $2 AND lease_owner = $3";
 
 impl Db {
     pub async fn cursor(&mut self, mailbox: &str, folder: &str) -> Result<Option<MailboxStateRow>> {
@@ -654,6 +660,23 @@ impl Db {
 
     pub async fn mailbox_states(&mut self) -> Result<Vec<MailboxStateRow>> {
         Ok(fetch_all!(self, MailboxStateRow, MAILBOX_STATES)?)
+    }
+
+    /// Takes the mailbox folder's sync lease for `owner` until `until`, or renews it;
+    /// `false` while another owner's lease runs (until `now` passes its end).
+    pub async fn take_lease(&mut self, mailbox: &str, folder: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
+        Ok(execute!(self, TAKE_LEASE, mailbox, folder, owner, until, now)? > 0)
+    }
+
+    /// Whether `owner` still holds the lease at `now` (checked in the transaction that
+    /// moves a cursor).
+    pub async fn holds_lease(&mut self, mailbox: &str, folder: &str, owner: &str, now: i64) -> Result<bool> {
+        Ok(execute!(self, HOLDS_LEASE, mailbox, folder, owner, now)? > 0)
+    }
+
+    pub async fn release_lease(&mut self, mailbox: &str, folder: &str, owner: &str) -> Result<()> {
+        execute!(self, RELEASE_LEASE, mailbox, folder, owner)?;
+        Ok(())
     }
 }
 
@@ -795,6 +818,7 @@ const NOTES: &str = "SELECT * FROM notes WHERE ticket_id = $1 ORDER BY created_a
 const SETTING: &str = "SELECT value FROM settings WHERE key = $1";
 const SET_SETTING: &str = "INSERT INTO settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
 const DELETE_SETTING: &str = "DELETE FROM settings WHERE key = $1";
+const ADMIN_CHANGES_MARKER: &str = "SELECT CAST(COALESCE((SELECT MAX(id) FROM template_versions), 0) AS TEXT) || ':' || COALESCE((SELECT value FROM settings WHERE key = $1), '')";
 // The queue reads pages of draft ids from the (status, language, trigger_received_at)
 // index alone, then joins only the page: deep pages and counts stay fast at 100,000s of
 // drafts. Filtering by mailbox needs the tickets, so it has its own, slower, queries.
@@ -853,6 +877,11 @@ impl Db {
     pub async fn set_setting(&mut self, key: &str, value: &str, by: &str, at: i64) -> Result<()> {
         execute!(self, SET_SETTING, key, value, by, at)?;
         Ok(())
+    }
+
+    /// Changes whenever a template version is saved or the `policy_key` setting changes.
+    pub async fn admin_changes_marker(&mut self, policy_key: &str) -> Result<String> {
+        Ok(scalar_one!(self, String, ADMIN_CHANGES_MARKER, policy_key)?)
     }
 
     pub async fn delete_setting(&mut self, key: &str) -> Result<()> {

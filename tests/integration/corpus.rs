@@ -9,7 +9,7 @@ use attune::drafting::Facts;
 use attune::pipeline::{DraftOutcome, Ingested, ingest};
 use attune::store::DraftRow;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Backend, on_both_backends, spawn_app};
 
 #[derive(serde::Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
@@ -32,8 +32,8 @@ struct Expected {
     linked: Option<String>,
 }
 
-#[tokio::test]
-async fn golden_corpus() {
+on_both_backends!(async golden_corpus);
+async fn golden_corpus(backend: Backend) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/corpus exists")
@@ -44,7 +44,7 @@ async fn golden_corpus() {
     files.sort();
     assert!(files.len() >= 30, "the golden corpus must not be empty (found {})", files.len());
     let now = std::fs::read_to_string(dir.join("NOW")).expect("tests/corpus/NOW");
-    let t = spawn_app(now.trim()).await;
+    let t = spawn_app(backend, now.trim()).await;
     let app = &t.app;
 
     let mut labels: HashMap<String, TicketId> = HashMap::new();

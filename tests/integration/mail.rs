@@ -12,7 +12,7 @@ use attune::store::DraftRow;
 use jiff::SignedDuration;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::mailserver::{MailServers, SUPPORT};
 
 fn agent() -> Approver {
@@ -22,7 +22,7 @@ fn agent() -> Approver {
 async fn app_for(servers: &MailServers, now: Option<&str>, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mailbox = servers.mailbox("support", SUPPORT, TlsMode::Starttls);
     let smtp = servers.smtp();
-    let t = spawn_app_with(now.unwrap_or("2026-11-26T09:00:00Z"), |c| {
+    let t = spawn_app_with(Backend::Sqlite, now.unwrap_or("2026-11-26T09:00:00Z"), |c| {
         c.support.address = attune::domain::EmailAddress::parse(SUPPORT).unwrap();
         c.support.name = "Test Support".into();
         c.mailboxes = vec![mailbox];
@@ -35,7 +35,7 @@ async fn app_for(servers: &MailServers, now: Option<&str>, tweak: impl FnOnce(&m
         let app =
             attune::app::App::with_store((*t.app.config).clone(), attune::clock::Clock::system(), t.app.store.clone())
                 .unwrap();
-        return TestApp { app, dir: t.dir };
+        return TestApp { app, dir: t.dir, pg: t.pg };
     }
     t
 }
@@ -273,7 +273,7 @@ async fn a_server_that_never_answers_times_out_and_the_daemon_carries_on() {
             }
         }
     });
-    let t = spawn_app_with("2026-11-26T09:00:00Z", |c| {
+    let t = spawn_app_with(Backend::Sqlite, "2026-11-26T09:00:00Z", |c| {
         c.smtp = Some(attune::config::SmtpConfig {
             host: "127.0.0.1".into(),
             port,

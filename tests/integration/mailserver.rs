@@ -392,6 +392,7 @@ biff = no
             idle_renew: DurationSpec::parse("25m").unwrap(),
             batch_size: 50,
             connect_timeout: DurationSpec::parse("5s").unwrap(),
+            lease: DurationSpec::parse("30s").unwrap(),
             sent_folder: None,
             save_sent: None,
         }
@@ -457,6 +458,7 @@ pub fn dummy_mailbox(port: u16) -> MailboxConfig {
         idle_renew: DurationSpec::parse("25m").unwrap(),
         batch_size: 50,
         connect_timeout: DurationSpec::parse("5s").unwrap(),
+        lease: DurationSpec::parse("30s").unwrap(),
         sent_folder: None,
         save_sent: None,
     }

@@ -10,5 +10,6 @@ mod cli;
 mod corpus;
 mod mail;
 mod pipeline;
+mod store;
 mod threading;
 mod web;

@@ -7,7 +7,7 @@ use attune::outbox::{self, Delivery, SendOutcome};
 use attune::pipeline::{DraftOutcome, Ingested, ingest};
 use jiff::SignedDuration;
 
-use crate::helpers::{mail, raw, raw_at, spawn_app, spawn_app_with, ts};
+use crate::helpers::{Backend, mail, on_both_backends, raw, raw_at, spawn_app, spawn_app_with, ts};
 
 fn agent() -> Approver {
     Approver { id: "test:sam".into(), name: Some("Sam Taylor".into()) }
@@ -20,9 +20,9 @@ fn stored(i: &Ingested) -> (TicketId, DraftOutcome) {
     }
 }
 
-#[tokio::test]
-async fn the_same_message_is_stored_once_whatever_route_it_took() {
-    let t = spawn_app("2026-11-26T12:00:00Z").await;
+on_both_backends!(async the_same_message_is_stored_once_whatever_route_it_took);
+async fn the_same_message_is_stored_once_whatever_route_it_took(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T12:00:00Z").await;
     let body = mail("Jane Doe <jane@x.org>", "dup@x.org", "Hello", "", "Where is my order 1234?\n\nJane");
     let first = ingest(
         &t.app,
@@ -48,9 +48,9 @@ async fn the_same_message_is_stored_once_whatever_route_it_took() {
     assert_eq!(db.counts().await.unwrap().messages, 3);
 }
 
-#[tokio::test]
-async fn malformed_mail_is_quarantined_with_its_raw_bytes() {
-    let t = spawn_app("2026-11-26T12:00:00Z").await;
+on_both_backends!(async malformed_mail_is_quarantined_with_its_raw_bytes);
+async fn malformed_mail_is_quarantined_with_its_raw_bytes(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T12:00:00Z").await;
     let bytes = b"Subject: nobody\r\nMessage-ID: <q@x>\r\n\r\n\xff\xfe binary \x00 junk".to_vec();
     let out =
         ingest(&t.app, &attune::intake::RawMail { bytes: bytes.clone(), origin: "t".into(), arrived_at: None }, "t")
@@ -61,11 +61,26 @@ async fn malformed_mail_is_quarantined_with_its_raw_bytes() {
     let mut db = t.app.store.db().await.unwrap();
     assert_eq!(db.raw(key).await.unwrap().unwrap(), bytes);
     assert_eq!(db.message(key).await.unwrap().unwrap().quarantine_reason.as_deref(), Some(reason.as_str()));
+    drop(db);
+
+    // NUL in a readable message, raw and inside a base64 part ("Hi\0 there"): stored
+    // (PostgreSQL's TEXT refuses NUL), read without it, raw bytes kept as they came.
+    let bytes = b"From: Nul <nul@example.org>\r\nSubject: zero\x00byte\r\nMessage-ID: <nul@x>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nSGkAIHRoZXJl\r\n".to_vec();
+    let out =
+        ingest(&t.app, &attune::intake::RawMail { bytes: bytes.clone(), origin: "t".into(), arrived_at: None }, "t")
+            .await
+            .unwrap();
+    let Ingested::Stored { key, .. } = out else { panic!("{out:?}") };
+    let mut db = t.app.store.db().await.unwrap();
+    let row = db.message(key).await.unwrap().unwrap();
+    assert_eq!(row.body_text, "Hi there");
+    assert_eq!(row.subject, "zerobyte");
+    assert_eq!(db.raw(key).await.unwrap().unwrap(), bytes);
 }
 
-#[tokio::test]
-async fn per_sender_limits_hold_by_arrival_time() {
-    let t = spawn_app("2026-11-26T12:00:00Z").await;
+on_both_backends!(async per_sender_limits_hold_by_arrival_time);
+async fn per_sender_limits_hold_by_arrival_time(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T12:00:00Z").await;
     let base = ts("2026-11-20T09:00:00Z");
     let mut drafted = 0;
     for i in 0..6 {
@@ -91,9 +106,9 @@ async fn per_sender_limits_hold_by_arrival_time() {
     assert!(matches!(d, DraftOutcome::Created(_)), "{d:?}");
 }
 
-#[tokio::test]
-async fn follow_ups_are_acknowledged_only_after_a_quiet_period() {
-    let t = spawn_app("2026-11-26T09:00:00Z").await;
+on_both_backends!(async follow_ups_are_acknowledged_only_after_a_quiet_period);
+async fn follow_ups_are_acknowledged_only_after_a_quiet_period(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T09:00:00Z").await;
     let app = &t.app;
     let first = mail(
         "Jane Doe <jane@x.org>",
@@ -136,9 +151,9 @@ async fn follow_ups_are_acknowledged_only_after_a_quiet_period() {
     assert_eq!(db.draft(id).await.unwrap().unwrap().purpose, "ack_followup");
 }
 
-#[tokio::test]
-async fn replies_to_resolved_tickets_reopen_within_the_window_else_open_a_linked_ticket() {
-    let t = spawn_app_with("2026-11-01T09:00:00Z", |c| {
+on_both_backends!(async replies_to_resolved_tickets_reopen_within_the_window_else_open_a_linked_ticket);
+async fn replies_to_resolved_tickets_reopen_within_the_window_else_open_a_linked_ticket(backend: Backend) {
+    let t = spawn_app_with(backend, "2026-11-01T09:00:00Z", |c| {
         c.threading.reopen_window = attune::config::DurationSpec::parse("7d").unwrap()
     })
     .await;
@@ -190,9 +205,9 @@ async fn replies_to_resolved_tickets_reopen_within_the_window_else_open_a_linked
     assert_eq!(t4, t3);
 }
 
-#[tokio::test]
-async fn lateness_is_judged_again_at_approval_and_at_send_time() {
-    let t = spawn_app("2026-11-26T09:00:00Z").await;
+on_both_backends!(async lateness_is_judged_again_at_approval_and_at_send_time);
+async fn lateness_is_judged_again_at_approval_and_at_send_time(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T09:00:00Z").await;
     let app = &t.app;
     let m = mail(
         "Jane Doe <jane@x.org>",
@@ -240,9 +255,9 @@ async fn lateness_is_judged_again_at_approval_and_at_send_time() {
     assert!(sent_entry.detail.contains("\"apology_added_at_send\":true"), "{}", sent_entry.detail);
 }
 
-#[tokio::test]
-async fn edits_are_kept_beside_the_draft_and_stale_saves_are_refused() {
-    let t = spawn_app("2026-11-26T09:00:00Z").await;
+on_both_backends!(async edits_are_kept_beside_the_draft_and_stale_saves_are_refused);
+async fn edits_are_kept_beside_the_draft_and_stale_saves_are_refused(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T09:00:00Z").await;
     let app = &t.app;
     let m = mail(
         "Jane Doe <jane@x.org>",
@@ -286,9 +301,9 @@ async fn edits_are_kept_beside_the_draft_and_stale_saves_are_refused() {
     ));
 }
 
-#[tokio::test]
-async fn each_draft_is_sent_once_and_a_crashed_send_keeps_its_message_id() {
-    let t = spawn_app("2026-11-26T09:00:00Z").await;
+on_both_backends!(async each_draft_is_sent_once_and_a_crashed_send_keeps_its_message_id);
+async fn each_draft_is_sent_once_and_a_crashed_send_keeps_its_message_id(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T09:00:00Z").await;
     let app = &t.app;
     let m = mail("Jane Doe <jane@x.org>", "s1@x.org", "Order 3030", "", "Hello, where is order 3030?\n\nJane");
     let (ticket, d) = stored(&ingest(app, &raw(&m), "t").await.unwrap());
@@ -331,9 +346,9 @@ fn raw_with(text: &str) -> attune::intake::RawMail {
     raw(text)
 }
 
-#[tokio::test]
-async fn a_bounce_of_our_reply_marks_it() {
-    let t = spawn_app("2026-11-26T09:00:00Z").await;
+on_both_backends!(async a_bounce_of_our_reply_marks_it);
+async fn a_bounce_of_our_reply_marks_it(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T09:00:00Z").await;
     let app = &t.app;
     let m = mail(
         "Jane Doe <jane@gone.example>",

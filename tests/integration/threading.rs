@@ -8,7 +8,7 @@ use attune::pipeline::{Ingested, ingest};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-use crate::helpers::{mail, raw, spawn_app};
+use crate::helpers::{Backend, mail, on_both_backends, raw, spawn_app};
 
 /// (message-id, references)
 fn thread_messages() -> Vec<(String, Vec<&'static str>)> {
@@ -39,8 +39,8 @@ fn render(id: &str, refs: &[&str]) -> String {
 }
 
 /// The partition of message-ids into tickets, as sets (ticket numbers differ by order).
-async fn partition(order: &[(String, Vec<&'static str>)]) -> BTreeSet<BTreeSet<String>> {
-    let t = spawn_app("2026-11-26T12:00:00Z").await;
+async fn partition(backend: Backend, order: &[(String, Vec<&'static str>)]) -> BTreeSet<BTreeSet<String>> {
+    let t = spawn_app(backend, "2026-11-26T12:00:00Z").await;
     for (id, refs) in order {
         let out = ingest(&t.app, &raw(&render(id, refs)), "test").await.unwrap();
         assert!(matches!(out, Ingested::Stored { .. }), "{out:?}");
@@ -55,26 +55,26 @@ async fn partition(order: &[(String, Vec<&'static str>)]) -> BTreeSet<BTreeSet<S
     groups.into_values().collect()
 }
 
-#[tokio::test]
-async fn arrival_order_does_not_matter() {
+on_both_backends!(async arrival_order_does_not_matter);
+async fn arrival_order_does_not_matter(backend: Backend) {
     let forward = thread_messages();
-    let expected = partition(&forward).await;
+    let expected = partition(backend, &forward).await;
     assert_eq!(expected.len(), 2, "two threads, two tickets: {expected:?}");
 
     let mut reversed = forward.clone();
     reversed.reverse();
-    assert_eq!(partition(&reversed).await, expected, "reversed");
+    assert_eq!(partition(backend, &reversed).await, expected, "reversed");
 
     for seed in 0..4u64 {
         let mut shuffled = forward.clone();
         shuffled.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
-        assert_eq!(partition(&shuffled).await, expected, "shuffled with seed {seed}");
+        assert_eq!(partition(backend, &shuffled).await, expected, "shuffled with seed {seed}");
     }
 }
 
-#[tokio::test]
-async fn a_late_parent_merges_the_tickets_its_children_opened() {
-    let t = spawn_app("2026-11-26T12:00:00Z").await;
+on_both_backends!(async a_late_parent_merges_the_tickets_its_children_opened);
+async fn a_late_parent_merges_the_tickets_its_children_opened(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T12:00:00Z").await;
     let app = &t.app;
     // c1 replies to P; c2 replies to P2; P2 (which replies to P) arrives last.
     let c1 = ingest(app, &raw(&render("c1@x.org", &["p@x.org"])), "t").await.unwrap();

@@ -9,13 +9,14 @@ use attune::pipeline::{DraftOutcome, Ingested, ingest};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{mail, raw_at};
+use crate::helpers::{Backend, PgDatabase, mail, on_both_backends, raw_at};
 
 pub struct TestWeb {
     pub base: String,
     pub app: App,
     pub rt: Arc<tokio::runtime::Runtime>,
     pub _dir: TempDir,
+    pub _pg: Option<PgDatabase>,
     stop: CancellationToken,
 }
 
@@ -30,8 +31,14 @@ pub const AGENT: (&str, &str, &str) = ("agent@example.com", "agent-password-1", 
 
 impl TestWeb {
     pub fn start() -> TestWeb {
+        TestWeb::start_on(Backend::Sqlite)
+    }
+
+    pub fn start_on(backend: Backend) -> TestWeb {
         let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
-        let t = rt.block_on(crate::helpers::spawn_app_with("2026-11-26T09:00:00Z", |c| c.web.max_login_failures = 5));
+        let t = rt.block_on(crate::helpers::spawn_app_with(backend, "2026-11-26T09:00:00Z", |c| {
+            c.web.max_login_failures = 5
+        }));
         let app =
             attune::app::App::with_store((*t.app.config).clone(), attune::clock::Clock::system(), t.app.store.clone())
                 .unwrap();
@@ -39,7 +46,7 @@ impl TestWeb {
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         rt.spawn(attune::web::serve(app.clone(), listener, stop.clone()));
-        let web = TestWeb { base, app, rt, _dir: t.dir, stop };
+        let web = TestWeb { base, app, rt, _dir: t.dir, _pg: t.pg, stop };
         for (email, password, name) in [ADMIN, AGENT] {
             let role = if email == ADMIN.0 { "admin" } else { "agent" };
             web.rt.block_on(async {
@@ -219,9 +226,9 @@ fn jane(web: &TestWeb) -> (i64, i64) {
     (t, d.expect("a draft"))
 }
 
-#[test]
-fn anonymous_visitors_are_sent_to_login_and_the_api_says_401() {
-    let web = TestWeb::start();
+on_both_backends!(sync anonymous_visitors_are_sent_to_login_and_the_api_says_401);
+fn anonymous_visitors_are_sent_to_login_and_the_api_says_401(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let (t, d) = jane(&web);
     let mut c = web.client();
     for path in [
@@ -259,9 +266,9 @@ fn anonymous_visitors_are_sent_to_login_and_the_api_says_401() {
     assert_eq!(c.get("/healthz").status, 200);
 }
 
-#[test]
-fn agents_get_403_on_admin_pages_and_admins_get_them() {
-    let web = TestWeb::start();
+on_both_backends!(sync agents_get_403_on_admin_pages_and_admins_get_them);
+fn agents_get_403_on_admin_pages_and_admins_get_them(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     jane(&web);
     let mut agent = web.signed_in(AGENT);
     let mut admin = web.signed_in(ADMIN);
@@ -294,9 +301,9 @@ fn agents_get_403_on_admin_pages_and_admins_get_them() {
     assert!(!session_cookie.is_empty());
 }
 
-#[test]
-fn forms_without_a_valid_csrf_token_are_refused() {
-    let web = TestWeb::start();
+on_both_backends!(sync forms_without_a_valid_csrf_token_are_refused);
+fn forms_without_a_valid_csrf_token_are_refused(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let (t, d) = jane(&web);
     let mut agent = web.signed_in(AGENT);
     let path = format!("/tickets/{t}/notes");
@@ -316,9 +323,9 @@ fn forms_without_a_valid_csrf_token_are_refused() {
     assert_eq!(r.status, 403);
 }
 
-#[test]
-fn wrong_passwords_are_refused_then_rate_limited() {
-    let web = TestWeb::start();
+on_both_backends!(sync wrong_passwords_are_refused_then_rate_limited);
+fn wrong_passwords_are_refused_then_rate_limited(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let mut c = web.client();
     for _ in 0..5 {
         let r = c.login(AGENT.0, "wrong password");
@@ -336,9 +343,9 @@ fn wrong_passwords_are_refused_then_rate_limited() {
     let _ = csrf;
 }
 
-#[test]
-fn bad_requests_get_a_4xx_with_a_message_never_a_500() {
-    let web = TestWeb::start();
+on_both_backends!(sync bad_requests_get_a_4xx_with_a_message_never_a_500);
+fn bad_requests_get_a_4xx_with_a_message_never_a_500(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let (t, d) = jane(&web);
     let mut agent = web.signed_in(AGENT);
     let csrf = agent.csrf();
@@ -419,9 +426,9 @@ pub fn create_token(web: &TestWeb, email: &str) -> String {
     })
 }
 
-#[test]
-fn the_api_lists_approves_and_refuses_stale_edits() {
-    let web = TestWeb::start();
+on_both_backends!(sync the_api_lists_approves_and_refuses_stale_edits);
+fn the_api_lists_approves_and_refuses_stale_edits(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let (t, d) = jane(&web);
     let (_, d2) = web.customer_writes(
         "Bo Chen <bo@y.org>",
@@ -464,9 +471,9 @@ fn the_api_lists_approves_and_refuses_stale_edits() {
     assert!(api.get("/api/v1/openapi.yaml").body.contains("openapi: 3"));
 }
 
-#[test]
-fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail() {
-    let web = TestWeb::start();
+on_both_backends!(sync admins_edit_templates_that_pass_and_are_refused_ones_that_fail);
+fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let mut admin = web.signed_in(ADMIN);
     let page = admin.get("/admin/templates/ack_new/en/neutral");
     let csrf = page.csrf();
@@ -515,9 +522,9 @@ fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail() {
     assert!(audit.contains("template.saved") && audit.contains("template.reverted"));
 }
 
-#[test]
-fn admins_change_the_sla_and_business_hours() {
-    let web = TestWeb::start();
+on_both_backends!(sync admins_change_the_sla_and_business_hours);
+fn admins_change_the_sla_and_business_hours(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let mut admin = web.signed_in(ADMIN);
     let csrf = admin.csrf();
     let r = admin.post("/admin/settings", &[("_csrf", &csrf), ("first_response", "4 hours"), ("next_update", "1d")]);
@@ -560,9 +567,9 @@ fn admins_change_the_sla_and_business_hours() {
     assert!(admin.get("/admin/settings").body.contains("Europe/Berlin"));
 }
 
-#[test]
-fn attachments_download_never_render_and_metrics_report() {
-    let web = TestWeb::start();
+on_both_backends!(sync attachments_download_never_render_and_metrics_report);
+fn attachments_download_never_render_and_metrics_report(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let m = "From: Jane Doe <jane@x.org>\nTo: support@example.com\nSubject: Screenshot\nMessage-ID: <att1@x.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nHello, the error is in the attached page, order 5555.\n\nJane\n--b\nContent-Type: text/html; name=\"evil.html\"\nContent-Disposition: attachment; filename=\"evil.html\"\n\n<script>alert(1)</script>\n--b--\n";
     let id = web.rt.block_on(async {
         match ingest(&web.app, &raw_at(m, web.app.now()), "support").await.unwrap() {
@@ -583,9 +590,9 @@ fn attachments_download_never_render_and_metrics_report() {
     assert!(metrics.contains("attune_oldest_pending_draft_age_seconds"));
 }
 
-#[test]
-fn two_agents_editing_one_draft_the_later_save_is_refused() {
-    let web = TestWeb::start();
+on_both_backends!(sync two_agents_editing_one_draft_the_later_save_is_refused);
+fn two_agents_editing_one_draft_the_later_save_is_refused(backend: Backend) {
+    let web = TestWeb::start_on(backend);
     let (t, d) = jane(&web);
     let mut a = web.signed_in(AGENT);
     let mut b = web.signed_in(ADMIN);
