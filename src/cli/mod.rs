@@ -10,6 +10,7 @@ mod messages;
 mod outbox;
 mod run;
 mod status;
+mod store;
 mod sync;
 mod templates;
 mod tickets;
@@ -73,6 +74,9 @@ pub enum Command {
     Token(user::TokenCmd),
     /// Create or update the database schema.
     Migrate,
+    /// The database: copy a whole install to another one (SQLite ⇄ PostgreSQL), hash tables.
+    #[command(subcommand)]
+    Store(store::Cmd),
     /// Check the configuration and say what is wrong, key by key.
     CheckConfig(check_config::Args),
     /// Benchmark helpers (generate a Maildir of sample mail).
@@ -151,6 +155,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::CheckConfig(args) => check_config::run(&cli, args).await,
         Command::Demo(args) => demo::run(&cli, args).await,
         Command::Bench(cmd) => bench::run(&cli, cmd).await,
+        Command::Store(cmd) => store::run(&cli, cmd).await,
         command => {
             let config = load_config(&cli)?;
             let app = build_app(config).await?;
@@ -170,7 +175,7 @@ pub async fn run(cli: Cli) -> CliResult {
                     println!("database is up to date ({})", app.store.backend());
                     Ok(())
                 }
-                Command::CheckConfig(_) | Command::Demo(_) | Command::Bench(_) => {
+                Command::CheckConfig(_) | Command::Demo(_) | Command::Bench(_) | Command::Store(_) => {
                     unreachable!("handled above")
                 }
             };

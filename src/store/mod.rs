@@ -3,8 +3,11 @@
 //! runs on both; where the backends must differ (claiming outbox rows) each has its own.
 //! Times are unix seconds, JSON is TEXT, so both backends share the row types.
 
+mod copy;
 mod queries;
 pub mod rows;
+
+pub use copy::{CopyReport, TableReport};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,0 +1,146 @@
+//! `attune store copy --from URL --to URL`: move a whole install between databases (SQLite
+//! to PostgreSQL and back). `attune store hash`: rows and a content hash per table, to
+//! compare two databases by hand.
+
+use super::{Cli, CliError, CliResult, print_json};
+use crate::store::{Store, TableReport};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Cmd {
+    /// Copy every table into a new, empty database; checked by counts and content hashes.
+    /// Stop the instances that write to the source first.
+    Copy {
+        /// The database to copy, like sqlite:data/attune.db or postgres://user@host/attune.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The database to fill: created (SQLite) or migrated (PostgreSQL), and refused if
+        /// any table in it has a row.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rows and content hash of every table (default: the configured database).
+    Hash {
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(cli: &Cli, cmd: &Cmd) -> CliResult {
+    match cmd {
+        Cmd::Copy { from, to, json } => {
+            if same_database(from, to) {
+                return Err(CliError::user("--from and --to name the same database"));
+            }
+            let source = open_existing(from).await?;
+            let target = Store::connect(to, 4).await.map_err(|e| CliError::user(format!("--to {to}: {e}")))?;
+            let quiet = *json;
+            let report = source
+                .copy_into(&target, |t| {
+                    if !quiet {
+                        println!("  {:<18} {:>9} rows  sha256 {}", t.table, t.rows, &t.sha256[..16]);
+                    }
+                })
+                .await
+                .map_err(|e| CliError::user(format!("copy failed, nothing was committed to the target: {e}")));
+            source.close().await;
+            target.close().await;
+            let report = report?;
+            if *json {
+                return print_json(&report);
+            }
+            let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
+            println!(
+                "copied {} tables, {rows} rows, from {} to {}; counts and hashes match",
+                report.tables.len(),
+                redact(from),
+                redact(to)
+            );
+            Ok(())
+        }
+        Cmd::Hash { url, json } => {
+            let url = match url {
+                Some(u) => u.clone(),
+                None => super::load_config(cli)?.database.url,
+            };
+            let store = open_existing(&url).await?;
+            let tables = store.table_hashes().await;
+            store.close().await;
+            let tables = tables?;
+            if *json {
+                return print_json(&tables);
+            }
+            print_tables(&tables);
+            Ok(())
+        }
+    }
+}
+
+fn print_tables(tables: &[TableReport]) {
+    for t in tables {
+        println!("{:<18} {:>9} rows  sha256 {}", t.table, t.rows, t.sha256);
+    }
+}
+
+/// A SQLite source must exist: connecting would otherwise create an empty one and copy
+/// nothing, successfully.
+async fn open_existing(url: &str) -> Result<Store, CliError> {
+    if let Some(path) = sqlite_path(url)
+        && !std::path::Path::new(&path).exists()
+    {
+        return Err(CliError::user(format!("there is no database at {path}")));
+    }
+    Store::connect(url, 2).await.map_err(|e| CliError::user(format!("{}: {e}", redact(url))))
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//");
+    Some(path.split('?').next().unwrap_or(path).to_string())
+}
+
+fn same_database(a: &str, b: &str) -> bool {
+    match (sqlite_path(a), sqlite_path(b)) {
+        (Some(x), Some(y)) => {
+            let canon = |p: &str| std::fs::canonicalize(p).unwrap_or_else(|_| std::path::PathBuf::from(p));
+            canon(&x) == canon(&y)
+        }
+        _ => a == b,
+    }
+}
+
+/// The URL without its password, for printing.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_printed() {
+        assert_eq!(redact("postgres://attune:s3cret@db.example/attune"), "postgres://attune:***@db.example/attune");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(redact("sqlite:data/attune.db"), "sqlite:data/attune.db");
+    }
+
+    #[test]
+    fn one_file_is_the_same_database_however_it_is_spelt() {
+        assert!(same_database("sqlite:data/a.db", "sqlite://data/a.db"));
+        assert!(!same_database("sqlite:data/a.db", "sqlite:data/b.db"));
+        assert!(!same_database("sqlite:data/a.db", "postgres://x@y/a"));
+    }
+}
