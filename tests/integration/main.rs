@@ -7,6 +7,7 @@ mod mailserver;
 mod bench;
 mod browser;
 mod cli;
+mod cluster;
 mod corpus;
 mod mail;
 mod pipeline;
