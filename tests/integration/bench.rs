@@ -34,7 +34,7 @@ fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
 
 /// Writes `n` support mails straight into the support Maildir (as the mail uid), the way
 /// LMTP would have left them.
-fn fill_maildir(servers: &MailServers, n: usize) {
+pub fn fill_maildir(servers: &MailServers, n: usize) {
     let new = servers.maildir(SUPPORT).join("new");
     std::fs::create_dir_all(servers.maildir(SUPPORT).join("cur")).unwrap();
     std::fs::create_dir_all(servers.maildir(SUPPORT).join("tmp")).unwrap();

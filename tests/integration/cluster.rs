@@ -128,7 +128,7 @@ impl Drop for Cluster {
 
 /// A config for instances on `database_url` against `servers`: short leases and claims so
 /// a killed instance's work is taken over within seconds.
-pub fn cluster_config(servers: &MailServers, dir: &Path, database_url: &str) -> PathBuf {
+pub fn cluster_config(servers: &MailServers, dir: &Path, database_url: &str, batch_size: u32) -> PathBuf {
     let path = dir.join("attune.toml");
     std::fs::write(
         &path,
@@ -155,7 +155,7 @@ username = "{SUPPORT}"
 password = "{password}"
 ca_file = "{ca}"
 connect_timeout = "3s"
-batch_size = 50
+batch_size = {batch_size}
 lease = "4s"
 
 [smtp]
@@ -274,7 +274,7 @@ async fn three_instances_on_postgres_lose_nothing_and_send_each_reply_once_while
     let servers = MailServers::start();
     let pg = PgDatabase::create();
     let dir = tempfile::tempdir().unwrap();
-    let config = cluster_config(&servers, dir.path(), &pg.url);
+    let config = cluster_config(&servers, dir.path(), &pg.url, 50);
     let app = observer(&config).await;
     let cluster = Arc::new(Mutex::new(Cluster::start(&config, dir.path(), 3)));
 
@@ -370,4 +370,88 @@ async fn three_instances_on_postgres_lose_nothing_and_send_each_reply_once_while
     assert!(status["mailboxes"][0]["synced_by"].is_string(), "{status}");
     cluster.lock().unwrap().stop();
     app.store.close().await;
+}
+
+/// Ingest and approved-to-sent throughput with 1, 2 and 3 instances on PostgreSQL, beside
+/// one instance on SQLite, in one run (rounds interleaved, medians reported):
+///   cargo test --release --test integration bench_instances -- --ignored --nocapture
+/// BENCH_CLUSTER_MESSAGES sets the folder size (default 3000).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn bench_instances_on_postgres_beside_sqlite() {
+    let n: usize = std::env::var("BENCH_CLUSTER_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
+    let rounds = 3;
+    let servers = MailServers::start();
+    crate::bench::fill_maildir(&servers, n);
+    let setups: [(&str, usize); 4] = [("sqlite", 1), ("postgres", 1), ("postgres", 2), ("postgres", 3)];
+    let mut ingest: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut send: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for round in 0..rounds {
+        for (backend, k) in setups {
+            let dir = tempfile::tempdir().unwrap();
+            let pg = (backend == "postgres").then(PgDatabase::create);
+            let url = match &pg {
+                Some(db) => db.url.clone(),
+                None => format!("sqlite:{}", dir.path().join("attune.db").display()),
+            };
+            let config = cluster_config(&servers, dir.path(), &url, 200);
+            let app = observer(&config).await;
+            let label = format!("{backend} x{k}");
+
+            let start = Instant::now();
+            let cluster = Arc::new(Mutex::new(Cluster::start(&config, dir.path(), k)));
+            wait_for("ingest", Duration::from_secs(600), &cluster, || async {
+                let c = count_drafts(&app.store).await;
+                (c["messages"] < n as i64).then(|| format!("{c:?}"))
+            })
+            .await;
+            let ingest_secs = start.elapsed().as_secs_f64();
+            cluster.lock().unwrap().stop();
+
+            let mut db = app.store.db().await.unwrap();
+            let drafts = db.list_drafts(Some(DraftStatus::Pending), 10 * n as i64, 0).await.unwrap();
+            drop(db);
+            let agent = Approver { id: "bench".into(), name: Some("Bench Agent".into()) };
+            for d in &drafts {
+                approval::approve(&app, d.id(), None, &agent, None).await.unwrap();
+            }
+            let before = servers.messages(CATCHALL).len();
+            let start = Instant::now();
+            let cluster = Arc::new(Mutex::new(Cluster::start(&config, dir.path(), k)));
+            wait_for("send", Duration::from_secs(600), &cluster, || async {
+                let c = count_drafts(&app.store).await;
+                (c["sent"] < drafts.len() as i64).then(|| format!("{c:?}"))
+            })
+            .await;
+            let send_secs = start.elapsed().as_secs_f64();
+            cluster.lock().unwrap().stop();
+            servers.wait_for_messages(CATCHALL, before + drafts.len(), Duration::from_secs(300));
+            println!(
+                "round {round} {label}: ingest {n} in {ingest_secs:.2}s ({:.0} msg/s); {} replies sent in {send_secs:.2}s ({:.0}/s)",
+                n as f64 / ingest_secs,
+                drafts.len(),
+                drafts.len() as f64 / send_secs
+            );
+            ingest.entry(label.clone()).or_default().push(n as f64 / ingest_secs);
+            send.entry(label).or_default().push(drafts.len() as f64 / send_secs);
+            app.store.close().await;
+        }
+    }
+    let median = |v: &Vec<f64>| {
+        let mut v = v.clone();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    let base_in = median(&ingest["sqlite x1"]);
+    let base_out = median(&send["sqlite x1"]);
+    for (backend, k) in setups {
+        let label = format!("{backend} x{k}");
+        println!(
+            "BENCH instances {label}: ingest median {:.0} msg/s ({:.2}x sqlite x1); approved-to-sent median {:.0}/s ({:.2}x)",
+            median(&ingest[&label]),
+            median(&ingest[&label]) / base_in,
+            median(&send[&label]),
+            median(&send[&label]) / base_out
+        );
+    }
 }
