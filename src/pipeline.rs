@@ -198,6 +198,12 @@ pub async fn ingest_in(app: &App, db: &mut Db, raw: &RawMail, mailbox: &str) -> 
     ingest_prepared(app, db, &prepared, mailbox).await
 }
 
+/// The message was stored before (by an earlier run, another route, another instance).
+async fn duplicate(db: &mut Db, dedupe_key: &str) -> Result<Ingested, PipelineError> {
+    let existing = db.message_by_dedupe(dedupe_key).await?;
+    Ok(Ingested::Duplicate(existing.unwrap_or(MessageKey(0))))
+}
+
 /// The database part of one message, inside the caller's transaction.
 pub async fn ingest_prepared(
     app: &App,
@@ -215,10 +221,8 @@ pub async fn ingest_prepared(
     let key = prepared.key.clone();
     let arrived_at = arrival(raw, inbound, now);
 
-    if let Some(existing) = db.message_by_dedupe(&key).await? {
-        return Ok(Ingested::Duplicate(existing));
-    }
-
+    // No look-up first: the insert itself says whether the message is new (one round trip
+    // less per message, which PostgreSQL feels), and it cannot race another instance.
     let Parsed::Ok(m) = parsed else {
         let Parsed::Malformed { reason, .. } = parsed else { unreachable!("matched above") };
         let reason = reason.clone();
@@ -248,7 +252,7 @@ pub async fn ingest_prepared(
             raw: raw.bytes.clone(),
         };
         let Some(k) = db.insert_message(&new).await? else {
-            return Ok(Ingested::Duplicate(MessageKey(0)));
+            return duplicate(db, &new.dedupe_key).await;
         };
         db.audit(
             now,
@@ -303,8 +307,7 @@ pub async fn ingest_prepared(
         raw: raw.bytes.clone(),
     };
     let Some(msg_key) = db.insert_message(&new).await? else {
-        // Another instance stored it between our check and insert.
-        return Ok(Ingested::Duplicate(MessageKey(0)));
+        return duplicate(db, &new.dedupe_key).await;
     };
 
     // Reading the customer is only worth it for mail we may answer, but the name also
