@@ -101,6 +101,8 @@ pub struct App {
     /// This process's name in leases and claims: host, pid and a random part (containers
     /// all have pid 1).
     pub instance: Arc<str>,
+    /// Mailbox sync leases this instance holds (to take no more than its fair share).
+    pub leases_held: Arc<std::sync::atomic::AtomicUsize>,
     /// What the admin settings looked like when last loaded (see `reload_if_changed`).
     admin_marker: Arc<std::sync::Mutex<Option<String>>>,
 }
@@ -193,6 +195,7 @@ impl App {
             outbox_notify: Arc::new(tokio::sync::Notify::new()),
             instance: instance_name().into(),
             admin_marker: Arc::default(),
+            leases_held: Arc::default(),
         })
     }
 

@@ -77,6 +77,36 @@ pub async fn outbox_loop(app: App, delivery: Delivery, shutdown: CancellationTok
     tracing::info!("outbox stopped");
 }
 
+async fn heartbeat(app: &App) {
+    let beat = async {
+        let mut db = app.store.tx().await?;
+        db.heartbeat(&app.instance, app.now()).await?;
+        db.commit().await
+    };
+    if let Err(e) = beat.await {
+        tracing::warn!(error = %e, "cannot record this instance's heartbeat");
+    }
+}
+
+/// Says this instance is alive every `HEARTBEAT`; on shutdown, says it is gone (and
+/// forgets instances not heard from for a day).
+async fn keep_heartbeat(app: App, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(imap::HEARTBEAT) => heartbeat(&app).await,
+            _ = shutdown.cancelled() => break,
+        }
+    }
+    let gone = async {
+        let mut db = app.store.tx().await?;
+        db.forget_instance(&app.instance, app.now() - 86_400).await?;
+        db.commit().await
+    };
+    if let Err(e) = gone.await {
+        tracing::warn!(error = %e, "cannot record that this instance stops");
+    }
+}
+
 /// Picks up templates and the SLA policy that an admin changed on another instance.
 async fn follow_admin_changes(app: App, shutdown: CancellationToken) {
     loop {
@@ -120,6 +150,10 @@ pub async fn run(app: App, delivery: Delivery, web: Option<tokio::net::TcpListen
             }
         });
     }
+    // Heard from before the mailboxes start, so the others count this instance in when
+    // they share out the mailboxes.
+    heartbeat(&app).await;
+    tasks.spawn(keep_heartbeat(app.clone(), shutdown.clone()));
     for m in app.config.mailboxes.iter().cloned() {
         tasks.spawn(imap::run_mailbox(app.clone(), m, shutdown.clone()));
     }

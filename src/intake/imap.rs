@@ -5,6 +5,8 @@
 //! dropped), polling where it does not; reconnect with exponential backoff and jitter.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_imap::{Client, Session};
@@ -408,11 +410,27 @@ pub async fn sync_once(app: &App, cfg: &MailboxConfig) -> Result<Vec<FolderSync>
     result
 }
 
+/// An instance is live while it was heard from within this many seconds (`attune run`
+/// says so every `HEARTBEAT`).
+pub const INSTANCE_TTL_SECS: i64 = 15;
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// How many mailboxes this instance should sync: its even share among the live instances
+/// (all of them when it is alone, or not a daemon).
+pub async fn fair_share(app: &App) -> Result<usize, StoreError> {
+    let mailboxes = app.config.mailboxes.len().max(1);
+    let live = app.store.db().await?.live_instances(app.now() - INSTANCE_TTL_SECS).await?;
+    Ok(mailboxes.div_ceil(usize::try_from(live).unwrap_or(1).max(1)))
+}
+
 /// The mailbox's sync lease, held by this instance: renewed every third of its length
 /// while held; if renewing fails until it would have run out, or another instance has it,
-/// `stop` fires so the holder's loops wind down.
+/// or this instance holds more than its fair share (another instance started), `stop`
+/// fires so the holder's loops wind down.
 pub struct Lease {
     renewer: tokio::task::JoinHandle<()>,
+    /// Already counted off `app.leases_held` (handed over to even out the load).
+    handed_over: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Lease {
@@ -426,7 +444,9 @@ impl Lease {
         if !taken {
             return Ok(None);
         }
-        let (app, cfg) = (app.clone(), cfg.clone());
+        app.leases_held.fetch_add(1, Ordering::SeqCst);
+        let handed_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (app, cfg, hand_over) = (app.clone(), cfg.clone(), handed_over.clone());
         let renewer = tokio::spawn(async move {
             let mut held_until = now + ttl;
             loop {
@@ -443,7 +463,22 @@ impl Lease {
                 }
                 .await;
                 match renewed {
-                    Ok(true) => held_until = now + ttl,
+                    Ok(true) => {
+                        held_until = now + ttl;
+                        // One lease at a time is handed over, so an instance that holds
+                        // too many never drops all of them at once.
+                        if let Ok(share) = fair_share(&app).await
+                            && app
+                                .leases_held
+                                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |h| (h > share).then(|| h - 1))
+                                .is_ok()
+                        {
+                            tracing::info!(mailbox = %cfg.name, share, "handing the mailbox over to even out the load");
+                            hand_over.store(true, Ordering::SeqCst);
+                            stop.cancel();
+                            return;
+                        }
+                    }
                     Ok(false) => {
                         tracing::warn!(mailbox = %cfg.name, "another instance took the sync lease");
                         stop.cancel();
@@ -460,13 +495,16 @@ impl Lease {
                 }
             }
         });
-        Ok(Some(Lease { renewer }))
+        Ok(Some(Lease { renewer, handed_over }))
     }
 
     /// Stops renewing and lets the lease go (if it is still ours), so another instance
     /// can take over at once.
     pub async fn release(self, app: &App, cfg: &MailboxConfig) {
         self.renewer.abort();
+        if !self.handed_over.load(Ordering::SeqCst) {
+            app.leases_held.fetch_sub(1, Ordering::SeqCst);
+        }
         let released = async {
             let mut db = app.store.tx().await?;
             db.release_lease(&cfg.name, &cfg.folder, &app.instance).await?;
@@ -503,7 +541,12 @@ pub async fn run_mailbox(app: App, cfg: MailboxConfig, shutdown: CancellationTok
     let mut attempt: u32 = 0;
     while !shutdown.is_cancelled() {
         let held = shutdown.child_token();
-        let wait = match Lease::take(&app, &cfg, held.clone()).await {
+        let attempt_lease = match fair_share(&app).await {
+            Ok(share) if app.leases_held.load(Ordering::SeqCst) >= share => Ok(None),
+            Ok(_) => Lease::take(&app, &cfg, held.clone()).await,
+            Err(e) => Err(e),
+        };
+        let wait = match attempt_lease {
             Ok(Some(lease)) => {
                 tracing::info!(mailbox = %cfg.name, instance = %app.instance, "holding the mailbox's sync lease");
                 standing_by = false;
@@ -515,7 +558,7 @@ pub async fn run_mailbox(app: App, cfg: MailboxConfig, shutdown: CancellationTok
             }
             Ok(None) => {
                 if !standing_by {
-                    tracing::info!(mailbox = %cfg.name, "another instance syncs this mailbox; standing by");
+                    tracing::info!(mailbox = %cfg.name, "another instance syncs this mailbox (or this one has its share); standing by");
                     standing_by = true;
                 }
                 // Poll the lease about as often as its holder renews it, with jitter.

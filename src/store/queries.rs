@@ -628,6 +628,9 @@ const TAKE_LEASE: &str = "INSERT INTO mailbox_state (mailbox, folder, lease_owne
 // Touching the row also locks it (PostgreSQL) until the caller's transaction ends, so a
 // cursor moved under this check cannot race a takeover.
 const HOLDS_LEASE: &str = "UPDATE mailbox_state SET lease_until = lease_until WHERE mailbox = $1 AND folder = $2 AND lease_owner = $3 AND lease_until >= $4";
+const HEARTBEAT: &str = "INSERT INTO instances (name, started_at, seen_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at";
+const LIVE_INSTANCES: &str = "SELECT COUNT(*) FROM instances WHERE seen_at >= $1";
+const FORGET_INSTANCE: &str = "DELETE FROM instances WHERE name = $1 OR seen_at < $2";
 const RELEASE_LEASE: &str = "UPDATE mailbox_state SET lease_owner = NULL, lease_until = NULL WHERE mailbox = $1 AND folder = $2 AND lease_owner = $3";
 
 impl Db {
@@ -672,6 +675,23 @@ impl Db {
     /// moves a cursor).
     pub async fn holds_lease(&mut self, mailbox: &str, folder: &str, owner: &str, now: i64) -> Result<bool> {
         Ok(execute!(self, HOLDS_LEASE, mailbox, folder, owner, now)? > 0)
+    }
+
+    /// `name` is alive at `now`.
+    pub async fn heartbeat(&mut self, name: &str, now: i64) -> Result<()> {
+        execute!(self, HEARTBEAT, name, now)?;
+        Ok(())
+    }
+
+    /// Instances heard from since `since`.
+    pub async fn live_instances(&mut self, since: i64) -> Result<i64> {
+        Ok(scalar_one!(self, i64, LIVE_INSTANCES, since)?)
+    }
+
+    /// `name` stops; instances not heard from since `stale_before` are forgotten too.
+    pub async fn forget_instance(&mut self, name: &str, stale_before: i64) -> Result<()> {
+        execute!(self, FORGET_INSTANCE, name, stale_before)?;
+        Ok(())
     }
 
     pub async fn release_lease(&mut self, mailbox: &str, folder: &str, owner: &str) -> Result<()> {

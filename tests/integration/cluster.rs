@@ -72,6 +72,11 @@ impl Cluster {
             .expect("start attune run")
     }
 
+    /// The process ids of the running instances (an instance's name is HOST-PID-…).
+    pub fn pids(&self) -> Vec<u32> {
+        self.instances.iter().flatten().map(|c| c.id()).collect()
+    }
+
     /// SIGKILL instance `i` (no chance to finish or let its lease go).
     pub fn kill(&mut self, i: usize) {
         if let Some(mut child) = self.instances[i].take() {
@@ -126,14 +131,23 @@ impl Drop for Cluster {
     }
 }
 
-/// A config for instances on `database_url` against `servers`: short leases and claims so
-/// a killed instance's work is taken over within seconds.
+/// A config for instances on `database_url` against `servers`, syncing the support
+/// mailbox: short leases and claims so a killed instance's work is taken over within seconds.
 pub fn cluster_config(servers: &MailServers, dir: &Path, database_url: &str, batch_size: u32) -> PathBuf {
+    cluster_config_with(servers, dir, database_url, batch_size, &[("support", SUPPORT)])
+}
+
+/// …syncing each of `mailboxes` (name, IMAP user).
+pub fn cluster_config_with(
+    servers: &MailServers,
+    dir: &Path,
+    database_url: &str,
+    batch_size: u32,
+    mailboxes: &[(&str, &str)],
+) -> PathBuf {
     let path = dir.join("attune.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"[support]
+    let mut text = format!(
+        r#"[support]
 address = "{SUPPORT}"
 name = "Test Support"
 
@@ -146,18 +160,6 @@ poll_interval = "1s"
 retry_base = "1s"
 claim = "10s"
 
-[[mailboxes]]
-name = "support"
-host = "127.0.0.1"
-port = {imap}
-tls = "starttls"
-username = "{SUPPORT}"
-password = "{password}"
-ca_file = "{ca}"
-connect_timeout = "3s"
-batch_size = {batch_size}
-lease = "4s"
-
 [smtp]
 host = "127.0.0.1"
 port = {smtp}
@@ -168,13 +170,29 @@ helo_name = "attune.test.example"
 [web]
 listen = ""
 "#,
+        smtp = servers.smtp_port,
+    );
+    for (name, user) in mailboxes {
+        text.push_str(&format!(
+            r#"
+[[mailboxes]]
+name = "{name}"
+host = "127.0.0.1"
+port = {imap}
+tls = "starttls"
+username = "{user}"
+password = "{password}"
+ca_file = "{ca}"
+connect_timeout = "3s"
+batch_size = {batch_size}
+lease = "4s"
+"#,
             imap = servers.imap_port,
-            smtp = servers.smtp_port,
             password = crate::mailserver::PASSWORD,
             ca = servers.ca_file().display(),
-        ),
-    )
-    .unwrap();
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
     path
 }
 
@@ -454,4 +472,80 @@ async fn bench_instances_on_postgres_beside_sqlite() {
             median(&send[&label]) / base_out
         );
     }
+}
+
+/// Which instance (by pid) holds each mailbox's lease now.
+async fn lease_holders(app: &App) -> BTreeMap<String, u32> {
+    let now = app.now();
+    let states = app.store.db().await.unwrap().mailbox_states().await.unwrap();
+    states
+        .into_iter()
+        .filter(|s| s.lease_until.is_some_and(|u| u >= now))
+        .filter_map(|s| {
+            let owner = s.lease_owner?;
+            let pid = owner.rsplit('-').nth(1)?.parse().ok()?;
+            Some((s.mailbox, pid))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mailboxes_are_shared_out_among_instances_and_taken_over_when_one_dies() {
+    let servers = MailServers::start();
+    let pg = PgDatabase::create();
+    let dir = tempfile::tempdir().unwrap();
+    let boxes = [("support", SUPPORT), ("alice", "alice@customer.example"), ("bob", "bob@customer.example")];
+    let config = cluster_config_with(&servers, dir.path(), &pg.url, 50, &boxes);
+    let app = observer(&config).await;
+
+    // Alone, one instance syncs every mailbox.
+    let cluster = Arc::new(Mutex::new(Cluster::start(&config, dir.path(), 1)));
+    let first = cluster.lock().unwrap().pids()[0];
+    wait_for("one instance holds all three", Duration::from_secs(30), &cluster, || async {
+        let h = lease_holders(&app).await;
+        (h.len() < 3 || h.values().any(|p| *p != first)).then(|| format!("{h:?}"))
+    })
+    .await;
+
+    // Two more start: each ends up with one mailbox.
+    {
+        let mut c = cluster.lock().unwrap();
+        for _ in 0..2 {
+            let child = c.spawn();
+            c.instances.push(Some(child));
+        }
+    }
+    wait_for("one mailbox each", Duration::from_secs(60), &cluster, || async {
+        let h = lease_holders(&app).await;
+        let owners: BTreeSet<u32> = h.values().copied().collect();
+        (h.len() < 3 || owners.len() < 3).then(|| format!("{h:?}"))
+    })
+    .await;
+
+    // One dies without a word: the survivors take its mailbox over and read mail there.
+    let victim_pid = {
+        let mut c = cluster.lock().unwrap();
+        let pid = c.pids()[1];
+        c.kill(1);
+        pid
+    };
+    let victim_box = lease_holders(&app).await.into_iter().find(|(_, p)| *p == victim_pid).map(|(m, _)| m).unwrap();
+    wait_for("the survivors hold all three", Duration::from_secs(60), &cluster, || async {
+        let h = lease_holders(&app).await;
+        (h.len() < 3 || h.values().any(|p| *p == victim_pid)).then(|| format!("{h:?}"))
+    })
+    .await;
+    let user = boxes.iter().find(|(n, _)| *n == victim_box).unwrap().1;
+    servers.send_many(
+        &customer_mails(0, 1).into_iter().map(|(f, _, raw)| (f, vec![user.to_string()], raw)).collect::<Vec<_>>(),
+    );
+    wait_for("the taken-over mailbox is read", Duration::from_secs(30), &cluster, || async {
+        let c = count_drafts(&app.store).await;
+        (c["messages"] < 1).then(|| format!("{c:?}"))
+    })
+    .await;
+    let stored = app.store.db().await.unwrap().list_messages(None, None, 10, 0).await.unwrap();
+    assert_eq!(stored[0].mailbox, victim_box);
+    cluster.lock().unwrap().stop();
+    app.store.close().await;
 }

@@ -1,0 +1,7 @@
+-- Running `attune run` instances and when each was last heard from, so mailboxes can be
+-- shared out fairly among the live ones.
+CREATE TABLE instances (
+    name       TEXT    PRIMARY KEY,
+    started_at BIGINT  NOT NULL,
+    seen_at    BIGINT  NOT NULL
+);
