@@ -153,8 +153,30 @@ pub async fn connect(cfg: &MailboxConfig) -> Result<ImapSession, ImapError> {
         .ok_or_else(|| ImapError::Config(format!("mailbox {} has no password", cfg.name)))?;
     match tokio::time::timeout(Duration::from_secs(secs), client.login(&cfg.username, password.expose())).await {
         Ok(Ok(session)) => Ok(session),
-        Ok(Err((e, _))) => Err(ImapError::Login { user: cfg.username.clone(), message: e.to_string() }),
+        Ok(Err((e, _))) => Err(login_refused(&cfg.username, e)),
         Err(_) => Err(ImapError::Timeout { what: "login".into(), secs }),
+    }
+}
+
+/// A refused LOGIN is a wrong username or password, unless the server says it is a
+/// passing state: RFC 5530's `[UNAVAILABLE]` (Dovecot while its auth process starts),
+/// `[SERVERBUG]`, `[INUSE]`, `[LIMIT]`, or it dropped the connection. Those are retried
+/// like any outage, not backed off as a setting an admin must fix.
+fn login_refused(user: &str, e: async_imap::error::Error) -> ImapError {
+    use async_imap::error::Error;
+    match e {
+        Error::No(message) | Error::Bad(message) => {
+            let upper = message.to_ascii_uppercase();
+            let passing = ["UNAVAILABLE", "SERVERBUG", "INUSE", "LIMIT", "TEMPORARY", "TRY AGAIN"]
+                .iter()
+                .any(|code| upper.contains(code));
+            if passing {
+                ImapError::Protocol(format!("login as {user} refused for now: {message}"))
+            } else {
+                ImapError::Login { user: user.to_string(), message }
+            }
+        }
+        other => ImapError::Protocol(format!("login as {user}: {other}")),
     }
 }
 
@@ -709,6 +731,23 @@ mod tests {
         assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
         assert_eq!(uid_set(&[42]), "42");
         assert_eq!(uid_set(&[]), "");
+    }
+
+    #[test]
+    fn a_login_refused_for_now_is_retried_and_a_wrong_password_is_not() {
+        use async_imap::error::Error;
+        let wrong = login_refused(
+            "support",
+            Error::No("code: None, info: Some(\"[AUTHENTICATIONFAILED] Authentication failed.\")".into()),
+        );
+        assert!(matches!(wrong, ImapError::Login { .. }) && !wrong.is_transient(), "{wrong}");
+        let starting = login_refused(
+            "support",
+            Error::No("code: None, info: Some(\"[UNAVAILABLE] Temporary authentication failure.\")".into()),
+        );
+        assert!(starting.is_transient(), "{starting}");
+        let dropped = login_refused("support", Error::ConnectionLost);
+        assert!(dropped.is_transient(), "{dropped}");
     }
 
     #[test]

@@ -153,7 +153,19 @@ async fn the_imap_server_goes_away_mid_sync_and_nothing_is_lost_or_doubled() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     eprintln!("stopped at {stored_while_down}, now {}", message_count(&t).await);
     servers.start_dovecot();
-    wait_until("all messages", Duration::from_secs(90), || async { message_count(&t).await >= n as i64 }).await;
+    let back = Instant::now();
+    while message_count(&t).await < n as i64 {
+        if back.elapsed() > Duration::from_secs(90) {
+            let mut db = t.app.store.db().await.unwrap();
+            let state = db.cursor("support", "INBOX").await.unwrap();
+            panic!(
+                "timed out waiting for all messages: {} of {n} stored; last sync error: {:?}",
+                message_count(&t).await,
+                state.and_then(|s| s.last_error)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(message_count(&t).await, n as i64, "every message exactly once");
     assert!(

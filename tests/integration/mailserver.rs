@@ -23,7 +23,13 @@ pub struct MailServers {
     pub imap_port: u16,
     pub imaps_port: u16,
     pub smtp_port: u16,
+    /// One set of servers at a time: these tests measure "arrives within N seconds", and
+    /// two of them (each with its Dovecot, Postfix and attune processes) on two cores
+    /// make each other miss. Released after the servers stop.
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
@@ -59,10 +65,18 @@ impl MailServers {
             0,
             "the mail tests run Dovecot and Postfix as root (mail uid 5000, postfix data dir)"
         );
+        // A test that failed while holding it poisons it; the next one still runs.
+        let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::Builder::new().prefix("attune-mail").tempdir().expect("temp dir");
         let d = dir.path().to_path_buf();
         set_mode(&d, 0o755);
-        let s = MailServers { dir, imap_port: free_port(), imaps_port: free_port(), smtp_port: free_port() };
+        let s = MailServers {
+            dir,
+            imap_port: free_port(),
+            imaps_port: free_port(),
+            smtp_port: free_port(),
+            _one_at_a_time: guard,
+        };
         s.write_certs();
         s.write_dovecot();
         s.write_postfix();
