@@ -55,6 +55,10 @@ pub enum ImapError {
     Busy { mailbox: String, owner: String, secs: i64 },
     #[error("the sync lease of mailbox {mailbox} passed to another instance")]
     LeaseLost { mailbox: String },
+    #[error(
+        "folder \"{folder}\": the server sent {got} of {asked} messages (UIDs {missing} are still there); fetching them again"
+    )]
+    Incomplete { folder: String, asked: usize, got: usize, missing: String },
 }
 
 impl ImapError {
@@ -253,6 +257,9 @@ pub async fn sync_folder(
     let mut db = app.store.db().await?;
     let cursor = db.cursor(&cfg.name, folder).await?;
     drop(db);
+    // The lease creates the folder's row before its first sync; no UIDVALIDITY yet means
+    // no cursor yet.
+    let cursor = cursor.filter(|c| c.uidvalidity.is_some());
     let had_cursor = cursor.is_some();
     let mut last_uid: u32 = match cursor {
         Some(c) if c.uidvalidity == Some(i64::from(uidvalidity)) => c.last_uid.clamp(0, i64::from(u32::MAX)) as u32,
@@ -306,8 +313,8 @@ pub async fn sync_folder(
             .collect();
         drop(fetches);
         raws.sort_by_key(|(u, _)| *u);
+        raws.dedup_by_key(|(u, _)| *u);
         let batch: Vec<RawMail> = raws.iter().map(|(_, r)| r.clone()).collect();
-        let max_uid = raws.last().map(|(u, _)| *u).unwrap_or(last_uid).max(chunk.last().copied().unwrap_or(last_uid));
         let outcomes = pipeline::ingest_batch(app, &batch, &cfg.name).await;
         for o in outcomes {
             let o = o?;
@@ -316,6 +323,28 @@ pub async fn sync_folder(
                 result.fetched += 1;
             }
         }
+        // A FETCH's response stream simply ends when the server says BYE, drops the
+        // connection or answers NO, so fewer messages than asked is not an error by itself.
+        // The cursor may only pass a UID we did not get if it is gone from the folder.
+        let fetched: Vec<u32> = raws.iter().map(|(u, _)| *u).collect();
+        let still_there =
+            if fetched.len() == chunk.len() { None } else { still_in_folder(session, chunk, &fetched).await? };
+        if let Some(first_missing) = still_there {
+            let safe = first_missing.saturating_sub(1).max(last_uid);
+            move_cursor(app, cfg, &owner, folder, uidvalidity, safe).await?;
+            let taken: Vec<u32> = fetched.iter().copied().filter(|u| *u <= safe).collect();
+            if !taken.is_empty() {
+                apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&taken), can_move, can_uidplus).await?;
+            }
+            let missing: Vec<u32> = chunk.iter().copied().filter(|u| !fetched.contains(u)).collect();
+            return Err(ImapError::Incomplete {
+                folder: folder.to_string(),
+                asked: chunk.len(),
+                got: fetched.len(),
+                missing: uid_set(&missing),
+            });
+        }
+        let max_uid = chunk.last().copied().unwrap_or(last_uid).max(last_uid);
         // Stored: only now does the cursor move, and only then is the server touched.
         move_cursor(app, cfg, &owner, folder, uidvalidity, max_uid).await?;
         last_uid = max_uid;
@@ -330,6 +359,25 @@ pub async fn sync_folder(
     db.record_sync(&cfg.name, folder, app.now(), (total - done) as i64).await?;
     db.commit().await?;
     Ok(result)
+}
+
+/// Of the UIDs in `asked` that a FETCH did not return, the lowest one still in the folder
+/// (`None` when all of those were expunged meanwhile). Errors when the session is gone,
+/// which is the usual reason a FETCH came back short.
+async fn still_in_folder(session: &mut ImapSession, asked: &[u32], fetched: &[u32]) -> Result<Option<u32>, ImapError> {
+    let missing: Vec<u32> = asked.iter().copied().filter(|u| !fetched.contains(u)).collect();
+    let found: HashSet<u32> = session.uid_search(format!("UID {}", uid_set(&missing))).await?;
+    // The SEARCH's answer is only an answer if the connection outlived it.
+    confirm_alive(session).await?;
+    drain(session);
+    Ok(missing.into_iter().find(|u| found.contains(u)))
+}
+
+/// A NOOP whose tagged OK we wait for. async-imap's FETCH, SEARCH and NOOP streams end
+/// quietly when the server hangs up; this one says so (`connection lost`), and since a
+/// server answers in order, an OK here means everything before it was answered in full.
+async fn confirm_alive(session: &mut ImapSession) -> Result<(), ImapError> {
+    with_timeout(30, "NOOP", session.run_command_and_check_ok("NOOP")).await
 }
 
 /// Moves the folder's cursor, in one transaction with the check that this instance still
@@ -687,7 +735,7 @@ async fn watch(
                 }
             }
             // A NOOP keeps the connection honest between polls.
-            session.noop().await?;
+            confirm_alive(&mut session).await?;
             drain(&mut session);
         }
     }

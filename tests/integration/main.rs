@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod cluster;
 mod corpus;
+mod imap_faults;
 mod mail;
 mod pipeline;
 mod store;

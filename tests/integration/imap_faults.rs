@@ -1,0 +1,255 @@
+//! The IMAP faults a real Dovecot shows only now and then, made to happen every time by a
+//! scripted server: a FETCH cut short by a hang-up, a FETCH answered NO part-way. What the
+//! server did not send must never be passed over by the folder's cursor.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use attune::config::{AfterIngest, AuthMethod, DurationSpec, MailboxConfig, PasswordSource, Secret, TlsMode};
+use attune::intake::imap;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::helpers::{Backend, TestApp, spawn_app_with};
+
+/// How the next UID FETCH goes wrong (then the server behaves).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    None,
+    /// Sends the first `n` messages asked for, then hangs up without a word.
+    HangUpAfter(usize),
+    /// Sends every message but `uid`, then answers the FETCH with NO.
+    NoFor(u32),
+    /// Another client expunges `uid` just before the FETCH arrives.
+    ExpungedBeforeFetch(u32),
+}
+
+struct Folder {
+    messages: BTreeMap<u32, Vec<u8>>,
+    fault: Fault,
+    fetches: usize,
+}
+
+fn mail(uid: u32) -> Vec<u8> {
+    format!(
+        "From: Customer {uid} <c{uid}@customer.example>\r\nTo: support@attune.test\r\nSubject: Order {uid}\r\nMessage-ID: <fault{uid}@customer.example>\r\nDate: Thu, 26 Nov 2026 09:00:00 +0000\r\n\r\nHello, my order {} has not arrived.\r\n\r\nMaria\r\n",
+        7000 + uid
+    )
+    .into_bytes()
+}
+
+/// "1:3,5" or "4:*" against the folder's UIDs.
+fn uids_in(set: &str, all: &BTreeMap<u32, Vec<u8>>) -> Vec<u32> {
+    let max = all.keys().last().copied().unwrap_or(0);
+    let mut out = Vec::new();
+    for part in set.split(',') {
+        let bound = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
+        let (a, b) = match part.split_once(':') {
+            Some((a, b)) => (bound(a), bound(b)),
+            None => (bound(part), bound(part)),
+        };
+        let (lo, hi) = (a.min(b), a.max(b));
+        out.extend(all.keys().copied().filter(|u| *u >= lo && *u <= hi));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+async fn serve(stream: TcpStream, folder: Arc<Mutex<Folder>>) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    write.write_all(b"* OK [CAPABILITY IMAP4rev1 UIDPLUS MOVE] scripted server ready\r\n").await?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if read.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let mut words = line.trim_end().splitn(2, ' ');
+        let (tag, rest) = (words.next().unwrap_or("*").to_string(), words.next().unwrap_or(""));
+        let upper = rest.to_ascii_uppercase();
+        let reply = if upper.starts_with("LOGIN") {
+            format!("{tag} OK LOGIN completed\r\n")
+        } else if upper.starts_with("CAPABILITY") {
+            format!("* CAPABILITY IMAP4rev1 UIDPLUS MOVE\r\n{tag} OK done\r\n")
+        } else if upper.starts_with("SELECT") || upper.starts_with("EXAMINE") {
+            let f = folder.lock().unwrap();
+            let next = f.messages.keys().last().copied().unwrap_or(0) + 1;
+            format!(
+                "* {} EXISTS\r\n* OK [UIDVALIDITY 77] ok\r\n* OK [UIDNEXT {next}] ok\r\n{tag} OK [READ-WRITE] selected\r\n",
+                f.messages.len()
+            )
+        } else if let Some(set) = upper.strip_prefix("UID SEARCH UID ") {
+            let f = folder.lock().unwrap();
+            let found: Vec<String> = uids_in(set.trim(), &f.messages).iter().map(u32::to_string).collect();
+            format!("* SEARCH {}\r\n{tag} OK search done\r\n", found.join(" "))
+        } else if let Some(args) = upper.strip_prefix("UID FETCH ") {
+            let set = args.split(' ').next().unwrap_or("");
+            let (fault, wanted, bodies) = {
+                let mut f = folder.lock().unwrap();
+                f.fetches += 1;
+                let fault = std::mem::replace(&mut f.fault, Fault::None);
+                if let Fault::ExpungedBeforeFetch(uid) = fault {
+                    f.messages.remove(&uid);
+                }
+                let wanted = uids_in(set, &f.messages);
+                let bodies: Vec<(u32, usize, Vec<u8>)> = wanted
+                    .iter()
+                    .map(|u| {
+                        let seq = f.messages.keys().position(|k| k == u).unwrap_or(0) + 1;
+                        (*u, seq, f.messages[u].clone())
+                    })
+                    .collect();
+                (fault, wanted, bodies)
+            };
+            let mut out = Vec::new();
+            for (i, (uid, seq, body)) in bodies.iter().enumerate() {
+                if fault == Fault::HangUpAfter(i) {
+                    write.write_all(&out).await?;
+                    return Ok(());
+                }
+                if fault == Fault::NoFor(*uid) {
+                    continue;
+                }
+                out.extend(
+                    format!(
+                        "* {seq} FETCH (UID {uid} INTERNALDATE \"26-Nov-2026 09:00:00 +0000\" BODY[] {{{}}}\r\n",
+                        body.len()
+                    )
+                    .bytes(),
+                );
+                out.extend(body);
+                out.extend(b")\r\n");
+            }
+            let done = match fault {
+                Fault::NoFor(uid) if wanted.contains(&uid) => {
+                    format!("{tag} NO [SERVERBUG] cannot read message {uid}\r\n")
+                }
+                _ => format!("{tag} OK fetch done\r\n"),
+            };
+            out.extend(done.bytes());
+            write.write_all(&out).await?;
+            continue;
+        } else if upper.starts_with("LOGOUT") {
+            write.write_all(format!("* BYE see you\r\n{tag} OK bye\r\n").as_bytes()).await?;
+            let _ = read.read_to_end(&mut Vec::new()).await;
+            return Ok(());
+        } else {
+            format!("{tag} OK done\r\n")
+        };
+        write.write_all(reply.as_bytes()).await?;
+    }
+}
+
+async fn scripted_server(folder: Arc<Mutex<Folder>>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("port").port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream, folder.clone()));
+        }
+    });
+    port
+}
+
+fn mailbox(port: u16) -> MailboxConfig {
+    MailboxConfig {
+        name: "support".into(),
+        host: "127.0.0.1".into(),
+        port,
+        tls: TlsMode::None,
+        allow_insecure: true,
+        username: "support@attune.test".into(),
+        password: PasswordSource { password: Some(Secret::new("pw")), password_env: None, password_file: None },
+        auth: AuthMethod::Password,
+        folder: "INBOX".into(),
+        after_ingest: AfterIngest::Keep,
+        ca_file: None,
+        address: None,
+        display_name: None,
+        idle: false,
+        poll_interval: DurationSpec::parse("2s").unwrap(),
+        idle_renew: DurationSpec::parse("25m").unwrap(),
+        batch_size: 10,
+        connect_timeout: DurationSpec::parse("5s").unwrap(),
+        lease: DurationSpec::parse("30s").unwrap(),
+        sent_folder: None,
+        save_sent: None,
+    }
+}
+
+async fn stored_message_ids(t: &TestApp) -> Vec<String> {
+    let mut db = t.app.store.db().await.unwrap();
+    let mut ids: Vec<String> =
+        db.list_messages(None, None, 1000, 0).await.unwrap().into_iter().filter_map(|m| m.message_id).collect();
+    ids.sort();
+    ids
+}
+
+async fn cursor(t: &TestApp) -> i64 {
+    let mut db = t.app.store.db().await.unwrap();
+    db.cursor("support", "INBOX").await.unwrap().map(|c| c.last_uid).unwrap_or(0)
+}
+
+async fn app_with_faulty_server(fault: Fault, uids: &[u32]) -> (TestApp, MailboxConfig, Arc<Mutex<Folder>>) {
+    let folder =
+        Arc::new(Mutex::new(Folder { messages: uids.iter().map(|u| (*u, mail(*u))).collect(), fault, fetches: 0 }));
+    let cfg = mailbox(scripted_server(folder.clone()).await);
+    let t = spawn_app_with(Backend::Sqlite, "2026-11-26T10:00:00Z", |c| c.mailboxes = vec![cfg.clone()]).await;
+    (t, cfg, folder)
+}
+
+fn expected(uids: &[u32]) -> Vec<String> {
+    let mut ids: Vec<String> = uids.iter().map(|u| format!("fault{u}@customer.example")).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn a_fetch_cut_short_by_a_hang_up_leaves_the_cursor_before_what_was_not_sent() {
+    let uids = [3, 4, 5, 8, 9];
+    let (t, cfg, folder) = app_with_faulty_server(Fault::HangUpAfter(2), &uids).await;
+
+    let first = imap::sync_once(&t.app, &cfg).await;
+    assert!(first.is_err(), "a FETCH cut short is an error, not a finished sync: {first:?}");
+    let err = first.unwrap_err();
+    assert!(err.is_transient(), "and one worth reconnecting for: {err}");
+    assert_eq!(stored_message_ids(&t).await, expected(&[3, 4]), "what did arrive is kept");
+    assert!(cursor(&t).await < 5, "the cursor stops before UID 5, which never came (at {})", cursor(&t).await);
+
+    let second = imap::sync_once(&t.app, &cfg).await.expect("the next sync, on a server that behaves");
+    assert_eq!(second[0].last_uid, 9);
+    assert!(!second[0].rescanned, "the same UIDVALIDITY: no rescan");
+    assert_eq!(stored_message_ids(&t).await, expected(&uids), "every message, once");
+    assert_eq!(cursor(&t).await, 9);
+    assert_eq!(folder.lock().unwrap().fetches, 2);
+}
+
+#[tokio::test]
+async fn a_fetch_answered_no_part_way_is_fetched_again_from_the_message_it_skipped() {
+    let uids = [1, 2, 3, 4, 6];
+    let (t, cfg, _folder) = app_with_faulty_server(Fault::NoFor(3), &uids).await;
+
+    let err = imap::sync_once(&t.app, &cfg).await.expect_err("a message the server would not send");
+    assert!(err.is_transient(), "{err}");
+    assert!(err.to_string().contains("UIDs 3 are still there"), "{err}");
+    assert_eq!(stored_message_ids(&t).await, expected(&[1, 2, 4, 6]), "the others are stored at once");
+    assert_eq!(cursor(&t).await, 2, "the cursor waits just before the message it did not get");
+
+    imap::sync_once(&t.app, &cfg).await.expect("the next sync gets it");
+    assert_eq!(stored_message_ids(&t).await, expected(&uids), "and nothing twice");
+    assert_eq!(cursor(&t).await, 6);
+}
+
+#[tokio::test]
+async fn messages_expunged_between_search_and_fetch_are_passed_over() {
+    let uids = [1, 2, 3];
+    // Another client deletes UID 2 after attune's SEARCH: the FETCH leaves it out, as
+    // Dovecot does, and the follow-up SEARCH finds it gone.
+    let (t, cfg, _folder) = app_with_faulty_server(Fault::ExpungedBeforeFetch(2), &uids).await;
+    let synced = imap::sync_once(&t.app, &cfg).await.expect("nothing is missing that still exists");
+    assert_eq!(synced[0].last_uid, 3);
+    assert!(!synced[0].rescanned, "a first sync is not a rescan");
+    assert_eq!(stored_message_ids(&t).await, expected(&[1, 3]));
+}
