@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use attune::config::{AfterIngest, AuthMethod, DurationSpec, MailboxConfig, PasswordSource, Secret, TlsMode};
+use attune::config::MailboxConfig;
 use attune::intake::imap;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
+use crate::mailserver::dummy_mailbox;
 
 /// How the next UID FETCH goes wrong (then the server behaves).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -153,30 +154,9 @@ async fn scripted_server(folder: Arc<Mutex<Folder>>) -> u16 {
     port
 }
 
+/// A plain-text mailbox on the scripted server, polled, in batches of ten.
 fn mailbox(port: u16) -> MailboxConfig {
-    MailboxConfig {
-        name: "support".into(),
-        host: "127.0.0.1".into(),
-        port,
-        tls: TlsMode::None,
-        allow_insecure: true,
-        username: "support@attune.test".into(),
-        password: PasswordSource { password: Some(Secret::new("pw")), password_env: None, password_file: None },
-        auth: AuthMethod::Password,
-        folder: "INBOX".into(),
-        after_ingest: AfterIngest::Keep,
-        ca_file: None,
-        address: None,
-        display_name: None,
-        idle: false,
-        poll_interval: DurationSpec::parse("2s").unwrap(),
-        idle_renew: DurationSpec::parse("25m").unwrap(),
-        batch_size: 10,
-        connect_timeout: DurationSpec::parse("5s").unwrap(),
-        lease: DurationSpec::parse("30s").unwrap(),
-        sent_folder: None,
-        save_sent: None,
-    }
+    MailboxConfig { name: "support".into(), idle: false, batch_size: 10, ..dummy_mailbox(port) }
 }
 
 async fn stored_message_ids(t: &TestApp) -> Vec<String> {
