@@ -121,6 +121,31 @@ impl Store {
         Ok(CopyReport { tables: copied })
     }
 
+    /// Every table with its columns and the kind each carries ("int", "text", "bytes",
+    /// "bool"), sorted: what the migrations built, comparable across backends.
+    pub async fn schema(&self) -> Result<Vec<(String, Vec<(String, &'static str)>)>> {
+        let mut db = self.db().await?;
+        let mut out = Vec::new();
+        for table in table_names(&mut db).await? {
+            let mut columns: Vec<(String, &'static str)> = columns_of(&mut db, &table)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let kind = match c.kind {
+                        Kind::Int => "int",
+                        Kind::Text => "text",
+                        Kind::Bytes => "bytes",
+                        Kind::Bool => "bool",
+                    };
+                    (c.name, kind)
+                })
+                .collect();
+            columns.sort();
+            out.push((table, columns));
+        }
+        Ok(out)
+    }
+
     /// Rows and content hash of every table (order of rows does not matter).
     pub async fn table_hashes(&self) -> Result<Vec<TableReport>> {
         let mut db = self.snapshot().await?;

@@ -27,6 +27,24 @@ fn migrations_keep_the_same_versions_on_both_backends() {
     assert_eq!(names("migrations/sqlite"), names("migrations/postgres"), "same files, same names");
 }
 
+#[tokio::test]
+async fn both_backends_migrate_to_the_same_tables_and_columns() {
+    let sqlite = spawn_app(Backend::Sqlite, "2026-11-26T09:00:00Z").await;
+    let postgres = spawn_app(Backend::Postgres, "2026-11-26T09:00:00Z").await;
+    let (on_sqlite, on_postgres) =
+        (sqlite.app.store.schema().await.unwrap(), postgres.app.store.schema().await.unwrap());
+    assert!(on_sqlite.iter().any(|(t, _)| t == "messages"), "{on_sqlite:?}");
+    let tables = |s: &[(String, Vec<(String, &str)>)]| s.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>();
+    assert_eq!(tables(&on_sqlite), tables(&on_postgres), "the same tables");
+    // SQLite has no BOOLEAN: its 0/1 INTEGER is PostgreSQL's BOOLEAN.
+    let as_sqlite = |cols: &[(String, &str)]| -> Vec<(String, String)> {
+        cols.iter().map(|(c, k)| (c.clone(), if *k == "bool" { "int" } else { k }.to_string())).collect()
+    };
+    for ((table, a), (_, b)) in on_sqlite.iter().zip(&on_postgres) {
+        assert_eq!(as_sqlite(a), as_sqlite(b), "table {table}: the same columns, of the same kinds");
+    }
+}
+
 on_both_backends!(async a_mailbox_lease_has_one_holder_and_a_dead_holders_lease_is_taken_over);
 async fn a_mailbox_lease_has_one_holder_and_a_dead_holders_lease_is_taken_over(backend: Backend) {
     let t = spawn_app(backend, "2026-11-26T09:00:00Z").await;
