@@ -334,6 +334,9 @@ pub async fn ingest_prepared(
             .map(|n| n.full())
             .or_else(|| m.reply_target().name.clone()),
     };
+    let related: Vec<&str> =
+        m.message_id.iter().chain(&m.in_reply_to).chain(&m.references).map(String::as_str).collect();
+    db.lock_threads(&related).await?;
     let threaded = threading::thread(db, m, &tctx).await?;
     db.set_message_ticket(msg_key, threaded.ticket).await?;
 

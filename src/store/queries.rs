@@ -339,6 +339,7 @@ const REJECT_DRAFT: &str = "UPDATE drafts SET status = 'rejected', rejected_reas
 const REJECT_DRAFT_SYSTEM: &str = "UPDATE drafts SET status = 'rejected', rejected_reason = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = 'pending'";
 const MOVE_DRAFT: &str = "UPDATE drafts SET ticket_id = $1 WHERE id = $2";
 const SENDABLE_DRAFTS: &str = "SELECT id FROM drafts WHERE (status = 'approved' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) OR (status = 'sending' AND (claimed_until IS NULL OR claimed_until < $1)) ORDER BY approved_at, id LIMIT $2";
+const LOCK_THREADS_PG: &str = "SELECT COUNT(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(id, 7) AS h FROM unnest($1::text[]) AS id ORDER BY h) AS ids";
 const SENDABLE_DRAFTS_PG: &str = "SELECT id FROM drafts WHERE (status = 'approved' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) OR (status = 'sending' AND (claimed_until IS NULL OR claimed_until < $1)) ORDER BY approved_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
 const CLAIM_DRAFT: &str = "UPDATE drafts SET status = 'sending', claimed_by = $2, claimed_until = $3, attempts = attempts + 1, outgoing_message_id = COALESCE(outgoing_message_id, $4), updated_at = $5 WHERE id = $1 AND (status = 'approved' OR (status = 'sending' AND (claimed_until IS NULL OR claimed_until < $5)))";
 const MARK_SENT: &str = "UPDATE drafts SET status = 'sent', sent_at = $2, sent_body = $3, subject = $4, claimed_by = NULL, claimed_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $1 AND status = 'sending'";
@@ -669,6 +670,26 @@ impl Db {
     /// `false` while another owner's lease runs (until `now` passes its end).
     pub async fn take_lease(&mut self, mailbox: &str, folder: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
         Ok(execute!(self, TAKE_LEASE, mailbox, folder, owner, until, now)? > 0)
+    }
+
+    /// Holds, until this transaction ends, a lock on the thread of each of these
+    /// Message-IDs, waiting for any other transaction that holds one. Two instances
+    /// threading related messages at the same moment (a customer's mail to two mailboxes,
+    /// a reply arriving while its original is being stored) so take turns, and the second
+    /// finds the first's ticket instead of opening another. PostgreSQL only: on SQLite the
+    /// message's insert already made this the one writer.
+    pub async fn lock_threads(&mut self, message_ids: &[&str]) -> Result<()> {
+        if message_ids.is_empty() {
+            return Ok(());
+        }
+        if let Exec::Postgres(c) = self.exec() {
+            let ids: Vec<String> = message_ids.iter().map(|s| s.to_string()).collect();
+            // One message's threads are locked in one order (by hash) everywhere. Two batches
+            // can still wait on each other in a circle; PostgreSQL breaks it by failing one,
+            // and that batch is ingested again a message at a time.
+            sqlx::query(LOCK_THREADS_PG).bind(ids).execute(&mut *c).await?;
+        }
+        Ok(())
     }
 
     /// Whether `owner` still holds the lease at `now` (checked in the transaction that

@@ -138,3 +138,41 @@ async fn an_admin_change_on_one_instance_reaches_the_others(backend: Backend) {
     assert_eq!(other.policy().sla.first_response.to_string(), "2h");
     assert!(!other.reload_if_changed().await.unwrap(), "and reloads once");
 }
+
+on_both_backends!(async a_reply_that_arrives_while_its_original_is_being_stored_joins_its_ticket);
+async fn a_reply_that_arrives_while_its_original_is_being_stored_joins_its_ticket(backend: Backend) {
+    let t = spawn_app(backend, "2026-11-26T09:00:00Z").await;
+    // A second instance on the same database.
+    let other = App::with_store((*t.app.config).clone(), t.app.clock.clone(), t.app.store.clone()).unwrap();
+    let original = mail(
+        "Ines Costa <ines@example.pt>",
+        "first@example.pt",
+        "Refund for order 8812",
+        "",
+        "Hello, I am still waiting for the refund of order 8812.\n\nInes",
+    );
+    let follow_up = mail(
+        "Ines Costa <ines@example.pt>",
+        "second@example.pt",
+        "Re: Refund for order 8812",
+        "In-Reply-To: <first@example.pt>\nReferences: <first@example.pt>",
+        "Also: it was paid by card.\n\nInes",
+    );
+    // This instance is in the middle of storing the original (to support@) ...
+    let mut storing = t.app.store.tx().await.unwrap();
+    let Ingested::Stored { ticket, .. } =
+        attune::pipeline::ingest_in(&t.app, &mut storing, &raw(&original), "support").await.unwrap()
+    else {
+        panic!("the original is stored")
+    };
+    // ... when the other takes the follow-up (Cc'd to sales@) from its own mailbox.
+    let follow = tokio::spawn(async move { ingest(&other, &raw(&follow_up), "sales").await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!follow.is_finished(), "the follow-up waits for the original's thread");
+    storing.commit().await.unwrap();
+    let Ingested::Stored { ticket: joined, new_ticket, .. } = follow.await.unwrap().unwrap() else {
+        panic!("the follow-up is stored")
+    };
+    assert_eq!(joined, ticket, "the follow-up joins the original's ticket");
+    assert!(!new_ticket);
+}
