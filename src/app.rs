@@ -105,6 +105,9 @@ pub struct App {
     pub leases_held: Arc<std::sync::atomic::AtomicUsize>,
     /// What the admin settings looked like when last loaded (see `reload_if_changed`).
     admin_marker: Arc<std::sync::Mutex<Option<String>>>,
+    /// Messages an IMAP server lists but will not send, by "mailbox/folder/uidvalidity/uid":
+    /// when this instance first missed each (see `intake::imap::UNFETCHABLE_AFTER`).
+    pub unfetchable_since: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +199,7 @@ impl App {
             instance: instance_name().into(),
             admin_marker: Arc::default(),
             leases_held: Arc::default(),
+            unfetchable_since: Arc::default(),
         })
     }
 

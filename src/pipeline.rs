@@ -144,6 +144,18 @@ pub fn prepare(app: &App, raw: RawMail) -> Prepared {
     Prepared { raw, parsed, key, class, reading }
 }
 
+/// A message the server lists but would not send: quarantined under its origin with the
+/// reason, so it is seen (and can be fetched by hand) rather than passed over in silence.
+pub fn unreadable(origin: String, reason: String) -> Prepared {
+    Prepared {
+        key: format!("unreadable:{origin}"),
+        raw: RawMail { bytes: Vec::new(), origin, arrived_at: None },
+        parsed: Parsed::Malformed { reason, message_id: None },
+        class: None,
+        reading: None,
+    }
+}
+
 /// Prepares a batch on the blocking pool (CPU work off the async thread).
 pub fn prepare_batch(app: &App, raws: Vec<RawMail>) -> tokio::task::JoinHandle<Vec<Prepared>> {
     let app = app.clone();

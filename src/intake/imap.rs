@@ -170,10 +170,11 @@ fn login_refused(user: &str, e: async_imap::error::Error) -> ImapError {
     use async_imap::error::Error;
     match e {
         Error::No(message) | Error::Bad(message) => {
+            // Response codes only: "Login failed, please try again" is a wrong password, and
+            // retrying it quickly would lock the account.
             let upper = message.to_ascii_uppercase();
-            let passing = ["UNAVAILABLE", "SERVERBUG", "INUSE", "LIMIT", "TEMPORARY", "TRY AGAIN"]
-                .iter()
-                .any(|code| upper.contains(code));
+            let passing =
+                ["[UNAVAILABLE]", "[SERVERBUG]", "[INUSE]", "[LIMIT]"].iter().any(|code| upper.contains(code));
             if passing {
                 ImapError::Protocol(format!("login as {user} refused for now: {message}"))
             } else {
@@ -251,7 +252,11 @@ pub async fn sync_folder(
         other => ImapError::Protocol(other.to_string()),
     })?;
     drain(session);
-    let uidvalidity = mailbox.uid_validity.unwrap_or(0);
+    // Every SELECT answer carries UIDVALIDITY (RFC 3501); without it the connection
+    // dropped mid-answer, and a 0 here would look like a recreated folder.
+    let Some(uidvalidity) = mailbox.uid_validity else {
+        return Err(ImapError::Protocol(format!("opening {folder} gave no UIDVALIDITY (the connection dropped?)")));
+    };
     let mut result = FolderSync { folder: folder.to_string(), uidvalidity, ..FolderSync::default() };
 
     let mut db = app.store.db().await?;
@@ -276,8 +281,7 @@ pub async fn sync_folder(
         move_cursor(app, cfg, &owner, folder, uidvalidity, last_uid).await?;
     }
 
-    let found: HashSet<u32> = session.uid_search(format!("UID {}:*", last_uid.saturating_add(1))).await?;
-    drain(session);
+    let found = uid_search_checked(session, &format!("UID {}:*", last_uid.saturating_add(1))).await?;
     let mut uids: Vec<u32> = found.into_iter().filter(|u| *u > last_uid).collect();
     uids.sort_unstable();
     let total = uids.len();
@@ -297,7 +301,7 @@ pub async fn sync_folder(
             .iter()
             .filter_map(|f| {
                 let uid = f.uid?;
-                if uid <= last_uid {
+                if uid <= last_uid || chunk.binary_search(&uid).is_err() {
                     return None;
                 }
                 let body = f.body()?;
@@ -325,24 +329,32 @@ pub async fn sync_folder(
         }
         // A FETCH's response stream simply ends when the server says BYE, drops the
         // connection or answers NO, so fewer messages than asked is not an error by itself.
-        // The cursor may only pass a UID we did not get if it is gone from the folder.
+        // The cursor may only pass a UID we did not get if it is gone from the folder, or
+        // if the server has refused it for `UNFETCHABLE_AFTER` (then it is quarantined).
         let fetched: Vec<u32> = raws.iter().map(|(u, _)| *u).collect();
-        let still_there =
-            if fetched.len() == chunk.len() { None } else { still_in_folder(session, chunk, &fetched).await? };
-        if let Some(first_missing) = still_there {
-            let safe = first_missing.saturating_sub(1).max(last_uid);
-            move_cursor(app, cfg, &owner, folder, uidvalidity, safe).await?;
-            let taken: Vec<u32> = fetched.iter().copied().filter(|u| *u <= safe).collect();
-            if !taken.is_empty() {
-                apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&taken), can_move, can_uidplus).await?;
+        forget_unfetchable(app, cfg, folder, uidvalidity, &fetched);
+        if !chunk.iter().all(|u| fetched.binary_search(u).is_ok()) {
+            let missing: Vec<u32> = chunk.iter().copied().filter(|u| fetched.binary_search(u).is_err()).collect();
+            let still = still_in_folder(session, &missing).await?;
+            let refused = unfetchable(app, cfg, folder, uidvalidity, &still).await?;
+            let waiting: Vec<u32> = still.iter().copied().filter(|u| !refused.contains(u)).collect();
+            if let Some(first) = waiting.first() {
+                let safe = first.saturating_sub(1).max(last_uid);
+                move_cursor(app, cfg, &owner, folder, uidvalidity, safe).await?;
+                let taken: Vec<u32> = fetched.iter().chain(&refused).copied().filter(|u| *u <= safe).collect();
+                if !taken.is_empty() {
+                    let mut taken = taken;
+                    taken.sort_unstable();
+                    apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&taken), can_move, can_uidplus)
+                        .await?;
+                }
+                return Err(ImapError::Incomplete {
+                    folder: folder.to_string(),
+                    asked: chunk.len(),
+                    got: fetched.len(),
+                    missing: uid_set(&waiting),
+                });
             }
-            let missing: Vec<u32> = chunk.iter().copied().filter(|u| !fetched.contains(u)).collect();
-            return Err(ImapError::Incomplete {
-                folder: folder.to_string(),
-                asked: chunk.len(),
-                got: fetched.len(),
-                missing: uid_set(&missing),
-            });
         }
         let max_uid = chunk.last().copied().unwrap_or(last_uid).max(last_uid);
         // Stored: only now does the cursor move, and only then is the server touched.
@@ -361,16 +373,98 @@ pub async fn sync_folder(
     Ok(result)
 }
 
-/// Of the UIDs in `asked` that a FETCH did not return, the lowest one still in the folder
-/// (`None` when all of those were expunged meanwhile). Errors when the session is gone,
-/// which is the usual reason a FETCH came back short.
-async fn still_in_folder(session: &mut ImapSession, asked: &[u32], fetched: &[u32]) -> Result<Option<u32>, ImapError> {
-    let missing: Vec<u32> = asked.iter().copied().filter(|u| !fetched.contains(u)).collect();
-    let found: HashSet<u32> = session.uid_search(format!("UID {}", uid_set(&missing))).await?;
-    // The SEARCH's answer is only an answer if the connection outlived it.
-    confirm_alive(session).await?;
-    drain(session);
-    Ok(missing.into_iter().find(|u| found.contains(u)))
+/// Which of `missing` (sorted) are still in the folder: the rest were expunged between our
+/// SEARCH and FETCH.
+async fn still_in_folder(session: &mut ImapSession, missing: &[u32]) -> Result<Vec<u32>, ImapError> {
+    let found = uid_search_checked(session, &format!("UID {}", uid_set(missing))).await?;
+    Ok(missing.iter().copied().filter(|u| found.contains(u)).collect())
+}
+
+/// A message the server lists but has not sent for this long is quarantined (without its
+/// bytes, under its origin, with the reason) and passed, so one unreadable message does
+/// not hold up the mail behind it for ever. Counted per instance, from the first miss.
+pub const UNFETCHABLE_AFTER: i64 = 600;
+
+fn unfetchable_key(cfg: &MailboxConfig, folder: &str, uidvalidity: u32, uid: u32) -> String {
+    format!("imap:{}/{}/{}/{}", cfg.name, folder, uidvalidity, uid)
+}
+
+/// Of `still` (listed, not sent), those refused for `UNFETCHABLE_AFTER`, now quarantined.
+async fn unfetchable(
+    app: &App,
+    cfg: &MailboxConfig,
+    folder: &str,
+    uidvalidity: u32,
+    still: &[u32],
+) -> Result<Vec<u32>, ImapError> {
+    let now = app.now();
+    let given_up: Vec<(u32, String, i64)> = {
+        let mut since = app.unfetchable_since.lock().unwrap_or_else(|p| p.into_inner());
+        still
+            .iter()
+            .filter_map(|uid| {
+                let key = unfetchable_key(cfg, folder, uidvalidity, *uid);
+                let first = *since.entry(key.clone()).or_insert(now);
+                (now - first >= UNFETCHABLE_AFTER).then_some((*uid, key, first))
+            })
+            .collect()
+    };
+    let mut refused = Vec::new();
+    for (uid, origin, first) in given_up {
+        let reason = format!(
+            "the IMAP server lists this message (UID {uid} in {folder}) but has not sent it since {}; fetch it by hand",
+            crate::clock::rfc3339(first)
+        );
+        tracing::warn!(mailbox = %cfg.name, folder, uid, "quarantining a message the server will not send");
+        let mut db = app.store.tx().await?;
+        pipeline::ingest_prepared(app, &mut db, &pipeline::unreadable(origin.clone(), reason), &cfg.name).await?;
+        db.commit().await?;
+        app.unfetchable_since.lock().unwrap_or_else(|p| p.into_inner()).remove(&origin);
+        refused.push(uid);
+    }
+    Ok(refused)
+}
+
+/// Messages that did come are no longer waited for.
+fn forget_unfetchable(app: &App, cfg: &MailboxConfig, folder: &str, uidvalidity: u32, fetched: &[u32]) {
+    let mut since = app.unfetchable_since.lock().unwrap_or_else(|p| p.into_inner());
+    if !since.is_empty() {
+        for uid in fetched {
+            since.remove(&unfetchable_key(cfg, folder, uidvalidity, *uid));
+        }
+    }
+}
+
+/// UID SEARCH, reading the tagged answer ourselves: async-imap's `uid_search` returns what
+/// it has when the server hangs up or answers NO, which would read as "no such messages".
+async fn uid_search_checked(session: &mut ImapSession, criteria: &str) -> Result<HashSet<u32>, ImapError> {
+    use async_imap::imap_proto::{MailboxDatum, Response, Status};
+    let id = session.run_command(format!("UID SEARCH {criteria}")).await?;
+    let mut found = HashSet::new();
+    loop {
+        let response = match tokio::time::timeout(Duration::from_secs(60), session.read_response()).await {
+            Ok(Ok(Some(r))) => r,
+            Ok(Ok(None)) => {
+                return Err(ImapError::Protocol("the server closed the connection during UID SEARCH".into()));
+            }
+            Ok(Err(e)) => return Err(ImapError::Protocol(format!("UID SEARCH: {e}"))),
+            Err(_) => return Err(ImapError::Timeout { what: "UID SEARCH".into(), secs: 60 }),
+        };
+        match response.parsed() {
+            Response::MailboxData(MailboxDatum::Search(uids)) => found.extend(uids.iter().copied()),
+            Response::Done { tag, status, outcome } if *tag == id => {
+                return match status {
+                    Status::Ok => Ok(found),
+                    other => Err(ImapError::Protocol(format!(
+                        "UID SEARCH {criteria} answered {other:?}: {}",
+                        outcome.information.as_deref().unwrap_or("")
+                    ))),
+                };
+            }
+            // EXISTS, EXPUNGE, flag changes: the next pass sees what they announce.
+            _ => {}
+        }
+    }
 }
 
 /// A NOOP whose tagged OK we wait for. async-imap's FETCH, SEARCH and NOOP streams end
@@ -706,7 +800,7 @@ async fn watch(
                 drain(&mut session);
             }
             let mut idle = session.idle();
-            idle.init().await?;
+            with_timeout(30, "starting IDLE", idle.init()).await?;
             let renew = Duration::from_secs(cfg.idle_renew.calendar_secs().max(1) as u64);
             let (wait, stop) = idle.wait_with_timeout(renew);
             let cancelled = tokio::select! {
@@ -794,6 +888,9 @@ mod tests {
             Error::No("code: None, info: Some(\"[UNAVAILABLE] Temporary authentication failure.\")".into()),
         );
         assert!(starting.is_transient(), "{starting}");
+        let wrong_in_words =
+            login_refused("support", Error::No("code: None, info: Some(\"Login failed, please try again\")".into()));
+        assert!(!wrong_in_words.is_transient(), "{wrong_in_words}");
         let dropped = login_refused("support", Error::ConnectionLost);
         assert!(dropped.is_transient(), "{dropped}");
     }

@@ -1,6 +1,7 @@
 //! The IMAP faults a real Dovecot shows only now and then, made to happen every time by a
-//! scripted server: a FETCH cut short by a hang-up, a FETCH answered NO part-way. What the
-//! server did not send must never be passed over by the folder's cursor.
+//! scripted server: a FETCH cut short by a hang-up, a FETCH answered NO part-way, a SEARCH
+//! answered NO, a message the server never sends. What the server did not send must never
+//! be passed over by the folder's cursor in silence.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -23,12 +24,20 @@ enum Fault {
     NoFor(u32),
     /// Another client expunges `uid` just before the FETCH arrives.
     ExpungedBeforeFetch(u32),
+    /// Like `NoFor`, and the SEARCH that follows is answered NO too.
+    NoForThenSearchNo(u32),
 }
 
+#[derive(Default)]
 struct Folder {
     messages: BTreeMap<u32, Vec<u8>>,
-    fault: Fault,
+    fault: Option<Fault>,
+    /// Never sent, on any FETCH (a message the server cannot read).
+    refused: Option<u32>,
+    search_no: bool,
     fetches: usize,
+    /// UIDs moved to another folder by UID MOVE, in order.
+    moved: Vec<u32>,
 }
 
 fn mail(uid: u32) -> Vec<u8> {
@@ -82,18 +91,39 @@ async fn serve(stream: TcpStream, folder: Arc<Mutex<Folder>>) -> std::io::Result
                 f.messages.len()
             )
         } else if let Some(set) = upper.strip_prefix("UID SEARCH UID ") {
-            let f = folder.lock().unwrap();
-            let found: Vec<String> = uids_in(set.trim(), &f.messages).iter().map(u32::to_string).collect();
-            format!("* SEARCH {}\r\n{tag} OK search done\r\n", found.join(" "))
+            let mut f = folder.lock().unwrap();
+            if std::mem::take(&mut f.search_no) {
+                format!("{tag} NO [SERVERBUG] search failed\r\n")
+            } else {
+                let found: Vec<String> = uids_in(set.trim(), &f.messages).iter().map(u32::to_string).collect();
+                format!("* SEARCH {}\r\n{tag} OK search done\r\n", found.join(" "))
+            }
         } else if let Some(args) = upper.strip_prefix("UID FETCH ") {
             let set = args.split(' ').next().unwrap_or("");
             let (fault, wanted, bodies) = {
                 let mut f = folder.lock().unwrap();
                 f.fetches += 1;
-                let fault = std::mem::replace(&mut f.fault, Fault::None);
-                if let Fault::ExpungedBeforeFetch(uid) = fault {
-                    f.messages.remove(&uid);
+                // A fault about one message waits for the FETCH that asks for it.
+                let asked = uids_in(set, &f.messages);
+                let applies = match f.fault {
+                    Some(Fault::NoFor(u) | Fault::NoForThenSearchNo(u) | Fault::ExpungedBeforeFetch(u)) => {
+                        asked.contains(&u)
+                    }
+                    _ => true,
+                };
+                let fault = if applies { f.fault.take().unwrap_or(Fault::None) } else { Fault::None };
+                match fault {
+                    Fault::ExpungedBeforeFetch(uid) => {
+                        f.messages.remove(&uid);
+                    }
+                    Fault::NoForThenSearchNo(_) => f.search_no = true,
+                    _ => {}
                 }
+                let fault = match (fault, f.refused) {
+                    (Fault::NoForThenSearchNo(uid), _) => Fault::NoFor(uid),
+                    (Fault::None, Some(uid)) => Fault::NoFor(uid),
+                    (other, _) => other,
+                };
                 let wanted = uids_in(set, &f.messages);
                 let bodies: Vec<(u32, usize, Vec<u8>)> = wanted
                     .iter()
@@ -132,6 +162,14 @@ async fn serve(stream: TcpStream, folder: Arc<Mutex<Folder>>) -> std::io::Result
             out.extend(done.bytes());
             write.write_all(&out).await?;
             continue;
+        } else if let Some(args) = upper.strip_prefix("UID MOVE ") {
+            let set = args.split(' ').next().unwrap_or("");
+            let mut f = folder.lock().unwrap();
+            for uid in uids_in(set, &f.messages) {
+                f.messages.remove(&uid);
+                f.moved.push(uid);
+            }
+            format!("{tag} OK moved\r\n")
         } else if upper.starts_with("LOGOUT") {
             write.write_all(format!("* BYE see you\r\n{tag} OK bye\r\n").as_bytes()).await?;
             let _ = read.read_to_end(&mut Vec::new()).await;
@@ -173,9 +211,17 @@ async fn cursor(t: &TestApp) -> i64 {
 }
 
 async fn app_with_faulty_server(fault: Fault, uids: &[u32]) -> (TestApp, MailboxConfig, Arc<Mutex<Folder>>) {
-    let folder =
-        Arc::new(Mutex::new(Folder { messages: uids.iter().map(|u| (*u, mail(*u))).collect(), fault, fetches: 0 }));
-    let cfg = mailbox(scripted_server(folder.clone()).await);
+    app_with_server(Folder { fault: Some(fault), ..Folder::default() }, uids, |_| {}).await
+}
+
+async fn app_with_server(
+    folder: Folder,
+    uids: &[u32],
+    tweak: impl FnOnce(&mut MailboxConfig),
+) -> (TestApp, MailboxConfig, Arc<Mutex<Folder>>) {
+    let folder = Arc::new(Mutex::new(Folder { messages: uids.iter().map(|u| (*u, mail(*u))).collect(), ..folder }));
+    let mut cfg = mailbox(scripted_server(folder.clone()).await);
+    tweak(&mut cfg);
     let t = spawn_app_with(Backend::Sqlite, "2026-11-26T10:00:00Z", |c| c.mailboxes = vec![cfg.clone()]).await;
     (t, cfg, folder)
 }
@@ -196,7 +242,7 @@ async fn a_fetch_cut_short_by_a_hang_up_leaves_the_cursor_before_what_was_not_se
     let err = first.unwrap_err();
     assert!(err.is_transient(), "and one worth reconnecting for: {err}");
     assert_eq!(stored_message_ids(&t).await, expected(&[3, 4]), "what did arrive is kept");
-    assert!(cursor(&t).await < 5, "the cursor stops before UID 5, which never came (at {})", cursor(&t).await);
+    assert_eq!(cursor(&t).await, 0, "the cursor does not move: the connection died before it could be checked");
 
     let second = imap::sync_once(&t.app, &cfg).await.expect("the next sync, on a server that behaves");
     assert_eq!(second[0].last_uid, 9);
@@ -213,7 +259,7 @@ async fn a_fetch_answered_no_part_way_is_fetched_again_from_the_message_it_skipp
 
     let err = imap::sync_once(&t.app, &cfg).await.expect_err("a message the server would not send");
     assert!(err.is_transient(), "{err}");
-    assert!(err.to_string().contains("UIDs 3 are still there"), "{err}");
+    assert!(err.to_string().contains("sent 4 of 5 messages (UIDs 3 are still there)"), "{err}");
     assert_eq!(stored_message_ids(&t).await, expected(&[1, 2, 4, 6]), "the others are stored at once");
     assert_eq!(cursor(&t).await, 2, "the cursor waits just before the message it did not get");
 
@@ -232,4 +278,62 @@ async fn messages_expunged_between_search_and_fetch_are_passed_over() {
     assert_eq!(synced[0].last_uid, 3);
     assert!(!synced[0].rescanned, "a first sync is not a rescan");
     assert_eq!(stored_message_ids(&t).await, expected(&[1, 3]));
+}
+
+#[tokio::test]
+async fn a_search_answered_no_is_not_taken_for_an_empty_folder() {
+    let uids = [1, 2, 3, 4];
+    let (t, cfg, _folder) = app_with_faulty_server(Fault::NoForThenSearchNo(2), &uids).await;
+    let err = imap::sync_once(&t.app, &cfg).await.expect_err("neither the FETCH nor the SEARCH answered");
+    assert!(err.is_transient() && err.to_string().contains("answered No"), "{err}");
+    assert_eq!(cursor(&t).await, 0, "the cursor stays where it was");
+    imap::sync_once(&t.app, &cfg).await.expect("the next sync");
+    assert_eq!(stored_message_ids(&t).await, expected(&uids));
+}
+
+#[tokio::test]
+async fn a_message_refused_in_a_later_batch_holds_the_cursor_and_moves_only_what_was_stored() {
+    let uids: Vec<u32> = (1..=25).collect();
+    let (t, cfg, folder) = app_with_server(Folder { fault: Some(Fault::NoFor(14)), ..Folder::default() }, &uids, |c| {
+        c.after_ingest = attune::config::AfterIngest::Move("Done".into())
+    })
+    .await;
+    let err = imap::sync_once(&t.app, &cfg).await.expect_err("UID 14 did not come");
+    assert!(err.to_string().contains("UIDs 14 are still there"), "{err}");
+    let first_batches: Vec<u32> = (1..=13).chain(15..=20).collect();
+    assert_eq!(stored_message_ids(&t).await, expected(&first_batches), "batch 3 was not reached");
+    assert_eq!(cursor(&t).await, 13);
+    assert_eq!(folder.lock().unwrap().moved, (1..=13).collect::<Vec<u32>>(), "only what the cursor passed moves");
+
+    imap::sync_once(&t.app, &cfg).await.expect("the next sync");
+    assert_eq!(stored_message_ids(&t).await, expected(&uids), "every message, once");
+    assert_eq!(cursor(&t).await, 25);
+    let mut moved = folder.lock().unwrap().moved.clone();
+    moved.sort_unstable();
+    assert_eq!(moved, uids, "and every one moved out once it was stored");
+}
+
+#[tokio::test]
+async fn a_message_the_server_never_sends_is_quarantined_after_ten_minutes_and_the_rest_flows() {
+    let uids = [1, 2, 3, 4, 5];
+    let (t, cfg, _folder) = app_with_server(Folder { refused: Some(3), ..Folder::default() }, &uids, |_| {}).await;
+    for _ in 0..3 {
+        imap::sync_once(&t.app, &cfg).await.expect_err("UID 3 does not come");
+        assert_eq!(cursor(&t).await, 2, "held before it while it may still come");
+        t.app.clock.advance(jiff::SignedDuration::from_secs(120));
+    }
+    t.app.clock.advance(jiff::SignedDuration::from_secs(5 * 60));
+    let synced = imap::sync_once(&t.app, &cfg).await.expect("given up on after ten minutes");
+    assert_eq!(synced[0].last_uid, 5);
+    assert_eq!(cursor(&t).await, 5);
+    assert_eq!(stored_message_ids(&t).await, expected(&[1, 2, 4, 5]));
+    let mut db = t.app.store.db().await.unwrap();
+    let quarantined = db.list_messages(None, Some("malformed"), 10, 0).await.unwrap();
+    assert_eq!(quarantined.len(), 1, "the one the server would not send is quarantined, not passed in silence");
+    assert_eq!(quarantined[0].origin, "imap:support/INBOX/77/3");
+    assert!(
+        quarantined[0].quarantine_reason.as_deref().is_some_and(|r| r.contains("UID 3") && r.contains("by hand")),
+        "{:?}",
+        quarantined[0].quarantine_reason
+    );
 }
