@@ -47,6 +47,8 @@ impl MailboxStatus {
 
 #[derive(Serialize)]
 struct Status {
+    /// The `attune run` processes heard from in the last `INSTANCE_TTL_SECS`.
+    instances: Vec<InstanceStatus>,
     mailboxes: Vec<MailboxStatus>,
     outbox: OutboxStatus,
     drafts_pending: i64,
@@ -54,6 +56,13 @@ struct Status {
     tickets: i64,
     messages: i64,
     quarantined: i64,
+}
+
+#[derive(Serialize)]
+struct InstanceStatus {
+    name: String,
+    started_at: String,
+    seen_at: String,
 }
 
 #[derive(Serialize)]
@@ -69,8 +78,9 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     let states = db.mailbox_states().await?;
     let counts = db.counts().await?;
     let oldest = db.oldest_pending_arrival().await?;
-    drop(db);
     let now = app.now();
+    let instances = db.list_live_instances(now - crate::intake::imap::INSTANCE_TTL_SECS).await?;
+    drop(db);
     let mut mailboxes: Vec<MailboxStatus> = Vec::new();
     for m in &app.config.mailboxes {
         let mut folders = vec![m.folder.clone()];
@@ -90,6 +100,10 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
         None => format!("files in {}", app.config.outbox.dir.display()),
     };
     let status = Status {
+        instances: instances
+            .into_iter()
+            .map(|i| InstanceStatus { name: i.name, started_at: rfc3339(i.started_at), seen_at: rfc3339(i.seen_at) })
+            .collect(),
         mailboxes,
         outbox: OutboxStatus {
             queued: counts.drafts_approved + counts.drafts_sending,
@@ -105,6 +119,18 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     };
     if args.json {
         return print_json(&status);
+    }
+    match status.instances.len() {
+        0 => println!("instances: none running (attune run)"),
+        n => println!(
+            "instances: {n} running: {}",
+            status
+                .instances
+                .iter()
+                .map(|i| format!("{} (since {})", i.name, i.started_at))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
     if status.mailboxes.is_empty() {
         println!("mailboxes: none configured");

@@ -631,6 +631,8 @@ const TAKE_LEASE: &str = "INSERT INTO mailbox_state (mailbox, folder, lease_owne
 const HOLDS_LEASE: &str = "UPDATE mailbox_state SET lease_until = lease_until WHERE mailbox = $1 AND folder = $2 AND lease_owner = $3 AND lease_until >= $4";
 const HEARTBEAT: &str = "INSERT INTO instances (name, started_at, seen_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at";
 const LIVE_INSTANCES: &str = "SELECT COUNT(*) FROM instances WHERE seen_at >= $1";
+const LIST_LIVE_INSTANCES: &str =
+    "SELECT name, started_at, seen_at FROM instances WHERE seen_at >= $1 ORDER BY started_at, name";
 const FORGET_INSTANCE: &str = "DELETE FROM instances WHERE name = $1 OR seen_at < $2";
 const RELEASE_LEASE: &str = "UPDATE mailbox_state SET lease_owner = NULL, lease_until = NULL WHERE mailbox = $1 AND folder = $2 AND lease_owner = $3";
 
@@ -707,6 +709,11 @@ impl Db {
     /// Instances heard from since `since`.
     pub async fn live_instances(&mut self, since: i64) -> Result<i64> {
         Ok(scalar_one!(self, i64, LIVE_INSTANCES, since)?)
+    }
+
+    /// The instances heard from since `since`, oldest first.
+    pub async fn list_live_instances(&mut self, since: i64) -> Result<Vec<InstanceRow>> {
+        Ok(fetch_all!(self, InstanceRow, LIST_LIVE_INSTANCES, since)?)
     }
 
     /// `name` stops; instances not heard from since `stale_before` are forgotten too.

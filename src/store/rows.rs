@@ -241,6 +241,14 @@ pub struct Counts {
     pub drafts_rejected: i64,
 }
 
+/// A running `attune run`, as its heartbeats say.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct InstanceRow {
+    pub name: String,
+    pub started_at: i64,
+    pub seen_at: i64,
+}
+
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct MailboxStateRow {
     pub mailbox: String,

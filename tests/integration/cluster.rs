@@ -72,6 +72,19 @@ impl Cluster {
             .expect("start attune run")
     }
 
+    /// `attune status --json`, as an operator would ask it.
+    pub fn status(&self) -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_attune"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(["status", "--json"])
+            .env("ATTUNE_LOG", "error")
+            .output()
+            .expect("attune status");
+        assert!(out.status.success(), "attune status: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("status --json is JSON")
+    }
+
     /// The process ids of the running instances (an instance's name is HOST-PID-…).
     pub fn pids(&self) -> Vec<u32> {
         self.instances.iter().flatten().map(|c| c.id()).collect()
@@ -521,6 +534,14 @@ async fn mailboxes_are_shared_out_among_instances_and_taken_over_when_one_dies()
         (h.len() < 3 || owners.len() < 3).then(|| format!("{h:?}"))
     })
     .await;
+    // What an operator sees: three instances, each mailbox synced by one of them.
+    let status = cluster.lock().unwrap().status();
+    let names: BTreeSet<&str> =
+        status["instances"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 3, "{status}");
+    for m in status["mailboxes"].as_array().unwrap() {
+        assert!(names.contains(m["synced_by"].as_str().unwrap_or("")), "{m} is synced by a running instance");
+    }
 
     // One dies without a word: the survivors take its mailbox over and read mail there.
     let victim_pid = {
@@ -546,6 +567,11 @@ async fn mailboxes_are_shared_out_among_instances_and_taken_over_when_one_dies()
     .await;
     let stored = app.store.db().await.unwrap().list_messages(None, None, 10, 0).await.unwrap();
     assert_eq!(stored[0].mailbox, victim_box);
+    wait_for("status counts two instances", Duration::from_secs(30), &cluster, || async {
+        let status = cluster.lock().unwrap().status();
+        (status["instances"].as_array().map(Vec::len) != Some(2)).then(|| format!("{}", status["instances"]))
+    })
+    .await;
     cluster.lock().unwrap().stop();
     app.store.close().await;
 }
