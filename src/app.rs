@@ -123,10 +123,16 @@ impl App {
     pub async fn build(config: Config, clock: Clock) -> Result<App, BuildError> {
         let store = Store::connect(&config.database.url, config.database.max_connections)
             .await
-            .map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
-        store.migrate().await.map_err(|source| BuildError::Store { url: config.database.url.clone(), source })?;
+            .map_err(|source| BuildError::Store { url: crate::store::redacted_url(&config.database.url), source })?;
+        store
+            .migrate()
+            .await
+            .map_err(|source| BuildError::Store { url: crate::store::redacted_url(&config.database.url), source })?;
         let app = App::with_store(config, clock, store)?;
-        app.reload().await.map_err(|source| BuildError::Store { url: app.config.database.url.clone(), source })?;
+        app.reload().await.map_err(|source| BuildError::Store {
+            url: crate::store::redacted_url(&app.config.database.url),
+            source,
+        })?;
         Ok(app)
     }
 

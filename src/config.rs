@@ -499,6 +499,10 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Failed logins allowed per account (and four times as many per address) in 15 minutes.
     pub max_login_failures: u32,
+    /// Reverse proxies (load balancers) whose X-Forwarded-For is believed: behind them the
+    /// client's address comes from that header, for the sign-in limit and the audit log.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Shown on the login page by `attune demo --serve`.
     #[serde(skip)]
     pub demo_hint: Option<String>,
@@ -511,6 +515,7 @@ impl Default for WebConfig {
             session_ttl: default_session_ttl(),
             secure_cookies: true,
             max_login_failures: 5,
+            trusted_proxies: Vec::new(),
             demo_hint: None,
         }
     }

@@ -17,7 +17,7 @@ pub async fn run(cli: &Cli, args: &Args) -> CliResult {
     let from = c.source.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the embedded defaults".into());
     println!("config OK ({from})");
     println!("  support:   {} <{}>", c.support.name, c.support.address);
-    println!("  database:  {}", c.database.url);
+    println!("  database:  {}", crate::store::redacted_url(&c.database.url));
     println!("  sla:       first response {}, next update {}", c.sla.first_response, c.sla.next_update);
     match &c.business_hours {
         Some(b) => println!(

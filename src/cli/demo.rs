@@ -64,7 +64,11 @@ async fn serve(app: &crate::app::App) -> CliResult {
 async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
     let anchor = demo::anchor(app).await?;
     println!("attune demo: a support mailbox for {} <{}>", app.config.support.name, app.config.support.address);
-    println!("database {}, replies go to {}\n", app.config.database.url, app.config.outbox.dir.display());
+    println!(
+        "database {}, replies go to {}\n",
+        crate::store::redacted_url(&app.config.database.url),
+        app.config.outbox.dir.display()
+    );
 
     let mut summary = Summary::default();
     let mut lines = Vec::new();

@@ -47,7 +47,7 @@ pub enum Command {
     Run(run::Args),
     /// One pass over every configured mailbox, then exit.
     Sync(sync::Args),
-    /// Mailboxes (last sync, backlog, last error) and the outbox (queued, failed, sent).
+    /// Running instances, mailboxes (last sync, backlog, last error, which instance syncs each) and the outbox.
     Status(status::Args),
     /// Ingest a Maildir, an mbox file, .eml files or a folder of them.
     Ingest(ingest::Args),

@@ -3,7 +3,7 @@
 //! compare two databases by hand.
 
 use super::{Cli, CliError, CliResult, print_json};
-use crate::store::{Store, TableReport};
+use crate::store::{Store, TableReport, redacted_url};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Cmd {
@@ -56,8 +56,8 @@ pub async fn run(cli: &Cli, cmd: &Cmd) -> CliResult {
             println!(
                 "copied {} tables, {rows} rows, from {} to {}; counts and hashes match",
                 report.tables.len(),
-                redact(from),
-                redact(to)
+                redacted_url(from),
+                redacted_url(to)
             );
             Ok(())
         }
@@ -93,7 +93,7 @@ async fn open_existing(url: &str) -> Result<Store, CliError> {
     {
         return Err(CliError::user(format!("there is no database at {path}")));
     }
-    Store::connect(url, 2).await.map_err(|e| CliError::user(format!("{}: {e}", redact(url))))
+    Store::connect(url, 2).await.map_err(|e| CliError::user(format!("{}: {e}", redacted_url(url))))
 }
 
 fn sqlite_path(url: &str) -> Option<String> {
@@ -112,30 +112,9 @@ fn same_database(a: &str, b: &str) -> bool {
     }
 }
 
-/// The URL without its password, for printing.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_not_printed() {
-        assert_eq!(redact("postgres://attune:s3cret@db.example/attune"), "postgres://attune:***@db.example/attune");
-        assert_eq!(redact("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
-        assert_eq!(redact("sqlite:data/attune.db"), "sqlite:data/attune.db");
-    }
 
     #[test]
     fn one_file_is_the_same_database_however_it_is_spelt() {

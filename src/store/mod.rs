@@ -147,7 +147,7 @@ impl Store {
                 .await?;
             Ok(Store::Postgres(pool))
         } else {
-            Err(StoreError::Invalid(format!("unsupported database url `{url}`")))
+            Err(StoreError::Invalid(format!("unsupported database url `{}`", redacted_url(url))))
         }
     }
 
@@ -197,5 +197,35 @@ impl Store {
     /// Migration versions each backend ships (for the parity test).
     pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
         (SQLITE_MIGRATOR.iter().map(|m| m.version).collect(), POSTGRES_MIGRATOR.iter().map(|m| m.version).collect())
+    }
+}
+
+/// The URL without its password, for anything printed or logged.
+pub fn redacted_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::redacted_url;
+
+    #[test]
+    fn passwords_are_not_printed() {
+        assert_eq!(
+            redacted_url("postgres://attune:s3cret@db.example/attune"),
+            "postgres://attune:***@db.example/attune"
+        );
+        assert_eq!(redacted_url("postgres://attune:p@ss@db.example/attune"), "postgres://attune:***@db.example/attune");
+        assert_eq!(redacted_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(redacted_url("sqlite:data/attune.db"), "sqlite:data/attune.db");
     }
 }

@@ -3,7 +3,7 @@
 //! attempts rate-limited by account and by address.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -233,6 +233,33 @@ pub async fn login_page(State(web): State<Web>, Query(q): Query<LoginQuery>) -> 
 
 const FAILURE_WINDOW: i64 = 15 * 60;
 
+/// Where a request came from. The TCP peer, unless it is one of `trusted` proxies: then the
+/// nearest address in X-Forwarded-For that is not a trusted proxy (read from the right, so a
+/// client cannot put a made-up address before the one its proxy appended). Behind a load
+/// balancer every peer is the balancer, and one limit for all would let anyone lock the
+/// whole team out of signing in.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            // Garbage where an address should be: trust nothing beyond it.
+            Err(_) => break,
+        }
+    }
+    peer
+}
+
 pub async fn login(
     State(web): State<Web>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -257,7 +284,8 @@ pub async fn login(
         return Ok(login_form(&web, &next, &email, Some("Give your email and password."), StatusCode::BAD_REQUEST));
     }
     let now = web.app.now();
-    let ip_key = format!("ip:{}", peer.ip());
+    let client = client_ip(peer.ip(), &headers, &web.app.config.web.trusted_proxies);
+    let ip_key = format!("ip:{client}");
     let account_key = format!("account:{email}");
     let mut db = web.app.store.db().await?;
     let by_account = db.login_failures_since(&account_key, now - FAILURE_WINDOW).await?;
@@ -284,15 +312,7 @@ pub async fn login(
             let mut db = web.app.store.tx().await?;
             db.record_login_failure(&account_key, now).await?;
             db.record_login_failure(&ip_key, now).await?;
-            db.audit(
-                now,
-                &format!("ip:{}", peer.ip()),
-                "login.failed",
-                None,
-                None,
-                &serde_json::json!({"email": email}),
-            )
-            .await?;
+            db.audit(now, &ip_key, "login.failed", None, None, &serde_json::json!({"email": email})).await?;
             db.commit().await?;
             return Ok(login_form(
                 &web,
@@ -308,15 +328,8 @@ pub async fn login(
     let mut db = web.app.store.tx().await?;
     db.insert_session(&token_hash(&token), user.id, &random_token(), now, now + ttl).await?;
     db.clear_login_failures(&account_key).await?;
-    db.audit(
-        now,
-        &format!("user:{}", user.email),
-        "login",
-        None,
-        None,
-        &serde_json::json!({"ip": peer.ip().to_string()}),
-    )
-    .await?;
+    db.audit(now, &format!("user:{}", user.email), "login", None, None, &serde_json::json!({"ip": client.to_string()}))
+        .await?;
     db.commit().await?;
     let mut resp = Redirect::to(&next).into_response();
     resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, ttl, web.secure_cookies));
@@ -368,5 +381,40 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_and_only_its_own_entry() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let client: IpAddr = "203.0.113.9".parse().unwrap();
+        let trusted = [proxy];
+        // Straight from the internet: the header is the client's own claim.
+        assert_eq!(client_ip(client, &forwarded(&["198.51.100.1"]), &trusted), client);
+        // Through the proxy: the address it appended.
+        assert_eq!(client_ip(proxy, &forwarded(&["203.0.113.9"]), &trusted), client);
+        // A made-up address before the proxy's entry is ignored.
+        assert_eq!(client_ip(proxy, &forwarded(&["1.2.3.4, 203.0.113.9"]), &trusted), client);
+        assert_eq!(client_ip(proxy, &forwarded(&["1.2.3.4", "203.0.113.9"]), &trusted), client);
+        // Two trusted hops.
+        let inner: IpAddr = "10.0.0.6".parse().unwrap();
+        assert_eq!(client_ip(inner, &forwarded(&["203.0.113.9, 10.0.0.5"]), &[proxy, inner]), client);
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+        assert_eq!(client_ip(proxy, &forwarded(&["not-an-ip"]), &trusted), proxy);
+        // No proxies configured: never believed.
+        assert_eq!(client_ip(proxy, &forwarded(&["203.0.113.9"]), &[]), proxy);
     }
 }

@@ -35,9 +35,14 @@ impl TestWeb {
     }
 
     pub fn start_on(backend: Backend) -> TestWeb {
+        TestWeb::start_with(backend, |_| {})
+    }
+
+    pub fn start_with(backend: Backend, tweak: impl FnOnce(&mut attune::config::Config)) -> TestWeb {
         let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
         let t = rt.block_on(crate::helpers::spawn_app_with(backend, "2026-11-26T09:00:00Z", |c| {
-            c.web.max_login_failures = 5
+            c.web.max_login_failures = 5;
+            tweak(c);
         }));
         let app =
             attune::app::App::with_store((*t.app.config).clone(), attune::clock::Clock::system(), t.app.store.clone())
@@ -114,6 +119,8 @@ pub struct Client {
     agent: ureq::Agent,
     pub cookies: HashMap<String, String>,
     pub bearer: Option<String>,
+    /// Sent as X-Forwarded-For, as a load balancer in front would.
+    pub forwarded_for: Option<String>,
 }
 
 impl Client {
@@ -124,7 +131,7 @@ impl Client {
             .http_status_as_error(false)
             .build()
             .into();
-        Client { base: base.to_string(), agent, cookies: HashMap::new(), bearer: None }
+        Client { base: base.to_string(), agent, cookies: HashMap::new(), bearer: None, forwarded_for: None }
     }
 
     fn cookie_header(&self) -> String {
@@ -159,16 +166,19 @@ impl Client {
         if let Some(b) = &self.bearer {
             req = req.header("Authorization", format!("Bearer {b}"));
         }
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("X-Forwarded-For", f);
+        }
         let r = req.call();
         self.take(r)
     }
 
     pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
-        let r = self
-            .agent
-            .post(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .send_form(form.iter().copied());
+        let mut req = self.agent.post(format!("{}{path}", self.base)).header("Cookie", self.cookie_header());
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("X-Forwarded-For", f);
+        }
+        let r = req.send_form(form.iter().copied());
         self.take(r)
     }
 
@@ -321,6 +331,36 @@ fn forms_without_a_valid_csrf_token_are_refused(backend: Backend) {
     let mut fresh = web.client();
     let r = fresh.post("/login", &[("email", AGENT.0), ("password", AGENT.1)]);
     assert_eq!(r.status, 403);
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_sign_in_limit_is_per_client_not_per_proxy() {
+    // attune behind a load balancer on this machine (127.0.0.1), which says who is calling.
+    let web = TestWeb::start_with(Backend::Sqlite, |c| {
+        c.web.max_login_failures = 1;
+        c.web.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    });
+    let mut attacker = web.client();
+    attacker.forwarded_for = Some("203.0.113.66".into());
+    // Four addresses' worth of failures (the per-address limit), on accounts that do not exist.
+    for i in 0..4 {
+        assert_eq!(attacker.login(&format!("nobody{i}@example.com"), "guess").status, 401);
+    }
+    assert_eq!(attacker.login("nobody9@example.com", "guess").status, 429, "the attacker's address is limited");
+    // A forged address before the proxy's own entry does not get round it.
+    attacker.forwarded_for = Some("198.51.100.7, 203.0.113.66".into());
+    assert_eq!(attacker.login("nobody10@example.com", "guess").status, 429);
+    // The team, behind the same balancer, signs in as usual.
+    let mut agent = web.client();
+    agent.forwarded_for = Some("192.0.2.10".into());
+    assert_eq!(agent.login(AGENT.0, AGENT.1).status, 303, "one client's failures do not lock out the others");
+    // The audit names the client, not the balancer.
+    let audit = web.rt.block_on(async {
+        let mut db = web.app.store.db().await.unwrap();
+        db.list_audit(None, 50, 0).await.unwrap()
+    });
+    assert!(audit.iter().any(|a| a.action == "login.failed" && a.actor == "ip:203.0.113.66"), "{audit:?}");
+    assert!(audit.iter().all(|a| a.actor != "ip:127.0.0.1"), "{audit:?}");
 }
 
 on_both_backends!(sync wrong_passwords_are_refused_then_rate_limited);
