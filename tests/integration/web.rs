@@ -666,3 +666,45 @@ fn two_agents_editing_one_draft_the_later_save_is_refused(backend: Backend) {
     });
     assert!(body.contains("A's text"), "A's save stands: {body}");
 }
+
+/// A second instance on the same database, serving on a port of its own.
+fn second_instance(web: &TestWeb) -> (String, CancellationToken) {
+    let app =
+        attune::app::App::with_store((*web.app.config).clone(), web.app.clock.clone(), web.app.store.clone()).unwrap();
+    let listener = web.rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let stop = CancellationToken::new();
+    web.rt.spawn(attune::web::serve(app, listener, stop.clone()));
+    (base, stop)
+}
+
+#[test]
+fn a_sign_in_on_one_instance_works_on_another_behind_a_balancer_without_stickiness() {
+    let web = TestWeb::start_on(Backend::Postgres);
+    let (t, d) = jane(&web);
+    let (other_base, stop_other) = second_instance(&web);
+    // Signed in on the first instance ...
+    let mut on_a = web.signed_in(AGENT);
+    let page_a = on_a.get(&format!("/tickets/{t}"));
+    assert_eq!(page_a.status, 200);
+    // ... the same cookies reach the second: the session and its CSRF token are in the database.
+    let mut on_b = Client::new(&other_base);
+    on_b.cookies = on_a.cookies.clone();
+    let page_b = on_b.get(&format!("/tickets/{t}"));
+    assert_eq!(page_b.status, 200, "the session is known to the other instance");
+    assert!(page_b.body.contains("Sam Taylor"), "signed in as the agent there too");
+    let version =
+        regex::Regex::new(r#"name="version" value="(\d+)""#).unwrap().captures(&page_a.body).unwrap()[1].to_string();
+    // A form rendered by one instance is accepted by the other.
+    let r = on_b.post(
+        &format!("/drafts/{d}/act"),
+        &[("_csrf", &page_a.csrf()), ("version", &version), ("body", "Hello Jane,\n\nOn its way."), ("action", "save")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Signing out on the second ends the session on the first.
+    assert_eq!(on_b.post("/logout", &[("_csrf", &page_b.csrf())]).status, 303);
+    let after = on_a.get("/");
+    assert_eq!(after.status, 303, "signed out everywhere");
+    assert!(after.header("location").unwrap().starts_with("/login"));
+    stop_other.cancel();
+}
