@@ -105,7 +105,7 @@ pub struct App {
     pub leases_held: Arc<std::sync::atomic::AtomicUsize>,
     /// What the admin settings looked like when last loaded (see `reload_if_changed`).
     admin_marker: Arc<std::sync::Mutex<Option<String>>>,
-    /// Messages an IMAP server lists but will not send, by "mailbox/folder/uidvalidity/uid":
+    /// Messages an IMAP server lists but will not send, by origin ("imap:MAILBOX/FOLDER/UIDVALIDITY/UID"):
     /// when this instance first missed each (see `intake::imap::UNFETCHABLE_AFTER`).
     pub unfetchable_since: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
@@ -121,18 +121,12 @@ pub enum BuildError {
 impl App {
     /// Connects, migrates and loads templates.
     pub async fn build(config: Config, clock: Clock) -> Result<App, BuildError> {
-        let store = Store::connect(&config.database.url, config.database.max_connections)
-            .await
-            .map_err(|source| BuildError::Store { url: crate::store::redacted_url(&config.database.url), source })?;
-        store
-            .migrate()
-            .await
-            .map_err(|source| BuildError::Store { url: crate::store::redacted_url(&config.database.url), source })?;
+        let url = crate::store::redacted_url(&config.database.url);
+        let failed = |source| BuildError::Store { url: url.clone(), source };
+        let store = Store::connect(&config.database.url, config.database.max_connections).await.map_err(failed)?;
+        store.migrate().await.map_err(failed)?;
         let app = App::with_store(config, clock, store)?;
-        app.reload().await.map_err(|source| BuildError::Store {
-            url: crate::store::redacted_url(&app.config.database.url),
-            source,
-        })?;
+        app.reload().await.map_err(failed)?;
         Ok(app)
     }
 

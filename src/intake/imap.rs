@@ -309,7 +309,7 @@ pub async fn sync_folder(
                     uid,
                     RawMail {
                         bytes: body.to_vec(),
-                        origin: format!("imap:{}/{}/{}/{}", cfg.name, folder, uidvalidity, uid),
+                        origin: origin_of(cfg, folder, uidvalidity, uid),
                         arrived_at: f.internal_date().map(|d| d.timestamp()),
                     },
                 ))
@@ -341,10 +341,9 @@ pub async fn sync_folder(
             if let Some(first) = waiting.first() {
                 let safe = first.saturating_sub(1).max(last_uid);
                 move_cursor(app, cfg, &owner, folder, uidvalidity, safe).await?;
-                let taken: Vec<u32> = fetched.iter().chain(&refused).copied().filter(|u| *u <= safe).collect();
+                let mut taken: Vec<u32> = fetched.iter().chain(&refused).copied().filter(|u| *u <= safe).collect();
+                taken.sort_unstable();
                 if !taken.is_empty() {
-                    let mut taken = taken;
-                    taken.sort_unstable();
                     apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&taken), can_move, can_uidplus)
                         .await?;
                 }
@@ -385,7 +384,8 @@ async fn still_in_folder(session: &mut ImapSession, missing: &[u32]) -> Result<V
 /// not hold up the mail behind it for ever. Counted per instance, from the first miss.
 pub const UNFETCHABLE_AFTER: i64 = 600;
 
-fn unfetchable_key(cfg: &MailboxConfig, folder: &str, uidvalidity: u32, uid: u32) -> String {
+/// Where a message came from, as stored with it (and the key of `App::unfetchable_since`).
+fn origin_of(cfg: &MailboxConfig, folder: &str, uidvalidity: u32, uid: u32) -> String {
     format!("imap:{}/{}/{}/{}", cfg.name, folder, uidvalidity, uid)
 }
 
@@ -403,7 +403,7 @@ async fn unfetchable(
         still
             .iter()
             .filter_map(|uid| {
-                let key = unfetchable_key(cfg, folder, uidvalidity, *uid);
+                let key = origin_of(cfg, folder, uidvalidity, *uid);
                 let first = *since.entry(key.clone()).or_insert(now);
                 (now - first >= UNFETCHABLE_AFTER).then_some((*uid, key, first))
             })
@@ -430,7 +430,7 @@ fn forget_unfetchable(app: &App, cfg: &MailboxConfig, folder: &str, uidvalidity:
     let mut since = app.unfetchable_since.lock().unwrap_or_else(|p| p.into_inner());
     if !since.is_empty() {
         for uid in fetched {
-            since.remove(&unfetchable_key(cfg, folder, uidvalidity, *uid));
+            since.remove(&origin_of(cfg, folder, uidvalidity, *uid));
         }
     }
 }

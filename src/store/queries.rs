@@ -64,11 +64,21 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 // ---------------------------------------------------------------- messages
 
-const INSERT_MESSAGE: &str = "INSERT INTO messages (dedupe_key, message_id, direction, kind, mailbox, origin, from_addr, from_name, reply_to, to_addrs, cc_addrs, subject, in_reply_to, refs, received_at, ingested_at, body_text, body_html, attachments, flags, reasons, quarantine_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+/// One message in, or nothing if its dedupe key is there already (then no id comes back).
+macro_rules! insert_message_sql {
+    () => {
+        "INSERT INTO messages (dedupe_key, message_id, direction, kind, mailbox, origin, from_addr, from_name, reply_to, to_addrs, cc_addrs, subject, in_reply_to, refs, received_at, ingested_at, body_text, body_html, attachments, flags, reasons, quarantine_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+    };
+}
+const INSERT_MESSAGE: &str = insert_message_sql!();
 const INSERT_RAW: &str = "INSERT INTO message_raw (message_id, raw) VALUES ($1, $2)";
 /// PostgreSQL stores the message and its raw bytes in one statement (one round trip less
 /// per message; SQLite has no INSERT inside WITH).
-const INSERT_MESSAGE_WITH_RAW_PG: &str = "WITH m AS (INSERT INTO messages (dedupe_key, message_id, direction, kind, mailbox, origin, from_addr, from_name, reply_to, to_addrs, cc_addrs, subject, in_reply_to, refs, received_at, ingested_at, body_text, body_html, attachments, flags, reasons, quarantine_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id), r AS (INSERT INTO message_raw (message_id, raw) SELECT id, $23 FROM m) SELECT id FROM m";
+const INSERT_MESSAGE_WITH_RAW_PG: &str = concat!(
+    "WITH m AS (",
+    insert_message_sql!(),
+    "), r AS (INSERT INTO message_raw (message_id, raw) SELECT id, $23 FROM m) SELECT id FROM m"
+);
 const MESSAGE_BY_DEDUPE: &str = "SELECT id FROM messages WHERE dedupe_key = $1";
 const SET_MESSAGE_TICKET: &str = "UPDATE messages SET ticket_id = $1 WHERE id = $2";
 const SET_MESSAGE_FLAGS: &str = "UPDATE messages SET flags = $1 WHERE id = $2";
