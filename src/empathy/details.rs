@@ -39,7 +39,7 @@ fn build_keyword_res(words: fn(Lang) -> &'static [&'static str]) -> Vec<Regex> {
     let alternation = all.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
     let connector = r"(?:\s*(?:number|no\.?|nr\.?|n°|n\.?º|nº|num\.?|nummer|número|numero|nummer|id|ref\.?)\s*)?";
     vec![
-        Regex::new(&format!(r"(?i)\b(?:{alternation}){connector}\s*(?::|-|#|is|ist|est|es|è|é)?\s*{ID}\b"))
+        Regex::new(&format!(r"(?i)\b(?:{alternation}){connector}\s*(?::|-|#|(?:is|ist|est|es|è|é)\s)?\s*{ID}\b"))
             .expect("built regex"),
     ]
 }
@@ -108,6 +108,17 @@ mod tests {
         assert_eq!(v("il mio ordine 7731"), Some((DetailKind::Order, "7731".into())));
         assert_eq!(v("bestelling 20231"), Some((DetailKind::Order, "20231".into())));
         assert_eq!(v("a minha encomenda 31337"), Some((DetailKind::Order, "31337".into())));
+        assert_eq!(v("mi pedido es 99812"), Some((DetailKind::Order, "99812".into())));
+    }
+
+    #[test]
+    fn a_reference_keeps_its_prefix() {
+        // "es"/"is"/"est" between the keyword and the number are verbs only when a space
+        // follows: the "ES" of "ES-55817" is the customer's prefix, not a verb.
+        assert_eq!(v("Mi pedido ES-55817 no ha llegado"), Some((DetailKind::Order, "ES-55817".into())));
+        assert_eq!(v("order IS-2044 is late"), Some((DetailKind::Order, "IS-2044".into())));
+        assert_eq!(v("commande EST-4410 incomplète"), Some((DetailKind::Order, "EST-4410".into())));
+        assert_eq!(v("my order AB-20417 arrived broken"), Some((DetailKind::Order, "AB-20417".into())));
     }
 
     #[test]
