@@ -3,9 +3,11 @@
 
 pub mod details;
 pub mod language;
+pub mod langdata;
 pub mod lateness;
 pub mod lint;
 pub mod locale;
 pub mod names;
 pub mod register;
 pub mod sentiment;
+pub mod situations;

@@ -1,0 +1,303 @@
+//! The per-language data files (locales/LANG/*.toml, embedded at build time): what the
+//! reading looks for in a customer's mail (situations.toml), what the lint looks for in our
+//! draft (judging.toml), how dates are read and written (calendar.toml) and, for
+//! Portuguese, what marks the Brazilian or the European variant (variant.toml).
+//!
+//! A file that does not parse is reported by `problems()` (and by a unit test over the
+//! shipped data) and read as empty: a bad word list must never stop intake.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::domain::Lang;
+
+include!(concat!(env!("OUT_DIR"), "/shipped_locales.rs"));
+
+/// One situation's lists, as written in situations.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SituationLists {
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    #[serde(default)]
+    pub weak: Vec<String>,
+    #[serde(default)]
+    pub not: Vec<String>,
+    #[serde(default)]
+    pub deadline: Vec<String>,
+    #[serde(default)]
+    pub call_request: Vec<String>,
+    #[serde(default)]
+    pub first_contact: Vec<String>,
+    #[serde(default)]
+    pub times: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub colleague: Vec<String>,
+    #[serde(default)]
+    pub age: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SituationsFile {
+    #[serde(default)]
+    pub bereavement: SituationLists,
+    #[serde(default)]
+    pub urgent: SituationLists,
+    #[serde(default)]
+    pub repeated_contact: SituationLists,
+    #[serde(default)]
+    pub our_fault: BTreeMap<String, SituationLists>,
+    #[serde(default)]
+    pub cancellation: SituationLists,
+    #[serde(default)]
+    pub threat_to_leave: SituationLists,
+    #[serde(default)]
+    pub chargeback: SituationLists,
+    #[serde(default)]
+    pub legal: SituationLists,
+    #[serde(default)]
+    pub praise: SituationLists,
+    #[serde(default)]
+    pub feature_idea: SituationLists,
+    #[serde(default)]
+    pub vulnerable: SituationLists,
+    #[serde(default)]
+    pub security_worry: SituationLists,
+    #[serde(default)]
+    pub vague: SituationLists,
+    #[serde(default)]
+    pub technical: SituationLists,
+    #[serde(default)]
+    pub continuing: SituationLists,
+}
+
+/// What the lint looks for in a draft of this language.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JudgingFile {
+    #[serde(default)]
+    pub condolence: Vec<String>,
+    #[serde(default)]
+    pub safety: Vec<String>,
+    #[serde(default)]
+    pub earlier_contact: Vec<String>,
+    #[serde(default)]
+    pub fault_admission: Vec<String>,
+    #[serde(default)]
+    pub screenshot_request: Vec<String>,
+    #[serde(default)]
+    pub business_day_promise: Vec<String>,
+    #[serde(default)]
+    pub cheerful_closing: Vec<String>,
+    #[serde(default)]
+    pub anything_else: Vec<String>,
+    #[serde(default)]
+    pub patience_thanks: Vec<String>,
+    #[serde(default)]
+    pub variant_markers: VariantMarkers,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantMarkers {
+    #[serde(default)]
+    pub br: Vec<String>,
+    #[serde(default)]
+    pub pt: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarFile {
+    #[serde(default)]
+    pub months: Vec<String>,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub read_months: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSide {
+    #[serde(default)]
+    pub words: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantFile {
+    #[serde(default)]
+    pub br: VariantSide,
+    #[serde(default)]
+    pub pt: VariantSide,
+}
+
+/// Everything shipped for one language.
+#[derive(Debug, Default)]
+pub struct LangData {
+    pub situations: SituationsFile,
+    pub judging: JudgingFile,
+    pub calendar: CalendarFile,
+    pub variant: VariantFile,
+}
+
+impl CalendarFile {
+    /// "29 November", "29. November", "29 de noviembre".
+    pub fn format(&self, day: u32, month: u32) -> String {
+        let name = self.months.get((month as usize).wrapping_sub(1)).cloned().unwrap_or_else(|| month.to_string());
+        let pattern = if self.date.is_empty() { "{day} {month}" } else { self.date.as_str() };
+        pattern.replace("{day}", &day.to_string()).replace("{month}", &name)
+    }
+
+    /// Reads "29 November", "Nov 29th", "29th of nov.", "29 de novembro", "29/11".
+    pub fn read(&self, text: &str) -> Option<(u32, u32)> {
+        let lower = crate::text::normalize(text);
+        let mut day = None;
+        let mut month = None;
+        let numbers: Vec<u32> = lower
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        for w in lower.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()) {
+            if let Some(m) = self.read_months.get(w) {
+                month = Some(*m);
+                break;
+            }
+        }
+        if let Some(first) = numbers.first() {
+            day = Some(*first);
+        }
+        if month.is_none() && numbers.len() >= 2 {
+            month = numbers.get(1).copied();
+        }
+        match (day, month) {
+            (Some(d), Some(m)) if (1..=31).contains(&d) && (1..=12).contains(&m) => Some((d, m)),
+            _ => None,
+        }
+    }
+}
+
+struct Loaded {
+    by_lang: HashMap<Lang, LangData>,
+    problems: Vec<String>,
+}
+
+static LOADED: LazyLock<Loaded> = LazyLock::new(load);
+
+fn parse_into<T: serde::de::DeserializeOwned + Default>(
+    lang: &str,
+    stem: &str,
+    source: &str,
+    problems: &mut Vec<String>,
+) -> T {
+    match toml::from_str::<T>(source) {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = format!("locales/{lang}/{stem}.toml: {}", e.to_string().trim());
+            tracing::error!("{msg}");
+            problems.push(msg);
+            T::default()
+        }
+    }
+}
+
+fn load() -> Loaded {
+    let mut by_lang: HashMap<Lang, LangData> = HashMap::new();
+    let mut problems = Vec::new();
+    for (lang_code, stem, source) in SHIPPED_LOCALES {
+        let Some(lang) = Lang::parse(lang_code) else {
+            problems.push(format!("locales/{lang_code}: not a language attune knows"));
+            continue;
+        };
+        let data = by_lang.entry(lang).or_default();
+        match *stem {
+            "situations" => data.situations = parse_into(lang_code, stem, source, &mut problems),
+            "judging" => data.judging = parse_into(lang_code, stem, source, &mut problems),
+            "calendar" => data.calendar = parse_into(lang_code, stem, source, &mut problems),
+            "variant" => data.variant = parse_into(lang_code, stem, source, &mut problems),
+            other => problems.push(format!("locales/{lang_code}/{other}.toml: not a file attune reads")),
+        }
+    }
+    Loaded { by_lang, problems }
+}
+
+static EMPTY: LazyLock<LangData> = LazyLock::new(LangData::default);
+
+pub fn data(lang: Lang) -> &'static LangData {
+    LOADED.by_lang.get(&lang).unwrap_or(&EMPTY)
+}
+
+/// Files that did not parse, and regexes that do not compile (checked by a unit test and
+/// by `attune check-config`).
+pub fn problems() -> Vec<String> {
+    let mut out = LOADED.problems.clone();
+    for lang in Lang::ALL {
+        let d = data(lang);
+        let s = &d.situations;
+        let mut lists: Vec<(&str, &Vec<String>)> = vec![
+            ("urgent.deadline", &s.urgent.deadline),
+            ("repeated_contact.first_contact", &s.repeated_contact.first_contact),
+            ("praise.colleague", &s.praise.colleague),
+            ("vulnerable.age", &s.vulnerable.age),
+        ];
+        lists.push(("variant.br.patterns", &d.variant.br.patterns));
+        lists.push(("variant.pt.patterns", &d.variant.pt.patterns));
+        for (what, list) in lists {
+            for re in list {
+                if let Err(e) = Regex::new(re) {
+                    out.push(format!("locales/{lang}: {what}: {re:?}: {e}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Compiles a list of regexes, case-insensitive unless `case_sensitive`; those that do not
+/// compile are left out (and reported by `problems()`).
+pub fn compile(list: &[String], case_sensitive: bool) -> Vec<Regex> {
+    list.iter()
+        .filter_map(|re| {
+            let source = if case_sensitive { re.clone() } else { format!("(?i){re}") };
+            Regex::new(&source).ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_data_parses_and_every_regex_compiles() {
+        let problems = problems();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn every_language_has_its_situations_judging_and_calendar() {
+        for lang in Lang::ALL {
+            let d = data(lang);
+            assert!(!d.situations.bereavement.phrases.is_empty(), "{lang}: no bereavement phrases");
+            assert!(!d.judging.condolence.is_empty(), "{lang}: no condolence phrases to judge by");
+            assert_eq!(d.calendar.months.len(), 12, "{lang}: months");
+        }
+    }
+
+    #[test]
+    fn dates_are_read_and_written() {
+        let en = &data(Lang::En).calendar;
+        assert_eq!(en.read("29 November"), Some((29, 11)));
+        assert_eq!(en.read("Nov. 29th"), Some((29, 11)));
+        assert_eq!(en.format(29, 11), "29 November");
+        assert_eq!(en.read("the 40th of Nov"), None);
+    }
+}

@@ -1,0 +1,784 @@
+//! What the customer is going through: bereavement, an outage, a third mail, our own
+//! mistake… read from their words with the lists in locales/LANG/situations.toml.
+//!
+//! Precision over recall: a situation the reply answers must be read with confidence (one
+//! strong phrase, or two different weak ones). One weak phrase alone is kept as *unsure*:
+//! shown to the agent, left out of the reply.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Lang;
+use crate::empathy::langdata::{self, SituationLists};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SituationName {
+    Bereavement,
+    Urgent,
+    RepeatedContact,
+    OurFault,
+    Cancellation,
+    ThreatToLeave,
+    Chargeback,
+    Legal,
+    Praise,
+    FeatureIdea,
+    Vulnerable,
+    SecurityWorry,
+    Vague,
+    Technical,
+    Continuing,
+    MultipleQuestions,
+}
+
+impl SituationName {
+    pub const ALL: [SituationName; 16] = [
+        SituationName::Bereavement,
+        SituationName::Urgent,
+        SituationName::RepeatedContact,
+        SituationName::OurFault,
+        SituationName::Cancellation,
+        SituationName::ThreatToLeave,
+        SituationName::Chargeback,
+        SituationName::Legal,
+        SituationName::Praise,
+        SituationName::FeatureIdea,
+        SituationName::Vulnerable,
+        SituationName::SecurityWorry,
+        SituationName::Vague,
+        SituationName::Technical,
+        SituationName::Continuing,
+        SituationName::MultipleQuestions,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SituationName::Bereavement => "bereavement",
+            SituationName::Urgent => "urgent",
+            SituationName::RepeatedContact => "repeated_contact",
+            SituationName::OurFault => "our_fault",
+            SituationName::Cancellation => "cancellation",
+            SituationName::ThreatToLeave => "threat_to_leave",
+            SituationName::Chargeback => "chargeback",
+            SituationName::Legal => "legal",
+            SituationName::Praise => "praise",
+            SituationName::FeatureIdea => "feature_idea",
+            SituationName::Vulnerable => "vulnerable",
+            SituationName::SecurityWorry => "security_worry",
+            SituationName::Vague => "vague",
+            SituationName::Technical => "technical",
+            SituationName::Continuing => "continuing",
+            SituationName::MultipleQuestions => "multiple_questions",
+        }
+    }
+
+    /// The name templates use (VARIABLES.md): `threat` for a threat to leave.
+    pub fn variable(self) -> &'static str {
+        match self {
+            SituationName::ThreatToLeave => "threat",
+            other => other.as_str(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SituationName> {
+        let s = s.trim();
+        SituationName::ALL.into_iter().find(|n| n.as_str() == s || n.variable() == s)
+    }
+
+    /// What an agent reads beside the draft.
+    pub fn label(self) -> &'static str {
+        match self {
+            SituationName::Bereavement => "bereavement",
+            SituationName::Urgent => "urgent",
+            SituationName::RepeatedContact => "repeated contact",
+            SituationName::OurFault => "our fault",
+            SituationName::Cancellation => "cancellation",
+            SituationName::ThreatToLeave => "threat to leave",
+            SituationName::Chargeback => "chargeback",
+            SituationName::Legal => "legal",
+            SituationName::Praise => "praise",
+            SituationName::FeatureIdea => "feature idea",
+            SituationName::Vulnerable => "vulnerable",
+            SituationName::SecurityWorry => "security worry",
+            SituationName::Vague => "vague",
+            SituationName::Technical => "technical",
+            SituationName::Continuing => "continuing",
+            SituationName::MultipleQuestions => "multiple questions",
+        }
+    }
+
+    fn lists(self, file: &langdata::SituationsFile) -> Option<&SituationLists> {
+        Some(match self {
+            SituationName::Bereavement => &file.bereavement,
+            SituationName::Urgent => &file.urgent,
+            SituationName::RepeatedContact => &file.repeated_contact,
+            SituationName::Cancellation => &file.cancellation,
+            SituationName::ThreatToLeave => &file.threat_to_leave,
+            SituationName::Chargeback => &file.chargeback,
+            SituationName::Legal => &file.legal,
+            SituationName::Praise => &file.praise,
+            SituationName::FeatureIdea => &file.feature_idea,
+            SituationName::Vulnerable => &file.vulnerable,
+            SituationName::SecurityWorry => &file.security_worry,
+            SituationName::Vague => &file.vague,
+            SituationName::Technical => &file.technical,
+            SituationName::Continuing => &file.continuing,
+            SituationName::OurFault | SituationName::MultipleQuestions => return None,
+        })
+    }
+}
+
+/// Where a situation was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The customer's words.
+    #[default]
+    Text,
+    /// Our own store: earlier mails from them that nobody answered.
+    Store,
+    /// An agent said so.
+    Agent,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Situation {
+    pub name: SituationName,
+    /// The words that triggered it, as found.
+    pub evidence: Vec<String>,
+    pub confidence: f32,
+    #[serde(default)]
+    pub source: Source,
+}
+
+/// Confident enough to shape the reply.
+pub const CONFIDENT: f32 = 0.7;
+const STRONG: f32 = 0.9;
+const TWO_WEAK: f32 = 0.7;
+const ONE_WEAK: f32 = 0.4;
+
+/// Our own mistakes, each admitted in its own words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    DoubleCharge,
+    ChargedAfterCancel,
+    WrongItem,
+    MissingItem,
+    UnwantedRenewal,
+    PaidInvoiceDunning,
+}
+
+impl FaultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::DoubleCharge => "double_charge",
+            FaultKind::ChargedAfterCancel => "charged_after_cancel",
+            FaultKind::WrongItem => "wrong_item",
+            FaultKind::MissingItem => "missing_item",
+            FaultKind::UnwantedRenewal => "unwanted_renewal",
+            FaultKind::PaidInvoiceDunning => "paid_invoice_dunning",
+        }
+    }
+
+    fn parse(s: &str) -> Option<FaultKind> {
+        [
+            FaultKind::DoubleCharge,
+            FaultKind::ChargedAfterCancel,
+            FaultKind::WrongItem,
+            FaultKind::MissingItem,
+            FaultKind::UnwantedRenewal,
+            FaultKind::PaidInvoiceDunning,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Everything read about the customer's situation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SituationReading {
+    /// Confident and unsure situations, confident first.
+    #[serde(default)]
+    pub found: Vec<Situation>,
+    /// The deadline as they wrote it ("by Friday 4 December").
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// A number they asked us to call.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Their own sentence saying what is at stake.
+    #[serde(default)]
+    pub impact: Option<String>,
+    #[serde(default)]
+    pub fault: Option<FaultKind>,
+    /// When they say they first wrote (day, month).
+    #[serde(default)]
+    pub first_contact: Option<(u32, u32)>,
+    /// "third time": this is their Nth mail.
+    #[serde(default)]
+    pub nth_mail: Option<u32>,
+    /// Earlier mails that went unanswered, counted in our store.
+    #[serde(default)]
+    pub earlier_unanswered: u32,
+    #[serde(default)]
+    pub question_count: u32,
+    #[serde(default)]
+    pub colleague: Option<String>,
+}
+
+impl SituationReading {
+    pub fn is(&self, name: SituationName) -> bool {
+        self.found.iter().any(|s| s.name == name && s.confidence >= CONFIDENT)
+    }
+
+    pub fn confident(&self) -> impl Iterator<Item = &Situation> {
+        self.found.iter().filter(|s| s.confidence >= CONFIDENT)
+    }
+
+    pub fn unsure(&self) -> impl Iterator<Item = &Situation> {
+        self.found.iter().filter(|s| s.confidence < CONFIDENT)
+    }
+
+    /// How many earlier mails went unanswered: from the store, else from their words.
+    pub fn earlier_count(&self) -> u32 {
+        if self.earlier_unanswered > 0 {
+            self.earlier_unanswered
+        } else {
+            self.nth_mail.map(|n| n.saturating_sub(1)).unwrap_or(0)
+        }
+    }
+
+    /// Adds or replaces a situation (the store's reading, an agent's correction).
+    pub fn set(&mut self, name: SituationName, evidence: Vec<String>, source: Source) {
+        self.found.retain(|s| s.name != name);
+        self.found.push(Situation { name, evidence, confidence: 1.0, source });
+        self.sort();
+    }
+
+    pub fn remove(&mut self, name: SituationName) {
+        self.found.retain(|s| s.name != name);
+    }
+
+    fn sort(&mut self) {
+        self.found.sort_by(|a, b| {
+            (b.confidence >= CONFIDENT).cmp(&(a.confidence >= CONFIDENT)).then(a.name.cmp(&b.name))
+        });
+    }
+
+    /// One line an agent reads: "urgent ("site is down"), repeated contact (2 earlier mails)".
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<String> = self
+            .found
+            .iter()
+            .map(|s| {
+                let unsure = if s.confidence < CONFIDENT { ", unsure" } else { "" };
+                let ev = s.evidence.iter().take(2).map(|e| format!("\u{201c}{e}\u{201d}")).collect::<Vec<_>>().join(", ");
+                format!("{} ({ev}{unsure})", s.name.label())
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push("none".into());
+        }
+        parts.join("; ")
+    }
+}
+
+/// What one phrase found stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Strength {
+    Strong,
+    Weak,
+    Not,
+    CallRequest,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// Index into `Compiled::targets`.
+    target: usize,
+    strength: Strength,
+    stem: bool,
+}
+
+/// A situation, or one kind of our fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Situation(SituationName),
+    Fault(FaultKind),
+}
+
+struct Compiled {
+    automaton: Option<AhoCorasick>,
+    entries: Vec<Entry>,
+    phrases: Vec<String>,
+    targets: Vec<Target>,
+    deadline: Vec<Regex>,
+    first_contact: Vec<Regex>,
+    colleague: Vec<Regex>,
+    age: Vec<Regex>,
+    times: Vec<(String, u32)>,
+}
+
+fn normalize_phrase(p: &str) -> (String, bool) {
+    let n = crate::text::normalize(p);
+    match n.strip_suffix('*') {
+        Some(stem) => (stem.trim_end().to_string(), true),
+        None => (n, false),
+    }
+}
+
+fn compile(lang: Lang) -> Compiled {
+    let file = &langdata::data(lang).situations;
+    let mut targets = Vec::new();
+    let mut phrases = Vec::new();
+    let mut entries = Vec::new();
+    let mut add = |target: Target, lists: &SituationLists| {
+        let index = targets.len();
+        targets.push(target);
+        for (list, strength) in [
+            (&lists.phrases, Strength::Strong),
+            (&lists.weak, Strength::Weak),
+            (&lists.not, Strength::Not),
+            (&lists.call_request, Strength::CallRequest),
+        ] {
+            for p in list {
+                let (norm, stem) = normalize_phrase(p);
+                if norm.is_empty() {
+                    continue;
+                }
+                phrases.push(norm);
+                entries.push(Entry { target: index, strength, stem });
+            }
+        }
+    };
+    for name in SituationName::ALL {
+        if let Some(lists) = name.lists(file) {
+            add(Target::Situation(name), lists);
+        }
+    }
+    for (kind, lists) in &file.our_fault {
+        if let Some(k) = FaultKind::parse(kind) {
+            add(Target::Fault(k), lists);
+        }
+    }
+    let automaton = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&phrases).ok();
+    let mut times: Vec<(String, u32)> =
+        file.repeated_contact.times.iter().map(|(k, v)| (crate::text::normalize(k), *v)).collect();
+    times.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    Compiled {
+        automaton,
+        entries,
+        phrases,
+        targets,
+        deadline: langdata::compile(&file.urgent.deadline, false),
+        first_contact: langdata::compile(&file.repeated_contact.first_contact, false),
+        colleague: langdata::compile(&file.praise.colleague, true),
+        age: langdata::compile(&file.vulnerable.age, false),
+        times,
+    }
+}
+
+static COMPILED: LazyLock<HashMap<Lang, Compiled>> =
+    LazyLock::new(|| Lang::ALL.into_iter().map(|l| (l, compile(l))).collect());
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// A phrase found in the text, with its byte span in the normalised text.
+struct Hit {
+    entry: Entry,
+    start: usize,
+    end: usize,
+}
+
+fn hits(c: &Compiled, norm: &str) -> Vec<Hit> {
+    let Some(ac) = &c.automaton else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for m in ac.find_overlapping_iter(norm) {
+        let Some(entry) = c.entries.get(m.pattern().as_usize()).copied() else {
+            continue;
+        };
+        let phrase = c.phrases.get(m.pattern().as_usize()).map(String::as_str).unwrap_or("");
+        let starts_in_word = phrase.chars().next().is_some_and(is_word_char);
+        let ends_in_word = phrase.chars().next_back().is_some_and(is_word_char);
+        let before_ok = !starts_in_word || norm[..m.start()].chars().next_back().is_none_or(|ch| !is_word_char(ch));
+        let after_ok =
+            entry.stem || !ends_in_word || norm[m.end()..].chars().next().is_none_or(|ch| !is_word_char(ch));
+        if before_ok && after_ok {
+            out.push(Hit { entry, start: m.start(), end: m.end() });
+        }
+    }
+    out
+}
+
+/// What the reading needs besides the text.
+pub struct Clues<'a> {
+    /// The customer's own words, quotes and signature stripped.
+    pub text: &'a str,
+    pub subject: &'a str,
+    pub lang: Lang,
+    /// They named an order, an invoice, an error or a product: not vague.
+    pub has_detail: bool,
+}
+
+/// Reads the situations in a customer's mail.
+pub fn read(clues: &Clues<'_>) -> SituationReading {
+    let Some(c) = COMPILED.get(&clues.lang) else {
+        return SituationReading::default();
+    };
+    let whole = format!("{}\n{}", clues.subject, clues.text);
+    let norm = crate::text::normalize(&whole);
+    let found_hits = hits(c, &norm);
+
+    // The spans each target's `not` phrases cover: hits inside them do not count.
+    let vetoed = |target: usize, start: usize, end: usize| {
+        found_hits.iter().any(|h| {
+            h.entry.target == target && h.entry.strength == Strength::Not && h.start <= start && end <= h.end
+        })
+    };
+    let mut strong: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut weak: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut call_requested = false;
+    for h in &found_hits {
+        if vetoed(h.entry.target, h.start, h.end) {
+            continue;
+        }
+        let text = norm[h.start..h.end].to_string();
+        let bucket = match h.entry.strength {
+            Strength::Strong => &mut strong,
+            Strength::Weak => &mut weak,
+            Strength::CallRequest => {
+                call_requested = true;
+                continue;
+            }
+            Strength::Not => continue,
+        };
+        let list = bucket.entry(h.entry.target).or_default();
+        if !list.contains(&text) && !list.iter().any(|t| t.contains(&text)) {
+            list.retain(|t| !text.contains(t.as_str()));
+            list.push(text);
+        }
+    }
+    let judge = |target: usize| -> Option<(f32, Vec<String>)> {
+        if let Some(s) = strong.get(&target).filter(|s| !s.is_empty()) {
+            let mut ev = s.clone();
+            ev.extend(weak.get(&target).cloned().unwrap_or_default());
+            return Some((STRONG, ev));
+        }
+        let w = weak.get(&target).filter(|w| !w.is_empty())?;
+        Some((if w.len() >= 2 { TWO_WEAK } else { ONE_WEAK }, w.clone()))
+    };
+
+    let mut reading = SituationReading::default();
+    let mut fault_best: Option<(f32, FaultKind, Vec<String>)> = None;
+    for (index, target) in c.targets.iter().enumerate() {
+        let Some((confidence, evidence)) = judge(index) else {
+            continue;
+        };
+        match target {
+            Target::Situation(name) => {
+                reading.found.push(Situation { name: *name, evidence, confidence, source: Source::Text })
+            }
+            Target::Fault(kind) => {
+                if fault_best.as_ref().is_none_or(|(best, _, _)| confidence > *best) {
+                    fault_best = Some((confidence, *kind, evidence));
+                }
+            }
+        }
+    }
+    if let Some((confidence, kind, evidence)) = fault_best {
+        if confidence >= CONFIDENT {
+            reading.fault = Some(kind);
+        }
+        reading.found.push(Situation { name: SituationName::OurFault, evidence, confidence, source: Source::Text });
+    }
+
+    // The customer's text with its case kept, for what we quote back.
+    let body_plain = plain_text(clues.text);
+
+    // A stated age of 70 or more.
+    for re in &c.age {
+        if let Some(age) = re.captures(&body_plain).and_then(|m| m.name("age")).and_then(|a| a.as_str().parse::<u32>().ok())
+            && (70..=120).contains(&age)
+        {
+            upgrade(&mut reading, SituationName::Vulnerable, format!("{age}"));
+            break;
+        }
+    }
+
+    // Questions: three or more is confident, two is unsure.
+    let questions = count_questions(clues.text);
+    reading.question_count = questions;
+    if questions >= 2 {
+        reading.found.push(Situation {
+            name: SituationName::MultipleQuestions,
+            evidence: vec![format!("{questions} questions")],
+            confidence: if questions >= 3 { STRONG } else { ONE_WEAK },
+            source: Source::Text,
+        });
+    }
+
+    // Vague only for a short mail that names nothing; a technical one is not vague.
+    let short = crate::text::word_count(clues.text) <= 60;
+    if !short || clues.has_detail || reading.is(SituationName::Technical) {
+        reading.found.retain(|s| s.name != SituationName::Vague);
+    }
+
+    // "third time": their Nth mail.
+    for (phrase, n) in &c.times {
+        if crate::text::contains_phrase(&norm, phrase) {
+            reading.nth_mail = Some(reading.nth_mail.map_or(*n, |m| m.max(*n)));
+        }
+    }
+    for re in &c.first_contact {
+        if let Some(date) = re.captures(&body_plain).and_then(|m| m.name("date")) {
+            reading.first_contact = langdata::data(clues.lang).calendar.read(date.as_str());
+            if reading.first_contact.is_some() {
+                break;
+            }
+        }
+    }
+    if reading.first_contact.is_some() {
+        upgrade_weakly(&mut reading, SituationName::RepeatedContact, "wrote on".into());
+    }
+
+    // The deadline as written, the number to call, and the sentence that says what is at stake.
+    reading.deadline = c.deadline.iter().find_map(|re| re.find(&body_plain)).map(|m| trim_quote(m.as_str()));
+    if call_requested {
+        reading.phone = find_phone(&body_plain);
+    }
+    if reading.is(SituationName::Urgent) {
+        reading.impact = impact_sentence(clues.text, &reading, &c.phrases_for_calls());
+    }
+    if reading.is(SituationName::Praise) {
+        reading.colleague =
+            c.colleague.iter().find_map(|re| re.captures(&body_plain)?.name("name").map(|n| n.as_str().to_string()));
+    }
+    reading.sort();
+    reading
+}
+
+impl Compiled {
+    fn phrases_for_calls(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .zip(&self.phrases)
+            .filter(|(e, _)| e.strength == Strength::CallRequest)
+            .map(|(_, p)| p.as_str())
+            .collect()
+    }
+}
+
+fn upgrade(reading: &mut SituationReading, name: SituationName, evidence: String) {
+    match reading.found.iter_mut().find(|s| s.name == name) {
+        Some(s) => {
+            s.confidence = s.confidence.max(STRONG);
+            s.evidence.push(evidence);
+        }
+        None => reading.found.push(Situation { name, evidence: vec![evidence], confidence: STRONG, source: Source::Text }),
+    }
+}
+
+/// One more weak sign: an unsure reading becomes confident, none becomes unsure.
+fn upgrade_weakly(reading: &mut SituationReading, name: SituationName, evidence: String) {
+    match reading.found.iter_mut().find(|s| s.name == name) {
+        Some(s) => {
+            s.confidence = s.confidence.max(TWO_WEAK);
+            s.evidence.push(evidence);
+        }
+        None => {
+            reading.found.push(Situation { name, evidence: vec![evidence], confidence: ONE_WEAK, source: Source::Text })
+        }
+    }
+}
+
+/// Apostrophes made plain and whitespace collapsed, case kept.
+fn plain_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = true;
+    for c in text.chars() {
+        let c = match c {
+            '\u{2019}' | '\u{2018}' | '\u{02BC}' => '\'',
+            _ => c,
+        };
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn trim_quote(s: &str) -> String {
+    s.trim().trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?')).trim().to_string()
+}
+
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\+|\b0)\d[\d ().\-/]{6,18}\d\b").expect("static regex"));
+
+fn find_phone(text: &str) -> Option<String> {
+    let m = PHONE.find(text)?;
+    let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
+    (8..=15).contains(&digits).then(|| m.as_str().trim().to_string())
+}
+
+/// Sentences ending in a question mark (a run of "???" counts once).
+fn count_questions(text: &str) -> u32 {
+    let mut count = 0;
+    let mut in_run = false;
+    for line in text.lines() {
+        let l = line.trim_start();
+        if l.starts_with('>') {
+            continue;
+        }
+        for c in line.chars() {
+            if c == '?' {
+                if !in_run {
+                    count += 1;
+                }
+                in_run = true;
+            } else if !c.is_whitespace() {
+                in_run = false;
+            }
+        }
+    }
+    count
+}
+
+/// The customer's own sentence that says what is at stake, as written (at most 20 words,
+/// trailing punctuation off), never one that asks for a call.
+fn impact_sentence(text: &str, reading: &SituationReading, call_phrases: &[&str]) -> Option<String> {
+    let evidence: Vec<&str> = reading
+        .found
+        .iter()
+        .filter(|s| s.name == SituationName::Urgent)
+        .flat_map(|s| s.evidence.iter().map(String::as_str))
+        .collect();
+    for sentence in sentences(text) {
+        let norm = crate::text::normalize(&sentence);
+        if call_phrases.iter().any(|p| crate::text::contains_phrase(&norm, p)) || norm.contains('@') {
+            continue;
+        }
+        if evidence.iter().any(|e| crate::text::contains_phrase(&norm, e)) {
+            let words = crate::text::word_count(&sentence);
+            if (3..=20).contains(&words) {
+                return Some(trim_quote(&sentence).trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}').to_string());
+            }
+        }
+    }
+    None
+}
+
+/// Sentences of the customer's text, split on . ! ? and line breaks.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        if c == '\n' {
+            if !current.trim().is_empty() {
+                out.push(current.trim().to_string());
+            }
+            current.clear();
+            continue;
+        }
+        current.push(c);
+        if matches!(c, '.' | '!' | '?') {
+            if !current.trim().is_empty() {
+                out.push(current.trim().to_string());
+            }
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_en(text: &str) -> SituationReading {
+        read(&Clues { text, subject: "", lang: Lang::En, has_detail: false })
+    }
+
+    #[test]
+    fn a_strong_phrase_is_confident_one_weak_is_unsure() {
+        let r = read_en("My father passed away last month and I need to close his account.");
+        assert!(r.is(SituationName::Bereavement), "{r:?}");
+        let r = read_en("I have a funeral to attend so I may be slow to reply.");
+        assert!(!r.is(SituationName::Bereavement));
+        assert!(r.unsure().any(|s| s.name == SituationName::Bereavement), "{r:?}");
+    }
+
+    #[test]
+    fn not_phrases_veto_false_friends() {
+        let r = read_en("My phone died so I couldn't reply, sorry.");
+        assert!(r.found.iter().all(|s| s.name != SituationName::Bereavement), "{r:?}");
+    }
+
+    #[test]
+    fn urgent_with_deadline_phone_and_impact() {
+        let r = read_en(
+            "Our checkout is down and we are losing orders every minute. Please call me on +44 20 7946 0958. We need it fixed by Friday 4 December.",
+        );
+        assert!(r.is(SituationName::Urgent), "{r:?}");
+        assert_eq!(r.phone.as_deref(), Some("+44 20 7946 0958"));
+        assert_eq!(r.deadline.as_deref(), Some("by Friday 4 December"));
+        assert_eq!(r.impact.as_deref(), Some("Our checkout is down and we are losing orders every minute"));
+    }
+
+    #[test]
+    fn third_time_and_the_first_date() {
+        let r = read_en("This is the third time I've written. I first emailed you on 24 November.");
+        assert!(r.is(SituationName::RepeatedContact), "{r:?}");
+        assert_eq!(r.nth_mail, Some(3));
+        assert_eq!(r.earlier_count(), 2);
+        assert_eq!(r.first_contact, Some((24, 11)));
+    }
+
+    #[test]
+    fn our_fault_names_its_kind() {
+        let r = read_en("You have charged me twice for the same order.");
+        assert!(r.is(SituationName::OurFault));
+        assert_eq!(r.fault, Some(FaultKind::DoubleCharge));
+    }
+
+    #[test]
+    fn questions_are_counted() {
+        let r = read_en("Do you ship to Ireland? How long does it take? Can I pay by invoice??");
+        assert_eq!(r.question_count, 3);
+        assert!(r.is(SituationName::MultipleQuestions));
+    }
+
+    #[test]
+    fn nothing_in_a_plain_mail() {
+        let r = read_en("Could you tell me when my order will be dispatched?");
+        assert_eq!(r.confident().count(), 0, "{r:?}");
+    }
+
+    #[test]
+    fn no_panic_on_odd_text() {
+        for t in ["", "???", "İİİİ ẞ ΐ ﬁ passed away", "\u{0}\u{feff}", "call me on +", "call me +4 4"] {
+            let _ = read_en(t);
+            for lang in Lang::ALL {
+                let _ = read(&Clues { text: t, subject: t, lang, has_detail: false });
+            }
+        }
+    }
+}
