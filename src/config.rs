@@ -191,6 +191,9 @@ pub struct SlaConfig {
     pub first_response: DurationSpec,
     /// When an acknowledgment promises the next update ("within one business day").
     pub next_update: DurationSpec,
+    /// What the reply promises when the customer's business is down or they are in a hurry:
+    /// calendar time, not business time ("within two hours").
+    pub urgent_update: DurationSpec,
 }
 
 impl Default for SlaConfig {
@@ -198,6 +201,7 @@ impl Default for SlaConfig {
         SlaConfig {
             first_response: DurationSpec::parse("4h").expect("literal"),
             next_update: DurationSpec::parse("1d").expect("literal"),
+            urgent_update: DurationSpec::parse("2h").expect("literal"),
         }
     }
 }

@@ -243,6 +243,19 @@ impl fmt::Display for Lang {
     }
 }
 
+/// Which Portuguese the customer writes: read from their words and address, never from
+/// the register.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PtVariant {
+    /// Brazilian Portuguese (você, equipe, celular, estou analisando).
+    #[default]
+    #[serde(rename = "pt-BR")]
+    Br,
+    /// European Portuguese (o senhor, equipa, telemóvel, estou a analisar).
+    #[serde(rename = "pt-PT")]
+    Pt,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sentiment {

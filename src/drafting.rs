@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::config::Config;
-use crate::domain::{Kind, Lang, Purpose, Register, Sentiment};
+use crate::domain::{Kind, Lang, PtVariant, Purpose, Register, Sentiment};
 use crate::empathy::details::{self, Detail, DetailKind};
 use crate::empathy::language::{self, LanguageSource};
 use crate::empathy::lateness::Lateness;
@@ -16,9 +16,10 @@ use crate::empathy::locale::locale;
 use crate::empathy::names::{self, NameInputs, NameSource, PersonName};
 use crate::empathy::register::{self, RegisterReading};
 use crate::empathy::sentiment;
+use crate::empathy::situations::{self, SituationName, SituationReading};
 use crate::mail::parse::Inbound;
 use crate::mail::quote;
-use crate::templates::{TemplateError, TemplateKey, Templates};
+use crate::templates::{Letter, Locale, TemplateError, TemplateKey, Templates};
 use crate::text::{normalize, words};
 
 /// Everything a draft was built from; stored with it as JSON.
@@ -34,6 +35,21 @@ pub struct Facts {
     pub sentiment: Sentiment,
     pub sentiment_score: f64,
     pub detail: Option<Detail>,
+    /// Every reference the customer wrote, as written (order, invoice, return, contract…).
+    #[serde(default)]
+    pub details: Vec<Detail>,
+    /// Which Portuguese they write (pt only).
+    #[serde(default)]
+    pub variant: Option<PtVariant>,
+    /// What they are going through, with the evidence, and what an agent corrected.
+    #[serde(default)]
+    pub situations: SituationReading,
+    /// Why the sentiment reads as it does when the situations decided it.
+    #[serde(default)]
+    pub sentiment_reason: Option<String>,
+    /// The customer's UTC offset from their Date header, for a time-of-day greeting.
+    #[serde(default)]
+    pub utc_offset_secs: Option<i32>,
     pub kind: Kind,
     pub dmarc_fail: bool,
     /// When the customer's message reached us.
@@ -59,11 +75,22 @@ impl Facts {
             sentiment: self.sentiment,
             name: self.name.clone(),
             detail: self.detail.clone(),
+            details: self.details.clone(),
+            situations: self.situations.clone(),
+            variant: self.variant,
         }
     }
 
     pub fn template_key(&self) -> TemplateKey {
-        TemplateKey::new(self.purpose, self.language, self.register)
+        TemplateKey::new(Letter::Reply, self.locale(), self.register)
+    }
+
+    pub fn locale(&self) -> Locale {
+        Locale::of(self.language, self.variant)
+    }
+
+    pub fn is(&self, name: SituationName) -> bool {
+        self.situations.is(name)
     }
 
     /// The facts for a reply to `reading`'s author: the register the voice settings choose
@@ -98,6 +125,11 @@ impl Facts {
             sentiment: reading.sentiment,
             sentiment_score: reading.sentiment_score,
             detail: reading.detail.clone(),
+            details: reading.details.clone(),
+            variant: reading.variant,
+            situations: reading.situations.clone(),
+            sentiment_reason: reading.sentiment_reason.clone(),
+            utc_offset_secs: reading.utc_offset_secs,
             kind: about.kind,
             dmarc_fail: about.dmarc_fail,
             arrived_at: about.waited_from,
@@ -135,6 +167,28 @@ pub struct CustomerReading {
     pub sentiment: Sentiment,
     pub sentiment_score: f64,
     pub detail: Option<Detail>,
+    pub details: Vec<Detail>,
+    pub variant: Option<PtVariant>,
+    pub situations: SituationReading,
+    pub sentiment_reason: Option<String>,
+    pub utc_offset_secs: Option<i32>,
+}
+
+/// "+0100", "-0300 (BRT)": the offset of an RFC 5322 Date header, in seconds.
+pub fn date_offset(date_header: &str) -> Option<i32> {
+    let without_comment = date_header.split('(').next().unwrap_or("").trim();
+    let last = without_comment.rsplit(' ').next()?;
+    let (sign, digits) = match last.as_bytes().first()? {
+        b'+' => (1, last.get(1..)?),
+        b'-' => (-1, last.get(1..)?),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits.get(..2)?.parse().ok()?;
+    let minutes: i32 = digits.get(2..)?.parse().ok()?;
+    (hours <= 14 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
 }
 
 pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> CustomerReading {
@@ -149,7 +203,16 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
     let lang = language::detect(&lang_sample, config.support.default_language);
     let register = register::detect(&stripped, lang.lang);
     let score = sentiment::compound(&format!("{}. {}", m.subject, stripped), lang.lang);
-    let detail = details::find(&format!("{}\n{}", m.subject, stripped), &config.drafting.products);
+    let all_details = details::all(&format!("{}\n{}", m.subject, stripped), &config.drafting.products);
+    let variant = (lang.lang == Lang::Pt)
+        .then(|| language::pt_variant(&lang_sample, m.reply_target().address.domain()));
+    let situations = situations::read(&situations::Clues {
+        text: &stripped,
+        subject: &m.subject,
+        lang: lang.lang,
+        has_detail: !all_details.is_empty(),
+    });
+    let (sentiment, sentiment_reason) = agree(sentiment::classify(score), &situations);
     CustomerReading {
         stripped,
         name: finding.name,
@@ -157,9 +220,32 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
         language: lang.lang,
         language_source: lang.source,
         register,
-        sentiment: sentiment::classify(score),
+        sentiment,
         sentiment_score: score,
-        detail,
+        detail: all_details.first().cloned(),
+        details: all_details,
+        variant,
+        situations,
+        sentiment_reason,
+        utc_offset_secs: m.headers.iter().find(|(k, _)| k == "date").and_then(|(_, v)| date_offset(v)),
+    }
+}
+
+/// Grief is not positive and an outage is not neutral: where the situations say more than
+/// the words' polarity, they decide, and the reason is kept for the agent.
+pub fn agree(sentiment: Sentiment, situations: &SituationReading) -> (Sentiment, Option<String>) {
+    let heavy = [
+        SituationName::Bereavement,
+        SituationName::Urgent,
+        SituationName::ThreatToLeave,
+        SituationName::Chargeback,
+        SituationName::Legal,
+    ];
+    match heavy.into_iter().find(|n| situations.is(*n)) {
+        Some(n) if sentiment != Sentiment::Negative => {
+            (Sentiment::Negative, Some(format!("{} (the words alone read {})", n.label(), sentiment.as_str())))
+        }
+        _ => (sentiment, None),
     }
 }
 
@@ -218,41 +304,81 @@ pub struct Context<'a> {
 }
 
 fn greeting_for(facts: &Facts) -> String {
-    names::greeting(facts.language, facts.register, facts.name.as_ref())
+    let local_hour =
+        facts.utc_offset_secs.map(|o| ((facts.judged_at + i64::from(o)).rem_euclid(86_400) / 3600) as u32);
+    names::salutation(
+        &names::Salutation {
+            lang: facts.language,
+            variant: facts.variant,
+            register: facts.register,
+            polite: facts.customer_register.uses_v,
+            local_hour,
+        },
+        facts.name.as_ref(),
+    )
 }
 
 pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
     let f = c.facts;
     let loc = locale(f.language);
+    let data = crate::empathy::langdata::data(f.language);
     let day =
         c.policy.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
     let next_secs = c.policy.calendar.sla_secs(c.policy.sla.next_update);
+    let details: Vec<Detail> = if f.details.is_empty() { f.detail.iter().cloned().collect() } else { f.details.clone() };
     let detail_of =
-        |k: DetailKind| f.detail.as_ref().filter(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
+        |k: DetailKind| details.iter().find(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
     let name = f.name.as_ref();
-    json!({
+    let s = &f.situations;
+    let earlier = s.earlier_count();
+    let mut ctx = json!({
         "greeting": greeting_for(f),
         "name": name.map(|n| n.full()).unwrap_or_default(),
         "given_name": name.and_then(|n| n.given.clone()).unwrap_or_default(),
         "has_name": name.is_some(),
+        "followup": f.purpose == Purpose::AckFollowup,
         "late": f.lateness.late,
         "very_late": f.lateness.very_late,
         "wait": loc.wait(f.lateness.waited_calendar_secs),
         "apology": apology,
         "negative": f.sentiment == Sentiment::Negative,
-        "reference": f.detail.as_ref().map(|d| d.value.clone()).unwrap_or_default(),
+        "reference": details.first().map(|d| d.value.clone()).unwrap_or_default(),
+        "references": details.iter().map(|d| d.value.clone()).collect::<Vec<_>>(),
         "order": detail_of(DetailKind::Order),
         "invoice": detail_of(DetailKind::Invoice),
+        "rma": detail_of(DetailKind::Rma),
+        "contract": detail_of(DetailKind::Contract),
+        "booking": detail_of(DetailKind::Booking),
+        "voucher": detail_of(DetailKind::Voucher),
         "error": detail_of(DetailKind::Error),
         "product": detail_of(DetailKind::Product),
         "ticket_ref": f.ticket_ref,
         "ticket_token": c.ticket_token,
         "next_update": loc.within_business(next_secs, day),
+        "urgent_update": loc.wait(c.policy.sla.urgent_update.calendar_secs()),
         "agent": c.agent.unwrap_or(""),
         "team": c.config.support.name,
         "signer": c.agent.unwrap_or(&c.config.support.name),
         "subject": f.customer_subject,
-    })
+        "deadline": s.deadline.clone().unwrap_or_default(),
+        "phone": s.phone.clone().unwrap_or_default(),
+        "impact": s.impact.clone().unwrap_or_default(),
+        "fault": s.fault.map(|k| k.as_str()).unwrap_or(""),
+        "earlier_count": earlier,
+        "earlier_count_words": loc.number(i64::from(earlier)),
+        "earlier_several": earlier >= 2,
+        "first_contact": s.first_contact.map(|(d, m)| data.calendar.format(d, m)).unwrap_or_default(),
+        "first_contact_known": s.first_contact.is_some(),
+        "question_count": s.question_count,
+        "question_count_words": loc.number(i64::from(s.question_count)),
+        "colleague": s.colleague.clone().unwrap_or_default(),
+    });
+    if let Some(map) = ctx.as_object_mut() {
+        for name in SituationName::ALL {
+            map.insert(name.variable().to_string(), serde_json::Value::Bool(s.is(name)));
+        }
+    }
+    ctx
 }
 
 /// Renders the apology snippet for these facts (empty when not late).
@@ -260,7 +386,7 @@ pub fn render_apology(templates: &Templates, c: &Context<'_>) -> Result<String, 
     if !c.facts.lateness.late {
         return Ok(String::new());
     }
-    let key = TemplateKey::new(Purpose::Apology, c.facts.language, c.facts.register);
+    let key = TemplateKey::new(Letter::Apology, c.facts.locale(), c.facts.register);
     let ctx = template_context(c, "");
     Ok(templates.render(&key, &ctx)?.replace('\n', " ").trim().to_string())
 }
@@ -345,6 +471,11 @@ mod tests {
             sentiment: Sentiment::Positive,
             sentiment_score: 0.5,
             detail: None,
+            details: Vec::new(),
+            variant: None,
+            situations: SituationReading::default(),
+            sentiment_reason: None,
+            utc_offset_secs: None,
         }
     }
 
@@ -382,6 +513,16 @@ mod tests {
             "Hi,\n\nText.\nSam Taylor"
         );
         assert_eq!(apply_signer("Hi,\n\nText.", "Sam", "Team"), "Hi,\n\nText.\nSam");
+    }
+
+    #[test]
+    fn date_offsets() {
+        assert_eq!(date_offset("Thu, 03 Dec 2026 09:02:37 +0000"), Some(0));
+        assert_eq!(date_offset("Thu, 03 Dec 2026 09:02:37 -0300"), Some(-3 * 3600));
+        assert_eq!(date_offset("Thu, 3 Dec 2026 09:02:37 +0530 (IST)"), Some(5 * 3600 + 1800));
+        assert_eq!(date_offset("Thu, 3 Dec 2026 09:02:37 GMT"), None);
+        assert_eq!(date_offset("+"), None);
+        assert_eq!(date_offset(""), None);
     }
 
     #[test]

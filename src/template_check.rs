@@ -1,11 +1,13 @@
 //! Checks a reply template the way it will be used: rendered in strict mode against sample
 //! customers (with and without a name, on time, late and very late, calm and upset, with
-//! and without an order number) and each result linted against the rubric. Used by
+//! and without an order number, and in every situation and the usual mixes of them) and
+//! each result linted against the rubric. Used by
 //! `attune templates check`, by the tests for every shipped template, and when an admin
 //! saves a template.
 
 use crate::config::{Config, DurationSpec, DurationUnit};
 use crate::domain::{Kind, Lang, Purpose, Register, Sentiment};
+use crate::empathy::situations::{FaultKind, SituationName, SituationReading, Source};
 use crate::drafting::{Context, Facts, template_context};
 use crate::empathy::details::{Detail, DetailKind};
 use crate::empathy::language::LanguageSource;
@@ -14,7 +16,7 @@ use crate::empathy::lint::{self, Outcome};
 use crate::empathy::locale::locale;
 use crate::empathy::names::{NameSource, parse_person};
 use crate::empathy::register::RegisterReading;
-use crate::templates::{TemplateError, TemplateKey, Templates};
+use crate::templates::{Letter, TemplateError, TemplateKey, Templates};
 
 pub struct TemplateReport {
     pub key: TemplateKey,
@@ -24,7 +26,8 @@ pub struct TemplateReport {
 
 /// The sample facts a template is tried with.
 pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> Vec<(String, Facts)> {
-    let has_tv = !locale(key.lang).t_pronouns.is_empty();
+    let lang = key.locale.lang;
+    let has_tv = !locale(lang).t_pronouns.is_empty();
     let reading = RegisterReading {
         register: key.register,
         score: 0,
@@ -73,45 +76,144 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
         names.push(("Dr. Jane Doe", parse_person("Dr. Jane Doe")));
         names.push(("Frau Jane Doe", parse_person("Frau Jane Doe")));
     }
+    let base = |name: &Option<crate::empathy::names::PersonName>, lateness: &Lateness, sentiment: Sentiment| Facts {
+        purpose: Purpose::AckNew,
+        name: name.clone(),
+        name_source: if name.is_some() { NameSource::DisplayName } else { NameSource::None },
+        language: lang,
+        language_source: LanguageSource::Detected,
+        customer_register: reading.clone(),
+        register: key.register,
+        sentiment,
+        sentiment_score: if sentiment == Sentiment::Negative { -0.6 } else { 0.0 },
+        detail: None,
+        details: Vec::new(),
+        variant: key.locale.variant,
+        situations: SituationReading::default(),
+        sentiment_reason: None,
+        utc_offset_secs: None,
+        kind: Kind::Human,
+        dmarc_fail: false,
+        arrived_at: 0,
+        lateness: *lateness,
+        judged_at: 0,
+        ticket_ref: "#123".into(),
+        customer_subject: "Where is my order?".into(),
+        signer: None,
+        apology_added_at_send: false,
+    };
+    let order = Detail { kind: DetailKind::Order, value: "4711-A".into() };
     let mut out = Vec::new();
     for (name_label, name) in &names {
         for (wait_label, lateness) in &waits {
             for sentiment in [Sentiment::Neutral, Sentiment::Negative] {
-                for detail in [None, Some(Detail { kind: DetailKind::Order, value: "4711-A".into() })] {
-                    let label = format!(
-                        "{name_label}, {wait_label}, {}, {}",
-                        sentiment.as_str(),
-                        if detail.is_some() { "order 4711-A" } else { "no detail" }
-                    );
-                    out.push((
-                        label,
-                        Facts {
-                            purpose: key.purpose,
-                            name: name.clone(),
-                            name_source: if name.is_some() { NameSource::DisplayName } else { NameSource::None },
-                            language: key.lang,
-                            language_source: LanguageSource::Detected,
-                            customer_register: reading.clone(),
-                            register: key.register,
-                            sentiment,
-                            sentiment_score: if sentiment == Sentiment::Negative { -0.6 } else { 0.0 },
-                            detail,
-                            kind: Kind::Human,
-                            dmarc_fail: false,
-                            arrived_at: 0,
-                            lateness: *lateness,
-                            judged_at: 0,
-                            ticket_ref: "#123".into(),
-                            customer_subject: "Where is my order?".into(),
-                            signer: None,
-                            apology_added_at_send: false,
-                        },
-                    ));
+                for detail in [None, Some(order.clone())] {
+                    for followup in [false, true] {
+                        let label = format!(
+                            "{name_label}, {wait_label}, {}, {}{}",
+                            sentiment.as_str(),
+                            if detail.is_some() { "order 4711-A" } else { "no detail" },
+                            if followup { ", follow-up" } else { "" }
+                        );
+                        let mut facts = base(name, lateness, sentiment);
+                        facts.details = detail.iter().cloned().collect();
+                        facts.detail = detail.clone();
+                        if followup {
+                            facts.purpose = Purpose::AckFollowup;
+                        }
+                        out.push((label, facts));
+                    }
                 }
             }
         }
     }
+    // Every situation alone and in the mixes customers write, on time, late and very late.
+    let jane = parse_person("Jane Doe");
+    for mix in situation_mixes() {
+        for (wait_label, lateness) in &waits {
+            let heavy = mix.iter().any(|n| {
+                matches!(
+                    n,
+                    SituationName::Bereavement
+                        | SituationName::Urgent
+                        | SituationName::OurFault
+                        | SituationName::RepeatedContact
+                        | SituationName::ThreatToLeave
+                        | SituationName::Chargeback
+                        | SituationName::Legal
+                )
+            });
+            let sentiment = if heavy { Sentiment::Negative } else { Sentiment::Neutral };
+            let mut facts = base(&jane, lateness, sentiment);
+            facts.details = vec![order.clone()];
+            facts.detail = Some(order.clone());
+            let s = &mut facts.situations;
+            for n in &mix {
+                s.set(*n, vec!["sample".into()], Source::Text);
+            }
+            if mix.contains(&SituationName::OurFault) {
+                s.fault = Some(FaultKind::DoubleCharge);
+            }
+            if mix.contains(&SituationName::Urgent) {
+                s.deadline = Some(calendar_deadline(lang));
+                s.phone = Some("+44 20 7946 0958".into());
+            }
+            if mix.contains(&SituationName::RepeatedContact) {
+                s.earlier_unanswered = 2;
+                s.first_contact = Some((24, 11));
+            }
+            if mix.contains(&SituationName::MultipleQuestions) {
+                s.question_count = 3;
+            }
+            if mix.contains(&SituationName::Praise) {
+                s.colleague = Some("Sarah".into());
+            }
+            let label = format!(
+                "Jane Doe, {wait_label}, {}",
+                mix.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" + ")
+            );
+            out.push((label, facts));
+        }
+    }
     out
+}
+
+/// A deadline as a customer of this language writes it, for the samples.
+fn calendar_deadline(lang: Lang) -> String {
+    match lang {
+        Lang::En => "by Friday",
+        Lang::De => "bis Freitag",
+        Lang::Fr => "avant vendredi",
+        Lang::Es => "antes del viernes",
+        Lang::It => "entro venerdì",
+        Lang::Nl => "vóór vrijdag",
+        Lang::Pt => "até sexta-feira",
+    }
+    .to_string()
+}
+
+/// Each situation alone, then the mixes a support team meets every week.
+pub fn situation_mixes() -> Vec<Vec<SituationName>> {
+    use SituationName::*;
+    let mut v: Vec<Vec<SituationName>> = SituationName::ALL.into_iter().map(|n| vec![n]).collect();
+    v.extend([
+        vec![Bereavement, Cancellation],
+        vec![Bereavement, OurFault],
+        vec![Urgent, RepeatedContact],
+        vec![Urgent, Technical],
+        vec![OurFault, Vulnerable],
+        vec![OurFault, RepeatedContact, ThreatToLeave],
+        vec![OurFault, Chargeback],
+        vec![Cancellation, ThreatToLeave],
+        vec![Praise, FeatureIdea],
+        vec![SecurityWorry, Vulnerable],
+        vec![Technical, Continuing],
+        vec![Technical, Vulnerable],
+        vec![Vague, Vulnerable],
+        vec![RepeatedContact, Legal],
+        vec![MultipleQuestions, OurFault],
+    ]);
+    v
 }
 
 /// Renders `source` as the template `key` (with the registry's other templates for the
@@ -125,11 +227,11 @@ pub fn check_source(config: &Config, templates: &Templates, key: &TemplateKey, s
     for agent in [None, Some("Sam Taylor")] {
         for (label, facts) in &samples {
             let ctx = Context { config, policy: &policy, facts, ticket_token: token, agent };
-            if key.purpose == Purpose::Apology {
+            if key.letter == Letter::Apology {
                 // The snippet is checked by rendering it alone; the replies embed it.
                 let value = template_context(&ctx, "");
                 match Templates::try_render(key, source, &value) {
-                    Ok(text) if facts.lateness.late && !lint::apologizes_for_delay(&text, key.lang) => {
+                    Ok(text) if facts.lateness.late && !lint::apologizes_for_delay(&text, key.locale.lang) => {
                         problems.push(format!("{label}: the apology does not apologize for the wait (\"{text}\")"));
                     }
                     Ok(text) if facts.lateness.very_late && !text.chars().any(|c| c.is_alphabetic()) => {
@@ -141,7 +243,7 @@ pub fn check_source(config: &Config, templates: &Templates, key: &TemplateKey, s
                 continue;
             }
             let apology = if facts.lateness.late {
-                let k = TemplateKey::new(Purpose::Apology, key.lang, key.register);
+                let k = TemplateKey::new(Letter::Apology, key.locale, key.register);
                 match templates.render(&k, &template_context(&ctx, "")) {
                     Ok(a) => a.replace('\n', " "),
                     Err(e) => {
@@ -204,7 +306,7 @@ mod tests {
         let config = Config::default();
         let templates = Templates::load(&[]).unwrap();
         let report = check_all(&config, &templates);
-        assert_eq!(report.len(), 63, "7 languages × 3 registers × (2 replies + apology)");
+        assert_eq!(report.len(), 48, "8 locales (pt-BR and pt-PT) × 3 registers × (reply + apology)");
         let failures: Vec<String> = report
             .iter()
             .filter(|r| !r.problems.is_empty())
@@ -217,7 +319,7 @@ mod tests {
     fn a_bad_template_is_refused_with_reasons() {
         let config = Config::default();
         let templates = Templates::load(&[]).unwrap();
-        let key = TemplateKey::new(Purpose::AckNew, Lang::En, Register::Neutral);
+        let key = TemplateKey::new(Letter::Reply, crate::templates::Locale::of(Lang::En, None), Register::Neutral);
         let report = check_source(&config, &templates, &key, "{{greeting}}\n\nDo not reply to this email.\n\nSupport");
         assert!(report.problems.iter().any(|p| p.contains("invites-contact")), "{:?}", report.problems);
         let report = check_source(&config, &templates, &key, "{{greting}}");
@@ -244,13 +346,13 @@ mod debug_render {
             let body = crate::drafting::render(&templates, &ctx).unwrap();
             println!(
                 "{body}\n---core---\n{}",
-                crate::empathy::lint::core_text(&body, crate::empathy::locale::locale(key.lang))
+                crate::empathy::lint::core_text(&body, crate::empathy::locale::locale(key.locale.lang))
             );
             println!(
                 "compound {}",
                 crate::empathy::sentiment::compound(
-                    &crate::empathy::lint::core_text(&body, crate::empathy::locale::locale(key.lang)),
-                    key.lang
+                    &crate::empathy::lint::core_text(&body, crate::empathy::locale::locale(key.locale.lang)),
+                    key.locale.lang
                 )
             );
         }

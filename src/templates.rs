@@ -9,27 +9,117 @@ use std::fmt;
 use handlebars::{Handlebars, no_escape};
 use serde::Serialize;
 
-use crate::domain::{Lang, Purpose, Register};
+use crate::domain::{Lang, PtVariant, Register};
 
 include!(concat!(env!("OUT_DIR"), "/shipped_templates.rs"));
 
+/// Which file: the whole reply, or the apology snippet a reply (or the outbox, when sending
+/// was held up) puts after the greeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Letter {
+    Reply,
+    Apology,
+}
+
+impl Letter {
+    pub const ALL: [Letter; 2] = [Letter::Reply, Letter::Apology];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Letter::Reply => "reply",
+            Letter::Apology => "apology",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Letter> {
+        Letter::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// Snippets are parts of replies and are not linted as whole replies.
+    pub fn is_reply(self) -> bool {
+        self == Letter::Reply
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Letter::Reply => "The acknowledgment (reply): composed from blocks by the customer's situations",
+            Letter::Apology => "Apology for a late answer (apology: used inside the reply and at send time)",
+        }
+    }
+}
+
+impl fmt::Display for Letter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The language a template is written in: a language, and for Portuguese its variant
+/// (the words differ: equipe / equipa, tela / ecrã, estou analisando / estou a analisar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Locale {
+    pub lang: Lang,
+    pub variant: Option<PtVariant>,
+}
+
+impl Locale {
+    pub fn of(lang: Lang, variant: Option<PtVariant>) -> Locale {
+        match lang {
+            Lang::Pt => Locale { lang, variant: Some(variant.unwrap_or_default()) },
+            _ => Locale { lang, variant: None },
+        }
+    }
+
+    pub fn all() -> Vec<Locale> {
+        let mut v = Vec::new();
+        for lang in Lang::ALL {
+            if lang == Lang::Pt {
+                v.push(Locale::of(lang, Some(PtVariant::Br)));
+                v.push(Locale::of(lang, Some(PtVariant::Pt)));
+            } else {
+                v.push(Locale::of(lang, None));
+            }
+        }
+        v
+    }
+
+    pub fn code(self) -> &'static str {
+        match (self.lang, self.variant) {
+            (Lang::Pt, Some(PtVariant::Pt)) => "pt-PT",
+            (Lang::Pt, _) => "pt-BR",
+            (lang, _) => lang.code(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Locale> {
+        Locale::all().into_iter().find(|l| l.code().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct TemplateKey {
-    pub purpose: Purpose,
-    pub lang: Lang,
+    pub letter: Letter,
+    pub locale: Locale,
     pub register: Register,
 }
 
 impl TemplateKey {
-    pub fn new(purpose: Purpose, lang: Lang, register: Register) -> TemplateKey {
-        TemplateKey { purpose, lang, register }
+    pub fn new(letter: Letter, locale: Locale, register: Register) -> TemplateKey {
+        TemplateKey { letter, locale, register }
     }
 
     pub fn parse(s: &str) -> Option<TemplateKey> {
         let mut parts = s.split('/');
         let key = TemplateKey {
-            purpose: Purpose::parse(parts.next()?)?,
-            lang: Lang::parse(parts.next()?)?,
+            letter: Letter::parse(parts.next()?)?,
+            locale: Locale::parse(parts.next()?)?,
             register: Register::parse(parts.next()?)?,
         };
         parts.next().is_none().then_some(key)
@@ -37,10 +127,10 @@ impl TemplateKey {
 
     pub fn all() -> Vec<TemplateKey> {
         let mut v = Vec::new();
-        for purpose in Purpose::ALL {
-            for lang in Lang::ALL {
+        for letter in Letter::ALL {
+            for locale in Locale::all() {
                 for register in Register::ALL {
-                    v.push(TemplateKey { purpose, lang, register });
+                    v.push(TemplateKey { letter, locale, register });
                 }
             }
         }
@@ -50,7 +140,7 @@ impl TemplateKey {
 
 impl fmt::Display for TemplateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}", self.purpose, self.lang, self.register)
+        write!(f, "{}/{}/{}", self.letter, self.locale, self.register)
     }
 }
 
@@ -82,6 +172,24 @@ fn new_registry() -> Handlebars<'static> {
     hb
 }
 
+/// Handlebars treats a line that holds only `{{> block}}` as "standalone" and drops its line
+/// break, which swallows the blank line between paragraphs; a comment after the tag keeps the
+/// line as the author wrote it.
+fn keep_block_lines(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 64);
+    for (i, line) in source.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(line);
+        let t = line.trim();
+        if t.starts_with("{{>") && t.ends_with("}}") && t.matches("{{").count() == 1 {
+            out.push_str("{{!-- --}}");
+        }
+    }
+    out
+}
+
 fn compile_error(key: &TemplateKey, e: &handlebars::TemplateError) -> TemplateError {
     TemplateError::Syntax {
         key: key.to_string(),
@@ -98,11 +206,11 @@ impl Templates {
             let Some(k) = TemplateKey::parse(key) else {
                 continue;
             };
-            t.registry.register_template_string(key, *source).map_err(|e| compile_error(&k, &e))?;
+            t.registry.register_template_string(key, keep_block_lines(source)).map_err(|e| compile_error(&k, &e))?;
             t.sources.insert(k, (source.to_string(), Origin::Shipped));
         }
         for (k, source) in overrides {
-            t.registry.register_template_string(&k.to_string(), source).map_err(|e| compile_error(k, &e))?;
+            t.registry.register_template_string(&k.to_string(), keep_block_lines(source)).map_err(|e| compile_error(k, &e))?;
             t.sources.insert(*k, (source.clone(), Origin::Override));
         }
         Ok(t)
@@ -141,7 +249,7 @@ impl Templates {
     /// Compiles `source` alone and renders it against `ctx` in strict mode.
     pub fn try_render(key: &TemplateKey, source: &str, ctx: &serde_json::Value) -> Result<String, TemplateError> {
         let mut hb = new_registry();
-        hb.register_template_string("t", source).map_err(|e| compile_error(key, &e))?;
+        hb.register_template_string("t", keep_block_lines(source)).map_err(|e| compile_error(key, &e))?;
         hb.render("t", ctx).map(|s| tidy(&s)).map_err(|e| TemplateError::Render {
             key: key.to_string(),
             reason: match e.line_no {
@@ -192,10 +300,14 @@ mod tests {
 
     #[test]
     fn keys_round_trip() {
-        let k = TemplateKey::new(Purpose::AckNew, Lang::De, Register::Formal);
-        assert_eq!(k.to_string(), "ack_new/de/formal");
-        assert_eq!(TemplateKey::parse("ack_new/de/formal"), Some(k));
-        assert_eq!(TemplateKey::parse("ack_new/xx/formal"), None);
+        let k = TemplateKey::new(Letter::Reply, Locale::of(Lang::De, None), Register::Formal);
+        assert_eq!(k.to_string(), "reply/de/formal");
+        assert_eq!(TemplateKey::parse("reply/de/formal"), Some(k));
+        assert_eq!(TemplateKey::parse("reply/xx/formal"), None);
+        let pt = TemplateKey::parse("apology/pt-PT/casual").unwrap();
+        assert_eq!(pt.locale.variant, Some(PtVariant::Pt));
+        assert_eq!(pt.to_string(), "apology/pt-PT/casual");
+        assert_eq!(TemplateKey::parse("ack_new/en/neutral"), None);
     }
 
     #[test]
@@ -213,7 +325,7 @@ mod tests {
 
     #[test]
     fn strict_mode_and_syntax_errors_name_the_line() {
-        let k = TemplateKey::new(Purpose::AckNew, Lang::En, Register::Neutral);
+        let k = TemplateKey::new(Letter::Reply, Locale::of(Lang::En, None), Register::Neutral);
         let err = Templates::try_render(&k, "Hello\n{{#if x}}\nno end", &serde_json::json!({"x": true})).unwrap_err();
         assert!(matches!(err, TemplateError::Syntax { .. }), "{err}");
         let err = Templates::try_render(&k, "Hello {{nmae}}", &serde_json::json!({"name": "J"})).unwrap_err();

@@ -30,7 +30,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                     .iter()
                     .map(|k| {
                         let origin = templates.source(k).map(|(_, o)| o.clone());
-                        serde_json::json!({"key": k.to_string(), "purpose": k.purpose, "language": k.lang, "register": k.register, "origin": if origin == Some(Origin::Override) { "override" } else { "shipped" }})
+                        serde_json::json!({"key": k.to_string(), "letter": k.letter, "language": k.locale.code(), "register": k.register, "origin": if origin == Some(Origin::Override) { "override" } else { "shipped" }})
                     })
                     .collect();
                 return print_json(&v);
@@ -44,7 +44,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
         Cmd::Show { key } => {
             let k = TemplateKey::parse(key).ok_or_else(|| {
                 CliError::user(format!(
-                    "`{key}` is not a template key (purpose/lang/register, like ack_new/en/neutral)"
+                    "`{key}` is not a template key (letter/language/register, like reply/en/neutral or apology/pt-BR/casual)"
                 ))
             })?;
             let (src, _) = templates.source(&k).ok_or_else(|| CliError::user(format!("no template {k}")))?;

@@ -14,6 +14,14 @@ use crate::empathy::locale::locale;
 pub enum DetailKind {
     Order,
     Invoice,
+    /// A return authorisation ("RMA-5521").
+    Rma,
+    /// A contract or subscription number.
+    Contract,
+    /// A booking or reservation reference.
+    Booking,
+    /// A voucher or discount code ("WINTER10").
+    Voucher,
     Error,
     Product,
 }
@@ -54,26 +62,60 @@ static ERROR_HTTP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b((?:error|fehler|erreur|errore|fout|erro)\s+(?:code\s+)?[1-9]\d{2,4})\b").expect("static regex")
 });
 
+const CONNECTOR: &str = r"(?:\s*(?:number|no\.?|nr\.?|n°|n\.?º|nº|num\.?|nummer|número|numero|id|ref\.?|reference|code)\s*)?\s*(?::|-|#)?\s*";
+
+static RMA_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(RMA[-#]?\s?[0-9][A-Za-z0-9-]{2,20})\b").expect("static regex"));
+static RMA_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)\b(?:return authori[sz]ation|returns? number|return reference|retourennummer|retourenummer|retoure|numéro de retour|número de devolución|numero di reso|numero reso|retournummer|número de devolução){CONNECTOR}{ID}\b")).expect("static regex")
+});
+static CONTRACT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)\b(?:contract|subscription|membership|vertragsnummer|vertrag|contrat|abonnement|contrato|suscripción|contratto|abbonamento|assinatura|lidmaatschap){CONNECTOR}{ID}\b")).expect("static regex")
+});
+static BOOKING_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)\b(?:booking|reservation|buchungsnummer|buchung|réservation|reserva|prenotazione|boeking|reservering){CONNECTOR}{ID}\b")).expect("static regex")
+});
+/// The keyword is read in any case; the code itself is written in capitals or digits.
+static VOUCHER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i:\b(?:voucher|discount code|promo code|promotional code|coupon|code promo|code de réduction|bon de réduction|gutscheincode|gutschein|rabattcode|cupón|cupon|código de descuento|código promocional|codice sconto|codice promozionale|kortingscode|actiecode|waardebon|cupom|código de desconto)(?:\s+code)?)[\s:"“„«']*\b([A-Z][A-Z0-9-]{3,19}|[0-9]+[A-Z][A-Z0-9-]{2,19})\b"#).expect("static regex")
+});
+
+fn first_capture(re: &Regex, text: &str) -> Option<String> {
+    re.captures(text).and_then(|c| c.get(1)).map(|m| m.as_str().trim().to_string())
+}
+
+/// Every kind of reference the customer wrote (the first of each kind), exactly as written,
+/// in the order the reply names them: order, invoice, return, contract, booking, voucher,
+/// error, product.
+pub fn all(text: &str, products: &[String]) -> Vec<Detail> {
+    let mut out = Vec::new();
+    let mut push = |kind: DetailKind, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            out.push(Detail { kind, value });
+        }
+    };
+    let rma = first_capture(&RMA_TOKEN, text).or_else(|| first_capture(&RMA_RE, text));
+    let order = ORDER_RE.iter().find_map(|re| first_capture(re, text)).filter(|o| rma.as_deref() != Some(o.as_str()));
+    push(DetailKind::Order, order);
+    push(DetailKind::Invoice, INVOICE_RE.iter().find_map(|re| first_capture(re, text)));
+    push(DetailKind::Rma, rma);
+    push(DetailKind::Contract, first_capture(&CONTRACT_RE, text));
+    push(DetailKind::Booking, first_capture(&BOOKING_RE, text));
+    push(DetailKind::Voucher, first_capture(&VOUCHER_RE, text));
+    let error = first_capture(&ERROR_QUOTED, text)
+        .or_else(|| first_capture(&ERROR_CODE, text))
+        .or_else(|| first_capture(&ERROR_HTTP, text));
+    push(DetailKind::Error, error);
+    push(DetailKind::Product, product(text, products));
+    out
+}
+
+/// The first reference the customer wrote (see `all`).
 pub fn find(text: &str, products: &[String]) -> Option<Detail> {
-    for re in ORDER_RE.iter() {
-        if let Some(c) = re.captures(text).and_then(|c| c.get(1)) {
-            return Some(Detail { kind: DetailKind::Order, value: c.as_str().trim().to_string() });
-        }
-    }
-    for re in INVOICE_RE.iter() {
-        if let Some(c) = re.captures(text).and_then(|c| c.get(1)) {
-            return Some(Detail { kind: DetailKind::Invoice, value: c.as_str().trim().to_string() });
-        }
-    }
-    if let Some(c) = ERROR_QUOTED.captures(text).and_then(|c| c.get(1)) {
-        return Some(Detail { kind: DetailKind::Error, value: c.as_str().trim().to_string() });
-    }
-    if let Some(c) = ERROR_CODE.captures(text).and_then(|c| c.get(1)) {
-        return Some(Detail { kind: DetailKind::Error, value: c.as_str().to_string() });
-    }
-    if let Some(c) = ERROR_HTTP.captures(text).and_then(|c| c.get(1)) {
-        return Some(Detail { kind: DetailKind::Error, value: c.as_str().to_string() });
-    }
+    all(text, products).into_iter().next()
+}
+
+fn product(text: &str, products: &[String]) -> Option<String> {
     let lower = text.to_lowercase();
     for p in products {
         let pl = p.to_lowercase();
@@ -84,7 +126,7 @@ pub fn find(text: &str, products: &[String]) -> Option<Detail> {
             // The customer's spelling, cut from their text (same byte length when the
             // lower-casing kept lengths, which holds for product names in practice).
             let value = text.get(pos..pos + pl.len()).unwrap_or(p).to_string();
-            return Some(Detail { kind: DetailKind::Product, value });
+            return Some(value);
         }
     }
     None
@@ -134,5 +176,19 @@ mod tests {
         assert_eq!(v("my router x2 keeps rebooting"), Some((DetailKind::Product, "router x2".into())));
         assert_eq!(v("I ordered something and it's late"), None);
         assert_eq!(v("order of magnitude"), None);
+    }
+
+    #[test]
+    fn returns_contracts_bookings_and_vouchers_as_written() {
+        let kinds = |t: &str| all(t, &[]).into_iter().map(|d| (d.kind, d.value)).collect::<Vec<_>>();
+        assert_eq!(
+            kinds("I sent back order UK-77120 under RMA-5521 last week"),
+            vec![(DetailKind::Order, "UK-77120".into()), (DetailKind::Rma, "RMA-5521".into())]
+        );
+        assert_eq!(kinds("contract number SUB-20417 ends"), vec![(DetailKind::Contract, "SUB-20417".into())]);
+        assert_eq!(kinds("my booking reference WL-88213"), vec![(DetailKind::Booking, "WL-88213".into())]);
+        assert_eq!(kinds("the voucher code WINTER10 was refused"), vec![(DetailKind::Voucher, "WINTER10".into())]);
+        assert_eq!(kinds("Gutscheincode: XMAS-2026 geht nicht"), vec![(DetailKind::Voucher, "XMAS-2026".into())]);
+        assert!(kinds("a voucher for my mum").is_empty());
     }
 }

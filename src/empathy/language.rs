@@ -144,3 +144,46 @@ mod tests {
         assert_eq!(r, LanguageReading { lang: Lang::Fr, source: LanguageSource::Default });
     }
 }
+
+/// Which Portuguese the customer writes, from their own words (locales/pt/variant.toml) and
+/// their address (.br / .pt count three markers): never from the register.
+pub fn pt_variant(text: &str, address_domain: &str) -> crate::domain::PtVariant {
+    use crate::domain::PtVariant;
+    static PATTERNS: std::sync::LazyLock<(Vec<regex::Regex>, Vec<regex::Regex>)> = std::sync::LazyLock::new(|| {
+        let v = &crate::empathy::langdata::data(Lang::Pt).variant;
+        (
+            crate::empathy::langdata::compile(&v.br.patterns, false),
+            crate::empathy::langdata::compile(&v.pt.patterns, false),
+        )
+    });
+    let v = &crate::empathy::langdata::data(Lang::Pt).variant;
+    let norm = crate::text::normalize(text);
+    let count = |words: &[String], patterns: &[regex::Regex]| -> usize {
+        words.iter().filter(|w| crate::text::contains_phrase(&norm, &crate::text::normalize(w))).count()
+            + patterns.iter().map(|p| p.find_iter(&norm).count()).sum::<usize>()
+    };
+    let domain = address_domain.trim().to_ascii_lowercase();
+    let mut br = count(&v.br.words, &PATTERNS.0);
+    let mut pt = count(&v.pt.words, &PATTERNS.1);
+    if domain.ends_with(".br") {
+        br += 3;
+    }
+    if domain.ends_with(".pt") {
+        pt += 3;
+    }
+    if pt > br { PtVariant::Pt } else { PtVariant::Br }
+}
+
+#[cfg(test)]
+mod variant_tests {
+    use super::*;
+    use crate::domain::PtVariant;
+
+    #[test]
+    fn the_variant_follows_the_customer() {
+        assert_eq!(pt_variant("Oi, vocês podem me ajudar? Estou tentando pagar pelo celular.", "gmail.com"), PtVariant::Br);
+        assert_eq!(pt_variant("Bom dia, estou a tentar pagar pelo telemóvel e não consigo.", "gmail.com"), PtVariant::Pt);
+        assert_eq!(pt_variant("Bom dia, a encomenda não chegou.", "sapo.pt"), PtVariant::Pt);
+        assert_eq!(pt_variant("Bom dia, a encomenda não chegou.", "uol.com.br"), PtVariant::Br);
+    }
+}

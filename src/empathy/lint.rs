@@ -1,4 +1,7 @@
-//! The empathy rubric as a lint: sixteen checks, each pass / fail / n/a with a message.
+//! The empathy rubric as a lint: sixteen checks, and eleven more that read the customer's
+//! situation (condolence, safety first, earlier mails owned, fault admitted, …), each
+//! pass / fail / n/a with a message. The situation checks look for the phrases in
+//! locales/LANG/judging.toml.
 //! It runs on every draft when it is made, when an agent edits it, and on templates when
 //! an admin saves them. A check with no word list for the draft's language says n/a,
 //! never pass.
@@ -8,7 +11,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Kind, Lang, Register, Sentiment};
+use crate::domain::{Kind, Lang, PtVariant, Register, Sentiment};
+use crate::empathy::situations::{SituationName, SituationReading};
 use crate::empathy::details::Detail;
 use crate::empathy::lateness::Lateness;
 use crate::empathy::locale::{Locale, locale};
@@ -49,7 +53,7 @@ pub struct Finding {
     pub message: String,
 }
 
-pub const CHECKS: [(&str, u8, bool); 16] = [
+pub const CHECKS: [(&str, u8, bool); 27] = [
     ("gate", 0, true),
     ("language", 1, true),
     ("greeting", 2, true),
@@ -66,6 +70,17 @@ pub const CHECKS: [(&str, u8, bool); 16] = [
     ("politeness", 13, false),
     ("sentiment", 14, false),
     ("hygiene", 15, true),
+    ("condolence", 16, true),
+    ("no-screenshots", 17, false),
+    ("references-verbatim", 18, true),
+    ("urgent-time", 19, true),
+    ("earlier-contact", 20, true),
+    ("fault-owned", 21, true),
+    ("one-thanks", 22, false),
+    ("formal-greeting", 23, true),
+    ("no-role-name", 24, true),
+    ("pt-variant", 25, true),
+    ("safety-first", 26, true),
 ];
 
 /// What the lint knows about the customer's message.
@@ -77,6 +92,11 @@ pub struct CustomerFacts {
     pub sentiment: Sentiment,
     pub name: Option<PersonName>,
     pub detail: Option<Detail>,
+    /// Every reference they wrote, as written.
+    pub details: Vec<Detail>,
+    pub situations: SituationReading,
+    /// Which Portuguese they write (pt only).
+    pub variant: Option<PtVariant>,
 }
 
 /// Everything the lint judges a draft against.
@@ -158,16 +178,26 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         push(4, Outcome::Pass, "on time, no apology for a delay".into());
     }
 
-    // 5 Gratitude.
-    match any_phrase(&norm, loc.thanks)
-        .or_else(|| any_stem(&norm, &["thank", "dank", "remerci", "agradec", "ringrazi", "obrigad"]))
-    {
+    // 5 Gratitude: a plain mail is thanked; a grieving, waiting or wronged customer is
+    // answered first, and the thanks may give way to the apology or the condolence.
+    let sit = &c.situations;
+    let answered_otherwise = l.late || sit.confident().any(|s| s.name != SituationName::MultipleQuestions);
+    match any_phrase(&norm, loc.thanks).or_else(|| any_stem(&norm, THANK_STEMS)) {
         Some(p) => push(5, Outcome::Pass, format!("thanks the customer (\"{p}\")")),
+        None if answered_otherwise => {
+            push(5, Outcome::NotApplicable, "no thanks: the apology or the situation comes first".into())
+        }
         None => push(5, Outcome::Fail, "does not thank the customer".into()),
     }
 
     // 6 Their words.
+    let no_reference_needed = [SituationName::Praise, SituationName::FeatureIdea, SituationName::SecurityWorry]
+        .into_iter()
+        .any(|n| sit.is(n));
     match &c.detail {
+        Some(_) if no_reference_needed => {
+            push(6, Outcome::NotApplicable, "praise, an idea or a worry: no reference to repeat".into())
+        }
         Some(d) if norm.contains(&normalize(&d.value)) => push(6, Outcome::Pass, format!("reuses \"{}\"", d.value)),
         Some(d) => push(6, Outcome::Fail, format!("does not mention \"{}\" from the customer's message", d.value)),
         None => push(6, Outcome::NotApplicable, "no order number, error or product in the message".into()),
@@ -177,7 +207,14 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     if let Some(b) = any_phrase(&norm, loc.banned_sympathy) {
         push(7, Outcome::Fail, format!("\"{b}\" is sympathy or dismissive; say \"I understand how frustrating…\""));
     } else if c.sentiment == Sentiment::Negative {
-        match any_phrase(&norm, loc.understanding) {
+        let judging = &crate::empathy::langdata::data(input.lang).judging;
+        let answered = any_phrase(&norm, loc.understanding)
+            .map(str::to_string)
+            .or_else(|| find_any(&norm, &judging.condolence))
+            .or_else(|| find_any(&norm, &judging.fault_admission))
+            .or_else(|| find_any(&norm, &judging.earlier_contact))
+            .or_else(|| find_any(&norm, &judging.safety));
+        match answered {
             Some(p) => push(7, Outcome::Pass, format!("shows understanding (\"{p}\")")),
             None => push(
                 7,
@@ -193,7 +230,8 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     }
 
     // 8 Ownership.
-    match any_phrase(&norm, loc.ownership) {
+    let judging = &crate::empathy::langdata::data(input.lang).judging;
+    match any_phrase(&norm, loc.ownership).map(str::to_string).or_else(|| find_any(&norm, &judging.fault_admission)) {
         Some(p) => push(8, Outcome::Pass, format!("takes ownership (\"{p}\")")),
         None => push(8, Outcome::Fail, "no first-person commitment (\"I am working with the team…\")".into()),
     }
@@ -208,10 +246,13 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     }
 
     // 10 No discouraging contact.
+    let thanked_for = sit.is(SituationName::Praise) || sit.is(SituationName::FeatureIdea);
     if let Some(d) = any_phrase(&norm, loc.discouraging) {
         push(10, Outcome::Fail, format!("\"{d}\" discourages contact"));
     } else if let Some(p) = any_phrase(&norm, loc.reply_invite) {
         push(10, Outcome::Pass, format!("invites a reply (\"{p}\")"));
+    } else if thanked_for || sit.is(SituationName::Vague) {
+        push(10, Outcome::NotApplicable, "praise or an idea, or questions asked: no invitation needed".into());
     } else {
         push(10, Outcome::Fail, "does not invite the customer to reply".into());
     }
@@ -221,6 +262,8 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         push(11, Outcome::Fail, format!("\"{u}\" is a promise nobody can keep"));
     } else if let Some(t) = any_phrase(&norm, loc.time_phrases) {
         push(11, Outcome::Pass, format!("says when (\"{t}\")"));
+    } else if thanked_for {
+        push(11, Outcome::NotApplicable, "praise or an idea: nothing to schedule".into());
     } else {
         push(11, Outcome::Fail, "does not say what happens next and when".into());
     }
@@ -232,6 +275,8 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     let tail_norm = normalize(&tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
     if any_phrase(&tail_norm, loc.followup).is_some() || tail.iter().any(|s| s.trim_end().ends_with('?')) {
         push(12, Outcome::Pass, "ends with a follow-up or a question".into());
+    } else if thanked_for || any_phrase(&tail_norm, loc.reply_invite).is_some() || any_phrase(&tail_norm, loc.time_phrases).is_some() {
+        push(12, Outcome::Pass, "ends with what happens next or an invitation to reply".into());
     } else {
         push(12, Outcome::Fail, "does not end with a follow-up (\"I'll update you…\") or a check".into());
     }
@@ -247,7 +292,25 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         let score = sentiment::compound(&core_text(input.body, loc), input.lang);
         let opener =
             body_sentences.iter().skip(1).take(2).map(|s| normalize(s)).find_map(|s| any_phrase(&s, loc.cheerful));
-        if score < 0.05 {
+        let heavy = [
+            SituationName::Bereavement,
+            SituationName::Urgent,
+            SituationName::OurFault,
+            SituationName::RepeatedContact,
+            SituationName::ThreatToLeave,
+            SituationName::Chargeback,
+            SituationName::Legal,
+            SituationName::SecurityWorry,
+        ]
+        .into_iter()
+        .find(|n| sit.is(*n));
+        if let Some(h) = heavy
+            && score < 0.05
+        {
+            push(14, Outcome::Pass, format!("compound {score:.2}: sober, as {} asks", h.label()));
+        } else if score < 0.05 && c.sentiment == Sentiment::Negative {
+            push(14, Outcome::Pass, format!("compound {score:.2}: sober for an upset customer"));
+        } else if score < 0.05 {
             push(
                 14,
                 Outcome::Fail,
@@ -270,7 +333,201 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     let (r, m) = check_hygiene(input);
     push(15, r, m);
 
+    for (i, (r, m)) in situation_checks(input, &norm, &body_sentences).into_iter().enumerate() {
+        push(16 + i, r, m);
+    }
     out
+}
+
+const THANK_STEMS: &[&str] = &["thank", "dank", "bedank", "remerci", "agradec", "ringrazi", "grazie", "obrigad", "gracias", "merci"];
+
+fn find_any(norm: &str, list: &[String]) -> Option<String> {
+    list.iter().find(|p| contains_phrase(norm, &normalize(p))).cloned()
+}
+
+/// The text after the greeting line: where a condolence or a safety line must come first.
+fn opening(sents: &[String], greeting: &str) -> String {
+    let mut rest: Vec<String> = Vec::new();
+    for (i, s) in sents.iter().enumerate() {
+        let t = if i == 0 { s.strip_prefix(greeting).unwrap_or(s).trim().to_string() } else { s.clone() };
+        if !t.is_empty() {
+            rest.push(t);
+        }
+        if rest.len() >= 2 {
+            break;
+        }
+    }
+    normalize(&rest.join(" "))
+}
+
+/// Checks 16–26: what the customer's situation asks of the reply.
+fn situation_checks(input: &LintInput<'_>, norm: &str, sents: &[String]) -> Vec<(Outcome, String)> {
+    use SituationName as S;
+    let c = input.customer;
+    let sit = &c.situations;
+    let judging = &crate::empathy::langdata::data(input.lang).judging;
+    let greeting_line = input.body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let open = opening(sents, greeting_line);
+    let na = |why: &str| (Outcome::NotApplicable, why.to_string());
+    let no_list = |what: &str| (Outcome::NotApplicable, format!("no {what} phrases for {}", input.lang));
+    let mut out = Vec::with_capacity(11);
+
+    // 16 Condolence first for the grieving, and nothing cheerful.
+    out.push(if !sit.is(S::Bereavement) {
+        na("no bereavement")
+    } else if judging.condolence.is_empty() {
+        no_list("condolence")
+    } else if let Some(p) = find_any(&open, &judging.condolence) {
+        if let Some(ch) = find_any(norm, &judging.cheerful_closing) {
+            (Outcome::Fail, format!("\"{ch}\" is a cheerful closing for a grieving customer"))
+        } else if let Some(a) = find_any(norm, &judging.anything_else) {
+            (Outcome::Fail, format!("\"{a}\" to a grieving customer"))
+        } else if input.body.contains('!') {
+            (Outcome::Fail, "an exclamation mark in a condolence".into())
+        } else {
+            (Outcome::Pass, format!("opens with a condolence (\"{p}\")"))
+        }
+    } else if find_any(norm, &judging.condolence).is_some() {
+        (Outcome::Fail, "the condolence must come first, right after the greeting".into())
+    } else {
+        (Outcome::Fail, "the customer is grieving: the reply must open with a condolence".into())
+    });
+
+    // 17 Screenshots and steps only when the problem is technical.
+    out.push(if sit.is(S::Technical) {
+        na("a technical problem: asking for steps is fine")
+    } else if judging.screenshot_request.is_empty() {
+        no_list("screenshot")
+    } else if let Some(p) = find_any(norm, &judging.screenshot_request) {
+        (Outcome::Fail, format!("asks for \"{p}\" though the problem is not technical"))
+    } else {
+        (Outcome::Pass, "no screenshots or steps asked for".into())
+    });
+
+    // 18 Every reference the draft repeats is exactly as the customer wrote it.
+    let details: Vec<&Detail> = if c.details.is_empty() { c.detail.iter().collect() } else { c.details.iter().collect() };
+    out.push(if details.is_empty() {
+        na("no reference in the message")
+    } else {
+        let damaged = details.iter().find(|d| {
+            let digits: String = d.value.chars().filter(char::is_ascii_digit).collect();
+            digits.len() >= 3 && !input.body.contains(d.value.as_str()) && input.body.contains(digits.as_str())
+        });
+        match damaged {
+            Some(d) => (Outcome::Fail, format!("\"{}\" is not repeated as the customer wrote it", d.value)),
+            None => (Outcome::Pass, "references, where repeated, are verbatim".into()),
+        }
+    });
+
+    // 19 No business-day promise to a business that is down.
+    out.push(if !sit.is(S::Urgent) {
+        na("not urgent")
+    } else if judging.business_day_promise.is_empty() {
+        no_list("business-day")
+    } else if let Some(p) = find_any(norm, &judging.business_day_promise) {
+        (Outcome::Fail, format!("\"{p}\" to a customer whose business is stopped: promise hours"))
+    } else {
+        (Outcome::Pass, "no business-day promise for an urgent case".into())
+    });
+
+    // 20 Earlier unanswered mail owned; nobody thanked for their patience.
+    out.push(if !sit.is(S::RepeatedContact) {
+        na("no earlier unanswered mail")
+    } else if judging.earlier_contact.is_empty() {
+        no_list("earlier-contact")
+    } else if let Some(p) = find_any(norm, &judging.patience_thanks) {
+        (Outcome::Fail, format!("\"{p}\" to someone who has written before without an answer"))
+    } else if let Some(p) = find_any(norm, &judging.earlier_contact) {
+        (Outcome::Pass, format!("owns the earlier mail (\"{p}\")"))
+    } else {
+        (Outcome::Fail, "they wrote before and got no answer: say so and apologize".into())
+    });
+
+    // 21 Our fault, admitted.
+    out.push(if !sit.is(S::OurFault) {
+        na("not our fault")
+    } else if judging.fault_admission.is_empty() {
+        no_list("fault-admission")
+    } else if let Some(p) = find_any(norm, &judging.fault_admission) {
+        (Outcome::Pass, format!("admits the mistake (\"{p}\")"))
+    } else {
+        (Outcome::Fail, "the mistake is ours: say so plainly".into())
+    });
+
+    // 22 At most one thanks.
+    let thanks = count_thanks(norm);
+    out.push(if thanks <= 1 {
+        (Outcome::Pass, format!("{thanks} thanks"))
+    } else {
+        (Outcome::Fail, format!("{thanks} thanks: thank once (merge it with the apology)"))
+    });
+
+    // 23 A customer who writes the polite form is not greeted by first name alone.
+    let rest = greeting_rest(greeting_line, input.lang);
+    let has_tv = !locale(input.lang).t_pronouns.is_empty();
+    out.push(match &c.name {
+        Some(name) if has_tv && c.register.uses_v => {
+            let given_only = name.given.as_deref().is_some_and(|g| rest == g) && name.surname.is_some();
+            if given_only {
+                (Outcome::Fail, format!("\"{greeting_line}\": first name alone to a customer who writes the polite form"))
+            } else {
+                (Outcome::Pass, "polite form, not first name alone".into())
+            }
+        }
+        _ => na("no polite form or no name"),
+    });
+
+    // 24 Never a role or a company as a name.
+    let rest_words = words(&rest);
+    let company = ["ltd", "gmbh", "sarl", "s.l.", "srl", "s.r.l.", "bv", "b.v.", "inc", "llc", "ag", "lda", "ltda", "spa", "s.p.a."];
+    out.push(if rest_words.iter().any(|w| is_role(w) || company.contains(&w.to_lowercase().as_str())) {
+        (Outcome::Fail, format!("greets \"{rest}\": a role or a company, not a person"))
+    } else {
+        (Outcome::Pass, "greets a person or no one".into())
+    });
+
+    // 25 The Portuguese the customer writes.
+    out.push(match (input.lang, c.variant) {
+        (Lang::Pt, Some(v)) => {
+            let other = match v {
+                PtVariant::Br => &judging.variant_markers.pt,
+                PtVariant::Pt => &judging.variant_markers.br,
+            };
+            match find_any(norm, other) {
+                Some(m) => (Outcome::Fail, format!("\"{}\" is {} Portuguese; the customer writes the other", m.trim(), match v { PtVariant::Br => "European", PtVariant::Pt => "Brazilian" })),
+                None => (Outcome::Pass, "the customer's Portuguese".into()),
+            }
+        }
+        _ => na("not Portuguese"),
+    });
+
+    // 26 What not to do comes first when they fear a scam.
+    out.push(if !sit.is(S::SecurityWorry) {
+        na("no security worry")
+    } else if judging.safety.is_empty() {
+        no_list("safety")
+    } else if find_any(&open, &judging.safety).is_some()
+        || (sit.is(S::Bereavement) && find_any(&normalize(&sents.iter().take(4).cloned().collect::<Vec<_>>().join(" ")), &judging.safety).is_some())
+    {
+        (Outcome::Pass, "says what not to do first".into())
+    } else {
+        (Outcome::Fail, "they fear a scam: say first what not to do (don't click, don't enter card details)".into())
+    });
+    out
+}
+
+/// What follows the greeting word(s) on the first line, without punctuation.
+fn greeting_rest(first: &str, lang: Lang) -> String {
+    let first_norm = normalize(first);
+    let loc = locale(lang);
+    let greet = loc.greetings.iter().filter(|g| first_norm.starts_with(*g)).max_by_key(|g| g.len());
+    let rest: String = first.chars().skip(greet.map(|g| g.chars().count()).unwrap_or(0)).collect();
+    rest.trim().trim_matches(|c: char| c == ',' || c == ':' || c == '!' || c == '.').trim().to_string()
+}
+
+/// How many times the draft thanks: each word with a thanks stem.
+fn count_thanks(norm: &str) -> usize {
+    words(norm).iter().filter(|w| THANK_STEMS.iter().any(|s| w.starts_with(s))).count()
 }
 
 /// The reply without its greeting line and sign-off: formulas like "Best regards" say
@@ -468,8 +725,13 @@ fn check_hygiene(input: &LintInput<'_>) -> (Outcome, String) {
         problems.push("echoes a quoted thread".to_string());
     }
     let n = word_count(input.body);
-    if !(40..=180).contains(&n) {
-        problems.push(format!("{n} words (40–180)"));
+    let sit = &input.customer.situations;
+    let may_be_short = [SituationName::Praise, SituationName::Bereavement, SituationName::FeatureIdea]
+        .into_iter()
+        .any(|s| sit.is(s));
+    let min = if may_be_short { 25 } else { 40 };
+    if !(min..=180).contains(&n) {
+        problems.push(format!("{n} words ({min}–180)"));
     }
     let tail: Vec<&str> = input.body.lines().map(str::trim).filter(|l| !l.is_empty()).rev().take(3).collect();
     if !input.signers.iter().any(|s| !s.trim().is_empty() && tail.iter().any(|l| l.contains(s.trim()))) {

@@ -625,6 +625,89 @@ fn merge(display: &PersonName, sign: &PersonName) -> PersonName {
 }
 
 /// The first line of a reply, per the rubric's table.
+/// What decides the first line besides the name.
+#[derive(Clone, Copy, Debug)]
+pub struct Salutation {
+    pub lang: Lang,
+    pub variant: Option<crate::domain::PtVariant>,
+    pub register: Register,
+    /// The customer writes the polite form (Sie, vous, usted, Lei, u, o senhor): never the
+    /// first name alone.
+    pub polite: bool,
+    /// The customer's local hour (from their Date header's offset), for "Bom dia" / "Boa tarde".
+    pub local_hour: Option<u32>,
+}
+
+/// "Bom dia" / "Boa tarde" / "Boa noite", "Buenos días" / "Buenas tardes" / "Buenas noches"
+/// by the customer's local hour; None when we do not know it.
+fn time_of_day(lang: Lang, hour: Option<u32>) -> Option<&'static str> {
+    let h = hour?;
+    Some(match lang {
+        Lang::Pt if h < 12 => "Bom dia",
+        Lang::Pt if h < 19 => "Boa tarde",
+        Lang::Pt => "Boa noite",
+        Lang::Es if h < 14 => "Buenos días",
+        Lang::Es if h < 21 => "Buenas tardes",
+        Lang::Es => "Buenas noches",
+        _ => return None,
+    })
+}
+
+/// The first line of a reply, per the rubric's table, with the name as the customer uses it.
+pub fn salutation(s: &Salutation, name: Option<&PersonName>) -> String {
+    use crate::domain::PtVariant;
+    let pt_pt = s.lang == Lang::Pt && s.variant == Some(PtVariant::Pt);
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return match (s.lang, s.register) {
+            (Lang::Pt, Register::Casual) if pt_pt => "Olá,".to_string(),
+            (Lang::Pt | Lang::Es, Register::Formal) => match time_of_day(s.lang, s.local_hour) {
+                Some(t) => format!("{t}{}", if s.lang == Lang::Es { ":" } else { "," }),
+                None => nameless_greeting(s.lang, Register::Neutral).to_string(),
+            },
+            _ => nameless_greeting(s.lang, s.register).to_string(),
+        };
+    };
+    let has_tv = !crate::empathy::locale::locale(s.lang).t_pronouns.is_empty();
+    let full = name.full();
+    let register = if s.polite && has_tv && s.register == Register::Casual { Register::Neutral } else { s.register };
+    if register == Register::Formal || (s.polite && has_tv && register == Register::Neutral) {
+        if name.has_title() && name.surname.is_some() {
+            let g = formal_greeting(s.lang, name, &full);
+            if pt_pt {
+                return g.replace("Prezado ", "Estimado ").replace("Prezada ", "Estimada ");
+            }
+            return g;
+        }
+        if register == Register::Neutral {
+            // The polite form without a title: the full name, which carries no gender.
+            return match s.lang {
+                Lang::Es => format!("Hola, {full}:"),
+                Lang::Pt => format!("Olá, {full},"),
+                Lang::De => format!("Guten Tag {full},"),
+                Lang::Fr => format!("Bonjour {full},"),
+                Lang::It => format!("Buongiorno {full},"),
+                Lang::Nl => format!("Beste {full},"),
+                Lang::En => format!("Hello {full},"),
+            };
+        }
+        if matches!(s.lang, Lang::Pt | Lang::Es) {
+            let sep = if s.lang == Lang::Es { ":" } else { "," };
+            return match time_of_day(s.lang, s.local_hour) {
+                Some(t) => format!("{t}, {full}{sep}"),
+                None if s.lang == Lang::Es => format!("Hola, {full}:"),
+                None => format!("Olá, {full},"),
+            };
+        }
+        return formal_greeting(s.lang, name, &full);
+    }
+    let given = name.given.clone().unwrap_or_else(|| full.clone());
+    match (s.lang, register) {
+        (Lang::Pt, Register::Casual) if pt_pt => format!("Olá, {given},"),
+        (Lang::Pt, Register::Casual) => format!("Oi, {given},"),
+        _ => greeting(s.lang, register, Some(name)),
+    }
+}
+
 pub fn greeting(lang: Lang, register: Register, name: Option<&PersonName>) -> String {
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         return nameless_greeting(lang, register).to_string();
@@ -721,10 +804,12 @@ fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
             Some(_) => format!("Geachte mevrouw {surname},"),
             None => format!("Geachte {} {surname},", if a == Some(Academic::Prof) { "prof." } else { "dr." }),
         },
-        Lang::Pt => match h {
-            Some(Honorific::Mr) => format!("Prezado Sr. {surname},"),
-            Some(_) => format!("Prezada Sra. {surname},"),
-            None => format!("Bom dia, {} {surname},", dr("Dr.").unwrap_or_default()),
+        Lang::Pt => match (h, a) {
+            (Some(Honorific::Mr), Some(Academic::Dr)) => format!("Prezado Dr. {surname},"),
+            (Some(Honorific::Ms | Honorific::Mrs), Some(Academic::Dr)) => format!("Prezada Dra. {surname},"),
+            (Some(Honorific::Mr), _) => format!("Prezado Sr. {surname},"),
+            (Some(_), _) => format!("Prezada Sra. {surname},"),
+            (None, _) => format!("Olá, {} {surname},", name.title_as_written.clone().or_else(|| dr("Dr.")).unwrap_or_default()),
         },
     }
 }

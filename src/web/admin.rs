@@ -13,18 +13,18 @@ use super::pages::{base, render};
 use super::render::time;
 use super::{Web, WebError};
 use crate::app::{POLICY_SETTING, PolicySetting, StoredHours};
-use crate::domain::{Lang, Purpose, Register, TicketId};
+use crate::domain::{Register, TicketId};
 use crate::empathy::lint::Outcome;
 use crate::template_check;
-use crate::templates::{Origin, TemplateKey, Templates};
+use crate::templates::{Letter, Locale, Origin, TemplateKey, Templates};
 
 pub async fn templates(State(web): State<Web>, user: User) -> Result<Html<String>, WebError> {
     user.require_admin()?;
     let t = web.app.templates();
-    let purposes: Vec<Value> = Purpose::ALL
+    let purposes: Vec<Value> = Letter::ALL
         .iter()
         .map(|p| {
-            let rows: Vec<Value> = Lang::ALL
+            let rows: Vec<Value> = Locale::all()
                 .iter()
                 .map(|l| {
                     let cells: Vec<Value> = Register::ALL
@@ -37,12 +37,7 @@ pub async fn templates(State(web): State<Web>, user: User) -> Result<Html<String
                     json!({"lang": l.code(), "cells": cells})
                 })
                 .collect();
-            let name = match p {
-                Purpose::AckNew => "Acknowledgment of a new ticket (ack_new)",
-                Purpose::AckFollowup => "Acknowledgment of a follow-up (ack_followup)",
-                Purpose::Apology => "Apology for a late answer (apology: used inside the others)",
-            };
-            json!({"name": name, "rows": rows})
+            json!({"name": p.describe(), "rows": rows})
         })
         .collect();
     let mut data = base(&web, &user, "Templates", "templates");
@@ -54,7 +49,7 @@ pub async fn templates(State(web): State<Web>, user: User) -> Result<Html<String
 fn parse_key((p, l, r): &(String, String, String)) -> Result<TemplateKey, WebError> {
     let key = format!("{p}/{l}/{r}");
     TemplateKey::parse(&key).ok_or_else(|| {
-        WebError::not_found(format!("`{key}` is not a template (purpose/lang/register, like ack_new/en/neutral)"))
+        WebError::not_found(format!("`{key}` is not a template (letter/language/register, like reply/en/neutral or apology/pt-BR/casual)"))
     })
 }
 
@@ -82,8 +77,8 @@ async fn preview(
             .map(|(_, f)| f)
             .expect("samples exist")
     });
-    facts.purpose = key.purpose;
-    facts.language = key.lang;
+    facts.language = key.locale.lang;
+    facts.variant = key.locale.variant;
     facts.register = key.register;
     let templates = web.app.templates();
     let token = "[#123]";
@@ -98,7 +93,7 @@ async fn preview(
     let value = crate::drafting::template_context(&ctx, &apology);
     match Templates::try_render(key, source, &value) {
         Ok(text) => {
-            let findings = if key.purpose.is_reply() {
+            let findings = if key.letter.is_reply() {
                 crate::drafting::lint_body(
                     &web.app.config,
                     &facts,
@@ -579,7 +574,7 @@ pub fn template_list(web: &Web) -> Vec<Value> {
     let t = web.app.templates();
     t.keys()
         .iter()
-        .map(|k| json!({"key": k.to_string(), "purpose": k.purpose, "language": k.lang, "register": k.register, "origin": if t.source(k).map(|(_, o)| *o == Origin::Override).unwrap_or(false) { "override" } else { "shipped" }}))
+        .map(|k| json!({"key": k.to_string(), "letter": k.letter, "language": k.locale.code(), "register": k.register, "origin": if t.source(k).map(|(_, o)| *o == Origin::Override).unwrap_or(false) { "override" } else { "shipped" }}))
         .collect()
 }
 
