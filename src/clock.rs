@@ -91,9 +91,53 @@ pub fn rfc3339(secs: i64) -> String {
     Timestamp::from_second(secs).map(|t| t.to_string()).unwrap_or_else(|_| secs.to_string())
 }
 
+/// The day and month a moment falls on at a UTC offset (the customer's, else UTC).
+pub fn day_month(at: Timestamp, utc_offset_secs: Option<i32>) -> Option<(u32, u32)> {
+    let offset = jiff::tz::Offset::from_seconds(utc_offset_secs.unwrap_or(0)).ok()?;
+    let dt = offset.to_datetime(at);
+    Some((u32::try_from(dt.day()).ok()?, u32::try_from(dt.month()).ok()?))
+}
+
+/// The last `day`.`month` at or before `at` (noon at the customer's offset), in unix
+/// seconds, if it lies within `window_secs` before `at`.
+pub fn day_before(at: Timestamp, day: u32, month: u32, utc_offset_secs: Option<i32>, window_secs: i64) -> Option<i64> {
+    let offset = jiff::tz::Offset::from_seconds(utc_offset_secs.unwrap_or(0)).ok()?;
+    let local = offset.to_datetime(at);
+    let (d, m) = (i8::try_from(day).ok()?, i8::try_from(month).ok()?);
+    for year in [local.year(), local.year() - 1] {
+        let Ok(date) = jiff::civil::Date::new(year, m, d) else {
+            continue;
+        };
+        let Ok(ts) = offset.to_timestamp(date.at(12, 0, 0, 0)) else {
+            continue;
+        };
+        let secs = ts.as_second();
+        if secs <= at.as_second() {
+            return (at.as_second() - secs <= window_secs).then_some(secs);
+        }
+    }
+    None
+}
+
+/// "2026-11-24": a date an agent reads in evidence.
+pub fn date_string(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_day_a_customer_names_is_found_before_now() {
+        let now: Timestamp = "2026-12-03T10:00:00Z".parse().unwrap();
+        let window = 30 * 86_400;
+        assert_eq!(day_before(now, 24, 11, None, window).map(rfc3339).as_deref(), Some("2026-11-24T12:00:00Z"));
+        assert_eq!(day_before(now, 24, 12, None, window), None, "a day after now is last year, out of the window");
+        assert_eq!(day_before(now, 31, 2, None, window), None);
+        let new_year: Timestamp = "2027-01-05T10:00:00Z".parse().unwrap();
+        assert_eq!(day_before(new_year, 28, 12, None, window).map(rfc3339).as_deref(), Some("2026-12-28T12:00:00Z"));
+    }
 
     #[test]
     fn manual_clock_moves_only_when_told() {

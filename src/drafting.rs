@@ -311,7 +311,10 @@ fn greeting_for(facts: &Facts) -> String {
             lang: facts.language,
             variant: facts.variant,
             register: facts.register,
-            polite: facts.customer_register.uses_v,
+            polite: facts.customer_register.uses_v
+                || (!crate::empathy::langdata::data(facts.language).greeting.first_name_with_polite_reply
+                    && facts.register != Register::Casual
+                    && !facts.customer_register.uses_t),
             local_hour,
         },
         facts.name.as_ref(),

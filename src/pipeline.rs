@@ -8,6 +8,7 @@ use crate::app::App;
 use crate::domain::{DraftId, Kind, MessageKey, Purpose, TicketId};
 use crate::drafting::{self, Context, Facts, Occasion};
 use crate::empathy::lint;
+use crate::empathy::situations::{self, SituationName};
 use crate::intake::RawMail;
 use crate::mail::classify::{self, Ours};
 use crate::mail::compose::reply_subject;
@@ -421,6 +422,9 @@ pub async fn ingest_prepared(
     })
 }
 
+/// How far back earlier unanswered mails count as the same customer writing again.
+const EARLIER_WINDOW_SECS: i64 = 30 * 86_400;
+
 #[allow(clippy::too_many_arguments)]
 async fn acknowledge(
     app: &App,
@@ -468,8 +472,53 @@ async fn acknowledge(
         }
     }
 
-    // The wait counts from the oldest message the pending acknowledgment answers.
+    // Earlier mails from them in the last 30 days that nobody answered and that have waited
+    // past the first-response SLA: they wrote before and heard nothing.
+    let mut reading = reading;
+    let policy = app.policy();
+    let from = m.from.address.as_str().to_lowercase();
+    let earlier = db.earlier_unanswered(&from, arrived_at - EARLIER_WINDOW_SECS, arrived_at, msg_key).await?;
+    let overdue: Vec<i64> = earlier
+        .into_iter()
+        .filter(|at| {
+            crate::empathy::lateness::judge(
+                &policy.calendar,
+                policy.sla.first_response,
+                crate::clock::ts(*at),
+                crate::clock::ts(now),
+            )
+            .late
+        })
+        .collect();
+    if let Some(first) = overdue.first() {
+        let first_day = crate::clock::ts(*first);
+        let s = &mut reading.situations;
+        s.earlier_unanswered = overdue.len() as u32;
+        if s.first_contact.is_none() {
+            s.first_contact = crate::clock::day_month(first_day, reading.utc_offset_secs);
+        }
+        let evidence = format!(
+            "{} earlier unanswered mail{} in our store, the first on {}",
+            overdue.len(),
+            if overdue.len() == 1 { "" } else { "s" },
+            crate::clock::date_string(first_day)
+        );
+        s.set(SituationName::RepeatedContact, vec![evidence], situations::Source::Store);
+    }
+
+    // The wait counts from the oldest message the pending acknowledgment answers, or the
+    // first of their unanswered mails.
     let waited_from = pending.as_ref().map(|p| p.trigger_received_at.min(arrived_at)).unwrap_or(arrived_at);
+    let waited_from = overdue.first().map_or(waited_from, |first| waited_from.min(*first));
+    // "I first wrote on 24 November": when our store does not hold that mail (another
+    // address, a form), the wait still counts from the day they name.
+    let waited_from = match reading.situations.first_contact {
+        Some((day, month)) if overdue.is_empty() && reading.situations.is(SituationName::RepeatedContact) => {
+            crate::clock::day_before(crate::clock::ts(arrived_at), day, month, reading.utc_offset_secs, EARLIER_WINDOW_SECS)
+                .map_or(waited_from, |at| waited_from.min(at))
+        }
+        _ => waited_from,
+    };
     let tokens = app.tokens();
     let token = tokens.subject_token(threaded.ticket);
     let facts = Facts::from_reading(

@@ -34,7 +34,8 @@ pub struct Detail {
 }
 
 /// A number-like identifier: starts with a letter, digit or #, has at least one digit.
-const ID: &str = r"#?\s?([A-Za-z]{0,4}[-/]?[0-9][A-Za-z0-9/-]{2,24})";
+/// (A series in capitals may stand apart from its number: "FT 2026/1184".)
+const ID: &str = r"#?\s?((?-i:[A-Z]{1,4}) [0-9]{2,}[/-][0-9A-Za-z/-]{1,20}|[A-Za-z]{0,4}[-/]?[0-9][A-Za-z0-9/-]{2,24})";
 
 static ORDER_RE: LazyLock<Vec<Regex>> = LazyLock::new(|| build_keyword_res(|l| locale(l).order_words));
 static INVOICE_RE: LazyLock<Vec<Regex>> = LazyLock::new(|| build_keyword_res(|l| locale(l).invoice_words));
@@ -58,11 +59,15 @@ static ERROR_QUOTED: LazyLock<Regex> = LazyLock::new(|| {
 static ERROR_CODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b((?:E|ERR|ERROR|Err|Error)[-_ ]?\d{2,6}|[A-Z]{2,}(?:_[A-Z0-9]{2,}){1,5})\b").expect("static regex")
 });
+/// "the error SYNC-409", "Fehlercode AUTH_17": a code named as an error.
+static ERROR_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:\b(?:error|erro|fehler|fehlercode|erreur|errore|fout|foutcode|código|codice|code))\s+(?:(?i:code)\s+)?([A-Z][A-Z0-9]{1,9}[-_][A-Z0-9]{2,10})\b").expect("static regex")
+});
 static ERROR_HTTP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b((?:error|fehler|erreur|errore|fout|erro)\s+(?:code\s+)?[1-9]\d{2,4})\b").expect("static regex")
 });
 
-const CONNECTOR: &str = r"(?:\s*(?:number|no\.?|nr\.?|n°|n\.?º|nº|num\.?|nummer|número|numero|id|ref\.?|reference|code)\s*)?\s*(?::|-|#)?\s*";
+const CONNECTOR: &str = r"(?:\s*(?:number|no\.?|nr\.?|n\.|n°|n\.?º|nº|num\.?|nummer|número|numero|id|ref\.?|reference|code)\s*)?\s*(?::|-|#)?\s*";
 
 static RMA_TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(RMA[-#]?\s?[0-9][A-Za-z0-9-]{2,20})\b").expect("static regex"));
@@ -103,6 +108,7 @@ pub fn all(text: &str, products: &[String]) -> Vec<Detail> {
     push(DetailKind::Booking, first_capture(&BOOKING_RE, text));
     push(DetailKind::Voucher, first_capture(&VOUCHER_RE, text));
     let error = first_capture(&ERROR_QUOTED, text)
+        .or_else(|| first_capture(&ERROR_NAMED, text))
         .or_else(|| first_capture(&ERROR_CODE, text))
         .or_else(|| first_capture(&ERROR_HTTP, text));
     push(DetailKind::Error, error);
@@ -190,5 +196,8 @@ mod tests {
         assert_eq!(kinds("the voucher code WINTER10 was refused"), vec![(DetailKind::Voucher, "WINTER10".into())]);
         assert_eq!(kinds("Gutscheincode: XMAS-2026 geht nicht"), vec![(DetailKind::Voucher, "XMAS-2026".into())]);
         assert!(kinds("a voucher for my mum").is_empty());
+        assert_eq!(kinds("a fatura FT 2026/1184 já foi paga"), vec![(DetailKind::Invoice, "FT 2026/1184".into())]);
+        assert_eq!(kinds("aparece o erro SYNC-409 e"), vec![(DetailKind::Error, "SYNC-409".into())]);
+        assert!(kinds("the invoice and 2026 plans").is_empty());
     }
 }

@@ -139,6 +139,27 @@ pub struct VariantFile {
     pub pt: VariantSide,
 }
 
+/// How this language greets (greeting.toml).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GreetingFile {
+    /// Whether a reply in the polite form (Sie, Lei) may greet by first name alone when the
+    /// customer wrote no pronoun: "Guten Tag Jana," reads as too familiar beside "Sie", so
+    /// German says no; English has no polite form and says yes.
+    #[serde(default = "yes")]
+    pub first_name_with_polite_reply: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for GreetingFile {
+    fn default() -> Self {
+        GreetingFile { first_name_with_polite_reply: true }
+    }
+}
+
 /// Everything shipped for one language.
 #[derive(Debug, Default)]
 pub struct LangData {
@@ -146,6 +167,7 @@ pub struct LangData {
     pub judging: JudgingFile,
     pub calendar: CalendarFile,
     pub variant: VariantFile,
+    pub greeting: GreetingFile,
 }
 
 impl CalendarFile {
@@ -223,6 +245,7 @@ fn load() -> Loaded {
             "judging" => data.judging = parse_into(lang_code, stem, source, &mut problems),
             "calendar" => data.calendar = parse_into(lang_code, stem, source, &mut problems),
             "variant" => data.variant = parse_into(lang_code, stem, source, &mut problems),
+            "greeting" => data.greeting = parse_into(lang_code, stem, source, &mut problems),
             other => problems.push(format!("locales/{lang_code}/{other}.toml: not a file attune reads")),
         }
     }

@@ -605,7 +605,9 @@ fn check_greeting(input: &LintInput<'_>, loc: &Locale, register: Register) -> (O
             let given_ok = name.given.as_deref().is_some_and(|g| rest.contains(g));
             let full_ok = rest.contains(&name.full())
                 || name.surname.as_deref().is_some_and(|s| rest.contains(s) && name.has_title());
-            if uses_gender && name.honorific.is_none() {
+            // "Dr." and "Dra." carry the gender in Portuguese and Spanish.
+            let gendered_title = matches!(input.lang, Lang::Pt | Lang::Es) && name.academic.is_some();
+            if uses_gender && name.honorific.is_none() && !gendered_title {
                 return (Outcome::Fail, "the greeting assumes a gender the customer did not give".into());
             }
             if rest.contains(&expected) || given_ok || full_ok {

@@ -113,7 +113,34 @@ impl Locale {
         } else {
             (weeks, if weeks == 1 { self.week.0 } else { self.week.1 })
         };
-        format!("{} {}", self.number(n), unit)
+        let count = self.counted(n, unit);
+        if count.ends_with('\'') { format!("{count}{unit}") } else { format!("{count} {unit}") }
+    }
+
+    /// The number before a unit, agreeing with it: "duas horas", "une heure", "un'ora",
+    /// "eine Stunde" (accusative, as the letters use a wait: "Sie haben eine Stunde gewartet").
+    fn counted(&self, n: i64, unit: &str) -> String {
+        let feminine = matches!(
+            (self.lang, unit),
+            (Lang::De, "Stunde" | "Woche" | "Minute")
+                | (Lang::Fr, "heure" | "heures" | "semaine" | "semaines" | "minute" | "minutes")
+                | (Lang::Es, "hora" | "horas" | "semana" | "semanas")
+                | (Lang::It, "ora" | "ore" | "settimana" | "settimane")
+                | (Lang::Pt, "hora" | "horas" | "semana" | "semanas")
+        );
+        match (self.lang, n, feminine) {
+            (Lang::De, 1, true) => "eine".into(),
+            (Lang::De, 1, false) => "einen".into(),
+            (Lang::Fr, 1, true) => "une".into(),
+            (Lang::Es, 1, true) => "una".into(),
+            (Lang::Es, 1, false) => "un".into(),
+            (Lang::It, 1, true) if unit == "ora" => "un'".into(),
+            (Lang::It, 1, true) => "una".into(),
+            (Lang::It, 1, false) => "un".into(),
+            (Lang::Pt, 1, true) => "uma".into(),
+            (Lang::Pt, 2, true) => "duas".into(),
+            _ => self.number(n),
+        }
     }
 
     /// "within one business day", "within four business hours".
@@ -383,6 +410,14 @@ pub static EN: Locale = Locale {
         "happy to hear",
     ],
     closings: &[
+        "thanks and regards",
+        "thanks & regards",
+        "thanks so much",
+        "thank you so much",
+        "many thanks",
+        "thanks a lot",
+        "warm regards",
+        "many thanks and best wishes",
         "best",
         "best regards",
         "kind regards",
@@ -778,7 +813,9 @@ pub static DE: Locale = Locale {
     t_pronouns: &["du", "dich", "dir", "dein", "deine", "deinem", "deinen", "deiner", "deines", "euch", "euer", "eure"],
     v_capitalised: true,
     v_phrases: &["können sie", "würden sie", "haben sie", "sind sie"],
-    t_phrases: &[],
+    // "habt ihr", "könnt ihr": the plural du, which people use to write to a company they
+    // are on first-name terms with.
+    t_phrases: &["habt ihr", "könnt ihr", "seid ihr", "wisst ihr", "wollt ihr", "ihr habt", "ihr seid", "ihr könnt", "macht weiter so", "danke euch", "liebe grüße", "lg"],
     order_words: &["bestellung", "bestellnummer", "auftrag", "auftragsnummer", "bestell-nr", "bestell-nr.", "buchung"],
     invoice_words: &["rechnung", "rechnungsnummer", "rechnungs-nr", "rechnungs-nr.", "beleg", "quittung"],
     error_words: &["fehler", "fehlermeldung", "fehlercode", "meldung"],
@@ -1647,7 +1684,7 @@ pub static IT: Locale = Locale {
     t_pronouns: &["tu", "ti", "te", "tuo", "tua", "tuoi", "tue"],
     v_capitalised: true,
     v_phrases: &["potrebbe", "vorrebbe", "la ringrazio", "le chiedo", "la prego", "le scrivo", "può"],
-    t_phrases: &["potresti", "puoi", "vuoi", "ti ringrazio", "ti scrivo", "hai"],
+    t_phrases: &["potresti", "puoi", "vuoi", "ti ringrazio", "ti scrivo", "hai", "fammi sapere", "fammi", "dimmi", "scrivimi", "sai dirmi"],
     order_words: &["ordine", "numero d'ordine", "numero ordine", "acquisto", "prenotazione"],
     invoice_words: &["fattura", "numero di fattura", "numero fattura", "ricevuta"],
     error_words: &["errore", "messaggio di errore", "codice di errore"],
@@ -2251,6 +2288,17 @@ mod tests {
         assert_eq!(FR.within_business(3600, 8 * 3600), "sous une heure ouvrée");
         assert_eq!(ES.within_business(86_400, 86_400), "en un plazo de un día hábil");
         assert_eq!(IT.within_business(3600, 86_400), "entro un'ora lavorativa");
+    }
+
+    #[test]
+    fn waits_agree_with_their_unit() {
+        assert_eq!(PT.wait(2 * 3600), "duas horas");
+        assert_eq!(PT.wait(2 * 86_400), "dois dias");
+        assert_eq!(FR.wait(3600), "une heure");
+        assert_eq!(IT.wait(3600), "un'ora");
+        assert_eq!(ES.wait(3600), "una hora");
+        assert_eq!(DE.wait(3600), "eine Stunde");
+        assert_eq!(EN.wait(3 * 86_400), "three days");
     }
 
     #[test]

@@ -282,6 +282,39 @@ pub fn is_role(name: &str) -> bool {
                 | "corp"
                 | "team."
                 | "desk"
+                | "department"
+                | "dept"
+                | "accounts"
+                | "accounting"
+                | "abteilung"
+                | "buchhaltung"
+                | "verwaltung"
+                | "contabilidade"
+                | "contabilidad"
+                | "amministrazione"
+                | "administración"
+                | "administracion"
+                | "administratie"
+                | "facturen"
+                | "facturation"
+                | "comptabilité"
+                | "lda"
+                | "ltda"
+                | "pvt"
+                | "s.l."
+                | "srl"
+                | "s.r.l."
+                | "spa"
+                | "s.p.a."
+                | "praxis"
+                | "kanzlei"
+                | "padaria"
+                | "loja"
+                | "restaurante"
+                | "trattoria"
+                | "ristorante"
+                | "bouwbedrijf"
+                | "schreinerei"
         )
     })
 }
@@ -349,12 +382,25 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
     if let Some(idx) = s.to_lowercase().find(" via ") {
         s = s[..idx].trim().to_string();
     }
+    // "Margaret Hughes (Mrs)": the title she gave, in brackets after the name.
+    let mut bracket_title: Option<String> = None;
+    if let Some(open) = s.find('(')
+        && let Some(close) = s[open..].find(')').map(|c| open + c)
+    {
+        let inner = s[open + 1..close].trim().to_string();
+        if honorific_of(&inner.to_lowercase()).is_some() || academic_of(&inner.to_lowercase()).is_some() {
+            bracket_title = Some(inner);
+        }
+    }
     // "Jane Doe (ACME)" or "Jane Doe [ACME]": drop the organisation.
     if let Some(idx) = s.find(['(', '[', '|']) {
         let head = s[..idx].trim();
         if !head.is_empty() {
             s = head.to_string();
         }
+    }
+    if let Some(t) = bracket_title {
+        s = format!("{t} {s}");
     }
     if is_role(&s) {
         return None;
@@ -505,9 +551,17 @@ pub fn from_sign_off(stripped_body: &str) -> Option<PersonName> {
     if n >= 2 && is_closing(lines[n - 2]) && looks_like_name_line(last) {
         return parse_person(last);
     }
-    // "Best,\nJane Doe\nACME Corp": closing two lines up, a company below the name.
-    if n >= 3 && is_closing(lines[n - 3]) && looks_like_name_line(lines[n - 2]) && !looks_like_sentence(lines[n - 1]) {
-        return parse_person(lines[n - 2]);
+    // "Best,\nJane Doe\nSenior Accounts Executive\nACME Corp": the closing up to four lines
+    // up, the name right below it, a job title or company below the name.
+    for up in 3..=5 {
+        if n >= up
+            && is_closing(lines[n - up])
+            && looks_like_name_line(lines[n - up + 1])
+            && lines[n - up + 2..].iter().all(|l| !looks_like_prose(l))
+            && let Some(p) = parse_person(lines[n - up + 1])
+        {
+            return Some(p);
+        }
     }
     // "Thanks, Jane" on one line.
     if let Some((closing, name)) = last.rsplit_once(',')
@@ -520,7 +574,48 @@ pub fn from_sign_off(stripped_body: &str) -> Option<PersonName> {
     if lines[n - 1].starts_with(['-', '–', '—', '~']) && looks_like_name_line(last) {
         return parse_person(last);
     }
+    // No closing: "…Não dá mais.\nMarcos Vieira\nPadaria Pão Quente": a full name under the
+    // last sentence, maybe a company below it.
+    for up in 1..=2 {
+        if n > up
+            && looks_like_sentence(lines[n - up - 1])
+            && lines[n - up].split_whitespace().count() >= 2
+            && looks_like_name_line(lines[n - up])
+            && lines[n - up + 1..].iter().all(|l| !looks_like_prose(l))
+            && let Some(p) = parse_person(lines[n - up])
+            && p.given.is_some()
+            && p.surname.is_some()
+        {
+            return Some(p);
+        }
+    }
     None
+}
+
+/// A shared address: the person who signs is the one to greet, not the display name.
+pub fn is_role_address(local_part: &str) -> bool {
+    let l = local_part.to_lowercase();
+    let base = l.split(['+', '.', '-', '_']).next().unwrap_or("");
+    ROLE_ADDRESSES.contains(&l.as_str()) || ROLE_ADDRESSES.contains(&base)
+}
+
+const ROLE_ADDRESSES: &[&str] = &[
+    "info", "contact", "contato", "contacto", "contatti", "kontakt", "office", "admin", "administration",
+    "administracion", "administración", "amministrazione", "accounts", "accounting", "billing", "finance",
+    "finanzen", "invoices", "invoice", "buchhaltung", "rechnung", "rechnungen", "facturen", "facturatie",
+    "facturation", "factures", "factura", "facturas", "fatture", "fatturazione", "contabilidad", "contabilidade",
+    "contabilita", "compta", "comptabilite", "comptabilité", "ops", "operations", "sales", "shop", "store", "loja",
+    "hello", "hola", "ola", "olá", "ciao", "hallo", "team", "mail", "email", "booking", "bookings", "reservas",
+    "reception", "empfang", "praxis", "kanzlei", "sekretariat", "secretaria", "segreteria", "secretariaat",
+    "boekhouding", "administratie", "bestellungen", "orders", "order", "purchasing", "einkauf", "achats",
+    "compras", "acquisti", "inkoop", "it", "hr", "payroll", "studio", "ufficio", "bureau", "oficina", "escritorio",
+    "escritório", "geral", "general", "kontor", "service", "support", "help",
+];
+
+/// A job title or a company line ("Sharma Textiles Pvt. Ltd.") is not prose.
+fn looks_like_prose(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    words > 6 || line.ends_with(['?', '!']) || (line.ends_with('.') && words > 4)
 }
 
 fn looks_like_sentence(line: &str) -> bool {
@@ -528,6 +623,11 @@ fn looks_like_sentence(line: &str) -> bool {
 }
 
 fn looks_like_name_line(line: &str) -> bool {
+    // "Margaret Hughes (Mrs)": a title in brackets after the name.
+    let line = match line.split_once('(') {
+        Some((head, tail)) if tail.trim_end().ends_with(')') && !head.trim().is_empty() => head.trim(),
+        _ => line,
+    };
     let words: Vec<&str> = line.split_whitespace().collect();
     if words.is_empty() || words.len() > 5 {
         return false;
@@ -545,6 +645,44 @@ fn looks_like_name_line(line: &str) -> bool {
     }) || (words.len() == 1
         && words[0].chars().all(|c| c.is_lowercase() && c.is_alphabetic())
         && words[0].chars().count() >= 2)
+}
+
+/// A last line that is one capitalised word the display name or the address starts with
+/// ("Alex" from Alexander Brandt, "Bia" from bia.lobo@): the name they go by, even with no
+/// closing formula above it.
+fn lone_short_form(stripped_body: &str, display: &PersonName, local_part: Option<&str>) -> Option<PersonName> {
+    let last = stripped_body.lines().map(str::trim).rfind(|l| !l.is_empty())?;
+    let word = last.trim_start_matches(['-', '–', '—', '~']).trim();
+    if word.contains(char::is_whitespace) || word.chars().count() < 2 || !word.chars().next()?.is_uppercase() {
+        return None;
+    }
+    if !word.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'') {
+        return None;
+    }
+    let w = fold(word);
+    let given = display.given.as_deref().map(fold).unwrap_or_default();
+    let local = local_part.map(fold).unwrap_or_default();
+    let known = (!given.is_empty() && given.starts_with(&w)) || local.starts_with(&w) || w == given;
+    if !known || CLOSING_ABBREVIATIONS.contains(&w.as_str()) {
+        return None;
+    }
+    parse_person(word)
+}
+
+/// Sign-off abbreviations that are not names: "LG" (Liebe Grüße), "VG", "MfG".
+const CLOSING_ABBREVIATIONS: &[&str] = &["lg", "vg", "mfg", "bg", "gruss", "gruß", "grusse", "grüße", "cdt", "cdlt", "bss", "bjs", "abs", "bj", "xx", "xo"];
+
+/// "Alex" under "Alexander Brandt", "Bia" under "Beatriz Almeida": one word, no surname,
+/// the name they go by.
+fn signs_short_form(display: &PersonName, sign: &PersonName) -> bool {
+    let (Some(g), None) = (&sign.given, &sign.surname) else {
+        return false;
+    };
+    let Some(dg) = &display.given else {
+        return false;
+    };
+    let (g, dg) = (fold(g), fold(dg));
+    g.chars().count() >= 2 && g.chars().count() <= dg.chars().count() && display.surname.is_some()
 }
 
 /// Do two names refer to the same person as far as spelling goes? The sign-off "agrees"
@@ -574,11 +712,17 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
     }
     let via = input.display_name.is_some_and(|d| d.to_lowercase().contains(" via "));
     let display = input.display_name.and_then(parse_person);
-    let sign = from_sign_off(input.stripped_body);
+    let sign = from_sign_off(input.stripped_body)
+        .or_else(|| display.as_ref().and_then(|d| lone_short_form(input.stripped_body, d, input.local_part)));
+    let shared = input.local_part.is_some_and(is_role_address);
+    let sign = sign.filter(|s| !s.given.as_deref().is_some_and(|g| CLOSING_ABBREVIATIONS.contains(&fold(g).as_str())));
     match (display, sign) {
-        (Some(d), Some(s)) if agrees(&d, &s) => {
+        (Some(d), Some(s)) if agrees(&d, &s) || signs_short_form(&d, &s) => {
             NameFinding { name: Some(merge(&d, &s)), source: NameSource::DisplayNameAndSignOff }
         }
+        // A shared or company address signed by a person: greet the person.
+        (Some(_), Some(s)) if shared && s.given.is_some() => NameFinding { name: Some(s), source: NameSource::SignOff },
+        (Some(d), None) if shared && d.surname.is_none() => NameFinding { name: None, source: NameSource::None },
         (Some(d), _) => {
             NameFinding { name: Some(d), source: if via { NameSource::ViaForm } else { NameSource::DisplayName } }
         }
@@ -809,6 +953,11 @@ fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
             (Some(Honorific::Ms | Honorific::Mrs), Some(Academic::Dr)) => format!("Prezada Dra. {surname},"),
             (Some(Honorific::Mr), _) => format!("Prezado Sr. {surname},"),
             (Some(_), _) => format!("Prezada Sra. {surname},"),
+            // In Portuguese the title carries the gender: "Dr." a man, "Dra." a woman.
+            (None, Some(Academic::Dr)) if name.title_as_written.as_deref().is_some_and(|t| fold(t).starts_with("dra")) => {
+                format!("Prezada Dra. {surname},")
+            }
+            (None, Some(Academic::Dr)) => format!("Prezado Dr. {surname},"),
             (None, _) => format!("Olá, {} {surname},", name.title_as_written.clone().or_else(|| dr("Dr.")).unwrap_or_default()),
         },
     }
@@ -907,9 +1056,17 @@ mod tests {
         // Spelling from the sign-off.
         let f = find(Some("Francois Dupont"), "x", "Merci.\n\nCordialement,\nFrançois");
         assert_eq!(f.name.unwrap().given.as_deref(), Some("François"));
-        // A sign-off that does not agree does not win.
+        // One word under the mail is the name they go by: "Bob" for Robert, "Bia" for Beatriz.
         let f = find(Some("Robert Smith"), "x", "Hi\n\nThanks,\nBob");
-        assert_eq!(f.name.unwrap().given.as_deref(), Some("Robert"));
+        assert_eq!(f.name.as_ref().unwrap().given.as_deref(), Some("Bob"));
+        assert_eq!(f.name.unwrap().surname.as_deref(), Some("Smith"));
+        // A shared address signed by a person greets the person; a title in brackets is kept.
+        let f = find(Some("Accounts Department"), "accounts", "Please check.\n\nThanks and regards,\nRajesh Kumar\nSenior Accounts Executive\nSharma Textiles Pvt. Ltd.");
+        assert_eq!(f.name.unwrap().full(), "Rajesh Kumar");
+        let f = find(Some("Padaria Pão Quente"), "contato", "Não dá mais.\n\nMarcos Vieira\nPadaria Pão Quente");
+        assert_eq!(f.name.unwrap().full(), "Marcos Vieira");
+        let f = find(Some("Margaret Hughes"), "m.hughes", "Thank you.\n\nYours faithfully,\nMargaret Hughes (Mrs)");
+        assert_eq!(f.name.unwrap().honorific, Some(Honorific::Mrs));
         // No display name: the sign-off.
         let f = find(None, "rs1977", "Hello,\nplease help.\n\nKind regards,\nAnna Schmidt");
         assert_eq!(f.source, NameSource::SignOff);

@@ -49,6 +49,22 @@ pub fn detect(text: &str, lang: Lang) -> RegisterReading {
         score -= 1;
     }
 
+    // A bare first name under the mail, no closing formula: how people write to friends.
+    let casual_opener = loc.casual_greetings.iter().chain(loc.very_casual_greetings.iter()).any(|g| starts_with_phrase(&first_line, g));
+    let signed_bare = casual_opener
+        && lines.len() >= 2
+        && lines.last().is_some_and(|l| l.split_whitespace().count() == 1 && l.chars().all(char::is_alphabetic))
+        && !closing_in(loc.formal_closings)
+        && !closing_in(loc.semi_formal_closings)
+        && !closing_in(loc.casual_closings)
+        && !lines.get(lines.len().saturating_sub(2)).is_some_and(|l| {
+            let l = normalize(l.trim_end_matches([',', '!', '.']));
+            crate::domain::Lang::ALL.iter().any(|lang| locale(*lang).closings.contains(&l.as_str()))
+        });
+    if signed_bare {
+        score -= 1;
+    }
+
     if any_phrase(&norm, loc.formal_words).is_some() {
         score += 1;
     }
@@ -149,6 +165,11 @@ pub fn choose(
         // Only our casual templates use T; a customer who uses V never gets T back.
         if customer.uses_v && !customer.uses_t && r == Register::Casual {
             r = Register::Neutral;
+        }
+        // Someone who writes du / tu / tú / je is answered in kind: our neutral letters say
+        // Sie / vous / usted / u, which reads as a step back from them.
+        if customer.uses_t && !customer.uses_v {
+            r = Register::Casual;
         }
     }
     r.clamp(most_casual, most_formal)

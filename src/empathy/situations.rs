@@ -627,13 +627,22 @@ fn trim_quote(s: &str) -> String {
     s.trim().trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?')).trim().to_string()
 }
 
-static PHONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\+|\b0)\d[\d ().\-/]{6,18}\d\b").expect("static regex"));
+/// "+44 20 7946 0958", "(312) 555-0147", "0171 4829133", "912 345 678", "(11) 98765-4321".
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s./-]{5,16}\d").expect("static regex")
+});
 
+/// The first number in the text that looks like a phone number (8 to 15 digits, grouped
+/// the way people write them, not a date or a reference glued to letters).
 fn find_phone(text: &str) -> Option<String> {
-    let m = PHONE.find(text)?;
-    let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
-    (8..=15).contains(&digits).then(|| m.as_str().trim().to_string())
+    PHONE.find_iter(text).find_map(|m| {
+        let s = m.as_str().trim();
+        let digits = s.chars().filter(char::is_ascii_digit).count();
+        let glued = text[..m.start()].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '-')
+            || text[m.end()..].chars().next().is_some_and(|c| c.is_alphanumeric());
+        let date_like = s.matches(['.', '/']).count() >= 2 && !s.contains(' ');
+        ((8..=15).contains(&digits) && !glued && !date_like).then(|| s.to_string())
+    })
 }
 
 /// Sentences ending in a question mark (a run of "???" counts once).
@@ -741,6 +750,15 @@ mod tests {
         assert_eq!(r.phone.as_deref(), Some("+44 20 7946 0958"));
         assert_eq!(r.deadline.as_deref(), Some("by Friday 4 December"));
         assert_eq!(r.impact.as_deref(), Some("Our checkout is down and we are losing orders every minute"));
+        for (text, phone) in [
+            ("Please call me on (312) 555-0147 asap.", "(312) 555-0147"),
+            ("call me: 0171 4829133", "0171 4829133"),
+            ("ring me on 912 345 678 please", "912 345 678"),
+            ("call me back on (11) 98765-4321", "(11) 98765-4321"),
+        ] {
+            assert_eq!(find_phone(text).as_deref(), Some(phone), "{text}");
+        }
+        assert_eq!(find_phone("order AB-20417331 from 03.12.2026"), None);
     }
 
     #[test]

@@ -79,6 +79,10 @@ const INSERT_MESSAGE_WITH_RAW_PG: &str = concat!(
     insert_message_sql!(),
     "), r AS (INSERT INTO message_raw (message_id, raw) SELECT id, $23 FROM m) SELECT id FROM m"
 );
+/// A person's earlier mails in a window that nobody on the team answered: no reply went out
+/// on that mail's ticket after it (sent by attune on an agent's approval, or by the team from
+/// its own mail program).
+const EARLIER_UNANSWERED: &str = "SELECT m.received_at FROM messages m WHERE m.from_addr = $1 AND m.direction = 'in' AND m.kind = 'human' AND m.received_at >= $2 AND m.received_at < $3 AND m.id <> $4 AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.ticket_id = m.ticket_id AND o.received_at >= m.received_at AND (o.direction = 'out' OR o.kind = 'own')) ORDER BY m.received_at LIMIT 20";
 const MESSAGE_BY_DEDUPE: &str = "SELECT id FROM messages WHERE dedupe_key = $1";
 const SET_MESSAGE_TICKET: &str = "UPDATE messages SET ticket_id = $1 WHERE id = $2";
 const SET_MESSAGE_FLAGS: &str = "UPDATE messages SET flags = $1 WHERE id = $2";
@@ -456,6 +460,12 @@ impl Db {
     }
 
     /// Acknowledgments to `to_addr` for mail that arrived in the hour and in the day up to `at`.
+    /// When `from_addr`'s unanswered mails between `since` and `before` arrived, oldest first
+    /// (the message `except` left out).
+    pub async fn earlier_unanswered(&mut self, from_addr: &str, since: i64, before: i64, except: MessageKey) -> Result<Vec<i64>> {
+        Ok(scalar_all!(self, i64, EARLIER_UNANSWERED, from_addr, since, before, except.0)?)
+    }
+
     pub async fn count_acks_hour_day(&mut self, to_addr: &str, at: i64) -> Result<(i64, i64)> {
         let r = fetch_optional!(self, HourDay, COUNT_ACKS_HOUR_DAY, to_addr, at - 3600, at - 86_400, at)?;
         Ok(r.map(|r| (r.hour, r.day)).unwrap_or((0, 0)))

@@ -12,6 +12,7 @@ mod corpus;
 mod imap_faults;
 mod mail;
 mod pipeline;
+mod situations;
 mod store;
 mod threading;
 mod web;
