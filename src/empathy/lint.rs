@@ -206,6 +206,8 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     // 7 Empathy, not sympathy.
     if let Some(b) = any_phrase(&norm, loc.banned_sympathy) {
         push(7, Outcome::Fail, format!("\"{b}\" is sympathy or dismissive; say \"I understand how frustrating…\""));
+    } else if c.sentiment == Sentiment::Negative && sit.is(SituationName::Cancellation) {
+        push(7, Outcome::NotApplicable, "a notice to end: confirm it plainly, without arguing or soothing".into());
     } else if c.sentiment == Sentiment::Negative {
         let judging = &crate::empathy::langdata::data(input.lang).judging;
         let answered = any_phrase(&norm, loc.understanding)
@@ -304,19 +306,25 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         ]
         .into_iter()
         .find(|n| sit.is(*n));
+        let situational = heavy.is_some() || l.late || sit.confident().next().is_some();
+        let gentle = sit.is(SituationName::Bereavement) || sit.is(SituationName::Praise);
         if let Some(h) = heavy
             && score < 0.05
         {
             push(14, Outcome::Pass, format!("compound {score:.2}: sober, as {} asks", h.label()));
         } else if score < 0.05 && c.sentiment == Sentiment::Negative {
             push(14, Outcome::Pass, format!("compound {score:.2}: sober for an upset customer"));
+        } else if situational && (-0.8..0.05).contains(&score) {
+            // "I'm sorry it still isn't sorted out" reads negative word by word; a reply to a
+            // problem that persists may, as long as it is not gloomy.
+            push(14, Outcome::Pass, format!("compound {score:.2}: sober, as the situation asks"));
         } else if score < 0.05 {
             push(
                 14,
                 Outcome::Fail,
                 format!("reads negative or flat (compound {score:.2}); it should be at least slightly positive"),
             );
-        } else if c.sentiment == Sentiment::Negative && score > 0.8 {
+        } else if c.sentiment == Sentiment::Negative && score > 0.8 && !gentle {
             push(14, Outcome::Fail, format!("too exuberant for an upset customer (compound {score:.2} > 0.80)"));
         } else if c.sentiment == Sentiment::Negative
             && let Some(o) = opener
