@@ -18,6 +18,7 @@ pub mod mail;
 pub mod net;
 pub mod outbox;
 pub mod pipeline;
+pub mod recompose;
 pub mod store;
 pub mod template_check;
 pub mod templates;

@@ -422,6 +422,33 @@ pub async fn ingest_prepared(
     })
 }
 
+/// Why a follow-up needs a person rather than silence: it is upset, names a deadline,
+/// threatens to leave, dispute the charge or go to law, says it is being ignored, or the
+/// business is down. None for a calm "thanks, one more thing".
+pub fn escalation(reading: &drafting::CustomerReading) -> Option<String> {
+    let s = &reading.situations;
+    let mut why: Vec<String> = [
+        SituationName::Urgent,
+        SituationName::ThreatToLeave,
+        SituationName::Chargeback,
+        SituationName::Legal,
+        SituationName::RepeatedContact,
+        SituationName::Bereavement,
+        SituationName::SecurityWorry,
+    ]
+    .into_iter()
+    .filter(|n| s.is(*n))
+    .map(|n| n.label().to_string())
+    .collect();
+    if let Some(d) = &s.deadline {
+        why.push(format!("a deadline: \u{201c}{d}\u{201d}"));
+    }
+    if reading.sentiment == crate::domain::Sentiment::Negative && why.is_empty() {
+        why.push("upset".into());
+    }
+    (!why.is_empty()).then(|| why.join(", "))
+}
+
 /// How far back earlier unanswered mails count as the same customer writing again.
 const EARLIER_WINDOW_SECS: i64 = 30 * 86_400;
 
@@ -453,6 +480,24 @@ async fn acknowledge(
             if let Some(last) = ticket.last_outbound_at
                 && arrived_at - last < app.config.ack.quiet_period.calendar_secs()
             {
+                // No second acknowledgment so soon, but a follow-up that escalates must not
+                // drop out of sight: a person is asked to look, first in the queue.
+                if let Some(reason) = escalation(&reading) {
+                    db.flag_needs_person(threaded.ticket, &reason, arrived_at).await?;
+                    db.audit(
+                        now,
+                        "attune",
+                        "ticket.needs_person",
+                        Some(threaded.ticket),
+                        None,
+                        &json!({"reason": reason, "message": msg_key.0}),
+                    )
+                    .await?;
+                    return Ok(DraftOutcome::Skipped(format!(
+                        "we wrote to the customer less than {} before this follow-up; it escalates ({reason}): flagged for a person",
+                        app.config.ack.quiet_period
+                    )));
+                }
                 return Ok(DraftOutcome::Skipped(format!(
                     "we wrote to the customer less than {} before this follow-up",
                     app.config.ack.quiet_period

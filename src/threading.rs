@@ -320,6 +320,8 @@ async fn create(
         updated_at: ctx.now,
         resolved_at: None,
         last_outbound_at: None,
+        needs_person: None,
+        needs_person_at: None,
     })
 }
 

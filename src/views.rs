@@ -135,6 +135,11 @@ pub struct DraftView {
     pub customer_name: Option<String>,
     pub name_source: Option<String>,
     pub sentiment: Option<String>,
+    /// Why the sentiment reads as it does, when the situations decided it.
+    pub sentiment_reason: Option<String>,
+    /// What the customer is going through: confident ones shape the reply, unsure ones are
+    /// shown for the agent to confirm.
+    pub situations: Vec<SituationView>,
     pub edited: bool,
     pub drafted_body: String,
     pub lint_ok: bool,
@@ -149,6 +154,37 @@ pub struct DraftView {
     pub last_error: Option<String>,
     pub sent_at: Option<String>,
     pub bounced: Option<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SituationView {
+    pub name: String,
+    pub evidence: Vec<String>,
+    pub confidence: f32,
+    /// Shapes the reply (confident), or only shown (unsure).
+    pub used: bool,
+    /// text, store or agent.
+    pub source: String,
+}
+
+pub fn situation_views(facts: &Facts) -> Vec<SituationView> {
+    facts
+        .situations
+        .found
+        .iter()
+        .map(|s| SituationView {
+            name: s.name.as_str().to_string(),
+            evidence: s.evidence.clone(),
+            confidence: s.confidence,
+            used: s.confidence >= crate::empathy::situations::CONFIDENT,
+            source: match s.source {
+                crate::empathy::situations::Source::Text => "text",
+                crate::empathy::situations::Source::Store => "store",
+                crate::empathy::situations::Source::Agent => "agent",
+            }
+            .to_string(),
+        })
+        .collect()
 }
 
 impl From<&DraftRow> for DraftView {
@@ -174,6 +210,8 @@ impl From<&DraftRow> for DraftView {
             customer_name: facts.as_ref().and_then(|f| f.name.as_ref()).map(|n| n.full()),
             name_source: facts.as_ref().map(|f| f.name_source.as_str().to_string()),
             sentiment: facts.as_ref().map(|f| f.sentiment.as_str().to_string()),
+            sentiment_reason: facts.as_ref().and_then(|f| f.sentiment_reason.clone()),
+            situations: facts.as_ref().map(situation_views).unwrap_or_default(),
             edited: r.edited,
             drafted_body: r.drafted_body.clone(),
             lint_ok: r.lint_ok,

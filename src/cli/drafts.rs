@@ -28,6 +28,19 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Correct a situation the reading got wrong: `add` or `remove` it, and the draft is
+    /// composed again (recorded in the audit log).
+    Situation {
+        id: DraftId,
+        /// add or remove
+        action: String,
+        /// bereavement, urgent, repeated_contact, our_fault, cancellation, threat_to_leave,
+        /// chargeback, legal, praise, feature_idea, vulnerable, security_worry, vague,
+        /// technical, continuing, multiple_questions
+        situation: String,
+        #[arg(long = "as", value_name = "AGENT", default_value = "cli")]
+        agent: String,
+    },
     /// Approve a draft as it is, or with your text (--edit FILE, `-` for stdin).
     Approve {
         id: DraftId,
@@ -105,6 +118,29 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             }
             Ok(())
         }
+        Cmd::Situation { id, action, situation, agent } => {
+            let name = crate::recompose::parse_situation(situation)?;
+            let correction = match action.as_str() {
+                "add" => crate::recompose::Correction::Add,
+                "remove" => crate::recompose::Correction::Remove,
+                other => return Err(CliError::user(format!("`{other}` is not an action: use add or remove"))),
+            };
+            let mut db = app.store.db().await?;
+            let Some(row) = db.draft(*id).await? else {
+                return Err(CliError::user(format!("there is no draft {id}")));
+            };
+            drop(db);
+            let facts = crate::recompose::correct_situation(
+                app,
+                crate::domain::TicketId(row.ticket_id),
+                name,
+                correction,
+                &format!("cli:{agent}"),
+            )
+            .await?;
+            println!("Draft {id} composed again; situations now: {}", facts.situations.summary());
+            Ok(())
+        }
         Cmd::Show { id, json } => {
             let mut db = app.store.db().await?;
             let Some(row) = db.draft(*id).await? else {
@@ -129,6 +165,24 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                 v.register,
                 v.sentiment.clone().unwrap_or_default()
             );
+            if let Some(r) = &v.sentiment_reason {
+                println!("Mood:    negative because {r}");
+            }
+            if v.situations.is_empty() {
+                println!("Situations: none read (the plain reply)");
+            } else {
+                println!("Situations:");
+                for s in &v.situations {
+                    println!(
+                        "  {} {:18} {:.1} {}{}",
+                        if s.used { "●" } else { "○" },
+                        s.name,
+                        s.confidence,
+                        s.evidence.iter().map(|e| format!("\u{201c}{e}\u{201d}")).collect::<Vec<_>>().join(", "),
+                        if s.used { "" } else { "  (unsure: not used in the reply)" }
+                    );
+                }
+            }
             println!(
                 "Wait:    {} of business time, SLA {} → {}",
                 human_duration(v.waited_secs),

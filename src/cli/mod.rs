@@ -131,6 +131,7 @@ user_error_from!(
     crate::store::StoreError,
     crate::app::BuildError,
     crate::pipeline::PipelineError,
+    crate::recompose::CorrectionError,
     crate::approval::ApprovalError,
     crate::outbox::OutboxError,
     crate::templates::TemplateError,

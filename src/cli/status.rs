@@ -53,9 +53,19 @@ struct Status {
     outbox: OutboxStatus,
     drafts_pending: i64,
     oldest_pending_since: Option<String>,
+    /// Tickets a person must look at: escalating follow-ups we did not acknowledge.
+    needs_person: Vec<NeedsPerson>,
     tickets: i64,
     messages: i64,
     quarantined: i64,
+}
+
+#[derive(Serialize)]
+struct NeedsPerson {
+    ticket: i64,
+    subject: String,
+    reason: String,
+    since: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +90,7 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     let oldest = db.oldest_pending_arrival().await?;
     let now = app.now();
     let instances = db.list_live_instances(now - crate::intake::imap::INSTANCE_TTL_SECS).await?;
+    let needing = db.tickets_needing_person(50).await?;
     drop(db);
     let mut mailboxes: Vec<MailboxStatus> = Vec::new();
     for m in &app.config.mailboxes {
@@ -113,6 +124,15 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
         },
         drafts_pending: counts.drafts_pending,
         oldest_pending_since: oldest.map(rfc3339),
+        needs_person: needing
+            .iter()
+            .map(|t| NeedsPerson {
+                ticket: t.id,
+                subject: t.subject.clone(),
+                reason: t.needs_person.clone().unwrap_or_default(),
+                since: t.needs_person_at.map(rfc3339),
+            })
+            .collect(),
         tickets: counts.tickets,
         messages: counts.messages,
         quarantined: counts.quarantined,
@@ -156,6 +176,12 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     );
     let wait = oldest.map(|o| format!(", the oldest waiting {}", human_duration(app.now() - o))).unwrap_or_default();
     println!("drafts pending: {}{wait}", status.drafts_pending);
+    if !status.needs_person.is_empty() {
+        println!("needs a person: {} ticket(s)", status.needs_person.len());
+        for n in &status.needs_person {
+            println!("  #{} {} ({}, since {})", n.ticket, n.subject, n.reason, n.since.clone().unwrap_or_default());
+        }
+    }
     println!("tickets {}, messages {} ({} quarantined)", status.tickets, status.messages, status.quarantined);
     Ok(())
 }

@@ -233,7 +233,12 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
 
     // 8 Ownership.
     let judging = &crate::empathy::langdata::data(input.lang).judging;
+    let only_thanks = (sit.is(SituationName::Praise) || sit.is(SituationName::FeatureIdea))
+        && ![SituationName::OurFault, SituationName::Urgent, SituationName::RepeatedContact, SituationName::ThreatToLeave]
+            .into_iter()
+            .any(|n| sit.is(n));
     match any_phrase(&norm, loc.ownership).map(str::to_string).or_else(|| find_any(&norm, &judging.fault_admission)) {
+        None if only_thanks => push(8, Outcome::NotApplicable, "praise or an idea: passed on, nothing to work on".into()),
         Some(p) => push(8, Outcome::Pass, format!("takes ownership (\"{p}\")")),
         None => push(8, Outcome::Fail, "no first-person commitment (\"I am working with the team…\")".into()),
     }

@@ -236,6 +236,10 @@ impl Db {
 
 const INSERT_TICKET: &str = "INSERT INTO tickets (mailbox, subject, customer_email, customer_name, status, linked_to, flags, created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $7) RETURNING id";
 const TICKET: &str = "SELECT * FROM tickets WHERE id = $1";
+const FLAG_NEEDS_PERSON: &str = "UPDATE tickets SET needs_person = $2, needs_person_at = $3 WHERE id = $1";
+/// Open tickets flagged for a person that nobody has written to since, oldest flag first.
+const NEEDING_PERSON: &str = "SELECT * FROM tickets WHERE needs_person IS NOT NULL AND status = 'open' AND (last_outbound_at IS NULL OR last_outbound_at < needs_person_at) ORDER BY needs_person_at, id LIMIT $1";
+const COUNT_NEEDING_PERSON: &str = "SELECT COUNT(*) FROM tickets WHERE needs_person IS NOT NULL AND status = 'open' AND (last_outbound_at IS NULL OR last_outbound_at < needs_person_at)";
 const LIST_TICKETS: &str = "SELECT t.id, t.mailbox, t.subject, t.customer_email, t.customer_name, t.status, t.merged_into, t.linked_to, t.assignee, t.flags, t.created_at, t.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id) AS message_count FROM tickets t WHERE (CAST($1 AS TEXT) IS NULL OR t.status = $1) AND t.status <> 'merged' ORDER BY t.id LIMIT $2 OFFSET $3";
 const TOUCH_TICKET: &str = "UPDATE tickets SET updated_at = $2 WHERE id = $1";
 const REOPEN_TICKET: &str =
@@ -267,6 +271,20 @@ impl Db {
             t.at
         )?;
         Ok(TicketId(id))
+    }
+
+    /// Flags a ticket for a person, with the reason.
+    pub async fn flag_needs_person(&mut self, id: TicketId, reason: &str, at: i64) -> Result<()> {
+        execute!(self, FLAG_NEEDS_PERSON, id.0, reason, at)?;
+        Ok(())
+    }
+
+    pub async fn tickets_needing_person(&mut self, limit: i64) -> Result<Vec<TicketRow>> {
+        Ok(fetch_all!(self, TicketRow, NEEDING_PERSON, limit)?)
+    }
+
+    pub async fn count_needing_person(&mut self) -> Result<i64> {
+        Ok(scalar_one!(self, i64, COUNT_NEEDING_PERSON)?)
     }
 
     pub async fn ticket(&mut self, id: TicketId) -> Result<Option<TicketRow>> {

@@ -18,9 +18,21 @@ pub struct TicketRow {
     pub updated_at: i64,
     pub resolved_at: Option<i64>,
     pub last_outbound_at: Option<i64>,
+    /// Why a person must look (an escalating follow-up we did not acknowledge), until the
+    /// team writes to the customer after `needs_person_at`.
+    #[sqlx(default)]
+    pub needs_person: Option<String>,
+    #[sqlx(default)]
+    pub needs_person_at: Option<i64>,
 }
 
 impl TicketRow {
+    /// Flagged for a person and nobody on the team has written since.
+    pub fn needs_a_person(&self) -> Option<&str> {
+        let at = self.needs_person_at?;
+        let answered = self.last_outbound_at.is_some_and(|o| o >= at);
+        (!answered && self.status == "open").then_some(self.needs_person.as_deref()).flatten()
+    }
     pub fn id(&self) -> TicketId {
         TicketId(self.id)
     }

@@ -26,6 +26,7 @@ pub fn routes() -> Router<Web> {
         .route("/queue", get(queue))
         .route("/tickets/{id}", get(ticket))
         .route("/drafts/{id}", get(draft))
+        .route("/drafts/{id}/situations", post(correct_situation))
         .route("/drafts/{id}/approve", post(approve))
         .route("/drafts/{id}/edit", post(edit))
         .route("/drafts/{id}/reject", post(reject))
@@ -120,6 +121,45 @@ async fn draft_json(web: &Web, id: DraftId) -> Result<Json<Value>, WebError> {
 
 async fn draft(State(web): State<Web>, _user: User, Path(id): Path<String>) -> Result<Json<Value>, WebError> {
     let id: DraftId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
+    draft_json(&web, id).await
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SituationBody {
+    /// A situation name, like "bereavement".
+    situation: String,
+    /// "add" or "remove".
+    action: String,
+}
+
+/// POST /api/drafts/{id}/situations: correct a situation; the draft is composed again.
+async fn correct_situation(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    b: Result<Json<SituationBody>, JsonRejection>,
+) -> Result<Json<Value>, WebError> {
+    let id: DraftId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
+    let body = body(b)?;
+    let name = crate::recompose::parse_situation(&body.situation).map_err(|e| WebError::from(e).json())?;
+    let action = match body.action.as_str() {
+        "add" => crate::recompose::Correction::Add,
+        "remove" => crate::recompose::Correction::Remove,
+        other => return Err(WebError::bad_request(format!("`{other}` is not an action (add or remove)")).json()),
+    };
+    let ticket = {
+        let mut db = web.app.store.db().await.map_err(|e| j(e.into()))?;
+        let d = db
+            .draft(id)
+            .await
+            .map_err(|e| j(e.into()))?
+            .ok_or_else(|| WebError::not_found(format!("there is no draft {id}")).json())?;
+        crate::domain::TicketId(d.ticket_id)
+    };
+    crate::recompose::correct_situation(&web.app, ticket, name, action, &user.actor())
+        .await
+        .map_err(|e| WebError::from(e).json())?;
     draft_json(&web, id).await
 }
 

@@ -114,6 +114,19 @@ impl From<ApprovalError> for WebError {
     }
 }
 
+impl From<crate::recompose::CorrectionError> for WebError {
+    fn from(e: crate::recompose::CorrectionError) -> WebError {
+        use crate::recompose::CorrectionError as C;
+        match e {
+            C::NoPendingDraft(_) => WebError::not_found(e.to_string()),
+            C::UnknownSituation(..) | C::Facts(_) => WebError::bad_request(e.to_string()),
+            C::Edited => WebError::conflict(e.to_string()),
+            C::Store(s) => s.into(),
+            C::Template(t) => t.into(),
+        }
+    }
+}
+
 impl From<crate::templates::TemplateError> for WebError {
     fn from(e: crate::templates::TemplateError) -> WebError {
         WebError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
@@ -201,6 +214,7 @@ pub fn router(web: Web) -> Router {
         .route("/tickets", get(pages::tickets))
         .route("/tickets/{id}", get(pages::ticket))
         .route("/tickets/{id}/name", post(pages::rename))
+        .route("/tickets/{id}/situation", post(pages::correct_situation))
         .route("/tickets/{id}/assign", post(pages::assign))
         .route("/tickets/{id}/resolve", post(pages::resolve))
         .route("/tickets/{id}/reopen", post(pages::reopen))

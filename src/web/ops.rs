@@ -30,9 +30,10 @@ pub async fn metrics(State(web): State<Web>) -> Response {
         let actions = db.audit_actions().await?;
         let oldest = db.oldest_pending_arrival().await?;
         let states = db.mailbox_states().await?;
-        Ok::<_, crate::store::StoreError>((kinds, counts, actions, oldest, states))
+        let needing = db.count_needing_person().await?;
+        Ok::<_, crate::store::StoreError>((kinds, counts, actions, oldest, states, needing))
     };
-    let (kinds, counts, actions, oldest, states) = match render.await {
+    let (kinds, counts, actions, oldest, states, needing) = match render.await {
         Ok(v) => v,
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response(),
     };
@@ -45,6 +46,10 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     for k in &kinds {
         let _ = writeln!(out, "attune_messages_ingested_total{{kind=\"{}\"}} {}", esc(&k.kind), k.n);
     }
+    let _ = writeln!(
+        out,
+        "# HELP attune_tickets_needing_person Escalating follow-ups no one has answered yet.\n# TYPE attune_tickets_needing_person gauge\nattune_tickets_needing_person {needing}"
+    );
     let _ = writeln!(out, "# HELP attune_drafts Drafts by status.\n# TYPE attune_drafts gauge");
     for (status, n) in [
         ("pending", counts.drafts_pending),

@@ -97,6 +97,7 @@ pub async fn queue(State(web): State<Web>, user: User, Query(q): Query<QueueQuer
     let mut db = web.app.store.db().await?;
     let total = db.queue_count(&filter).await?;
     let rows = db.queue(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let needing = db.tickets_needing_person(20).await?;
     drop(db);
     let mailboxes = web.mailboxes().await?;
     let now = web.app.now();
@@ -155,6 +156,19 @@ pub async fn queue(State(web): State<Web>, user: User, Query(q): Query<QueueQuer
     let boxes: Vec<Value> =
         mailboxes.iter().map(|m| json!({"value": m, "label": m, "selected": mailbox.as_deref() == Some(m)})).collect();
     data.insert("rows".into(), json!(views));
+    data.insert(
+        "needs_person".into(),
+        json!(needing
+            .iter()
+            .map(|t| json!({
+                "ticket_id": t.id,
+                "subject": t.subject,
+                "customer": t.customer_name.clone().unwrap_or_else(|| t.customer_email.clone()),
+                "reason": t.needs_person,
+                "waited": t.needs_person_at.map(|a| duration(now - a)).unwrap_or_default(),
+            }))
+            .collect::<Vec<_>>()),
+    );
     data.insert("total".into(), json!(total));
     data.insert("statuses".into(), json!(statuses));
     data.insert("languages".into(), json!(langs));
@@ -351,6 +365,7 @@ async fn ticket_page(
             "id": t.id,
             "subject": t.subject,
             "reference": tokens.reference(t.id()),
+            "needs_person": t.needs_a_person(),
             "status": t.status,
             "open": t.status() == TicketStatus::Open,
             "customer": t.customer_name.clone().unwrap_or_else(|| "unknown name".into()),
@@ -386,6 +401,13 @@ async fn ticket_page(
                 "language": d.language,
                 "register": d.register,
                 "sentiment": facts.as_ref().map(|f| f.sentiment.as_str()).unwrap_or(""),
+                "sentiment_reason": facts.as_ref().and_then(|f| f.sentiment_reason.clone()),
+                "situations": facts.as_ref().map(crate::views::situation_views).unwrap_or_default(),
+                "addable": crate::empathy::situations::SituationName::ALL
+                    .iter()
+                    .filter(|n| !facts.as_ref().is_some_and(|f| f.is(**n)))
+                    .map(|n| json!({"name": n.as_str(), "label": n.label()}))
+                    .collect::<Vec<_>>(),
                 "late": facts.as_ref().is_some_and(|f| f.lateness.late),
                 "to": d.to_addr,
                 "subject": d.subject,
@@ -613,44 +635,30 @@ pub async fn rename_contact(
         } else if let Ok(mut facts) = serde_json::from_str::<Facts>(&d.facts) {
             facts.name = Some(person.clone());
             facts.name_source = names::NameSource::Correction;
-            let templates = web.app.templates();
-            let token = web.app.tokens().subject_token(id);
-            let policy = web.app.policy();
-            let body = drafting::render(
-                &templates,
-                &drafting::Context {
-                    config: &web.app.config,
-                    policy: &policy,
-                    facts: &facts,
-                    ticket_token: &token,
-                    agent: None,
-                },
-            )?;
-            let findings =
-                drafting::lint_body(&web.app.config, &facts, &body, &d.subject, !d.in_reply_to.is_empty(), None);
-            db.refresh_draft(
-                d.id(),
-                d.version,
-                &body,
-                &serde_json::to_string(&facts).unwrap_or_default(),
-                &serde_json::to_string(&findings).unwrap_or_default(),
-                lint::must_pass(&findings),
-                now,
-            )
-            .await?;
-            db.audit(
-                now,
-                "attune",
-                "draft.updated",
-                Some(id),
-                Some(d.id()),
-                &json!({"reason": "name corrected", "as_drafted": body}),
-            )
-            .await?;
+            crate::recompose::recompose(&web.app, &mut db, id, &d, &facts, "name corrected").await?;
         }
     }
     db.commit().await?;
     Ok(done)
+}
+
+/// One click beside the draft: add or remove a situation; the draft is composed again.
+pub async fn correct_situation(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.require_csrf(&form)?;
+    let id: TicketId = id.parse().map_err(WebError::bad_request)?;
+    let name = crate::recompose::parse_situation(field(&form, "situation")?)?;
+    let action = match field(&form, "action")? {
+        "add" => crate::recompose::Correction::Add,
+        "remove" => crate::recompose::Correction::Remove,
+        other => return Err(WebError::bad_request(format!("`{other}` is not an action (add or remove)"))),
+    };
+    crate::recompose::correct_situation(&web.app, id, name, action, &user.actor()).await?;
+    Ok(Redirect::to(&format!("/tickets/{id}?done=situation#draft")).into_response())
 }
 
 pub async fn assign(
