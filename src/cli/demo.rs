@@ -111,16 +111,34 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
         for d in &pending {
             let v = DraftView::from(d);
             let first = v.body.lines().next().unwrap_or("");
+            let situations: Vec<&str> = v.situations.iter().filter(|s| s.used).map(|s| s.name.as_str()).collect();
             println!(
-                "  draft {:<3} ticket #{:<3} {}/{:<8} {:<8} {:<34} {}",
+                "  draft {:<3} ticket #{:<3} {}/{:<8} {:<8} {:<34} {}{}",
                 v.id,
                 v.ticket_id,
                 v.language,
                 v.register,
                 if v.late { "LATE" } else { "on time" },
                 cut(first, 34),
-                if v.lint_ok { "" } else { "(lint flags)" }
+                if situations.is_empty() { String::new() } else { format!("[{}]", situations.join(", ")) },
+                if v.lint_ok { "" } else { " (lint flags)" }
             );
+        }
+        // The replies that show the reading: grief, an outage, a repeat, praise.
+        let shown = ["bereavement", "urgent", "repeated_contact", "praise"];
+        let mut seen: Vec<&str> = Vec::new();
+        for d in &pending {
+            let v = DraftView::from(d);
+            let Some(s) = v.situations.iter().filter(|s| s.used).map(|s| s.name.as_str()).find(|n| shown.contains(n) && !seen.contains(n))
+            else {
+                continue;
+            };
+            let s = shown.iter().copied().find(|n| *n == s).unwrap_or("");
+            seen.push(s);
+            println!("\nDraft {} ({}, read from {}):", v.id, s.replace('_', " "), v.situations.iter().filter(|x| x.used).flat_map(|x| x.evidence.iter().take(1)).map(|e| format!("\u{201c}{e}\u{201d}")).collect::<Vec<_>>().join(", "));
+            for line in v.body.lines() {
+                println!("  | {line}");
+            }
         }
     }
 

@@ -23,13 +23,17 @@ const MIN: i64 = 60;
 const HOUR: i64 = 3600;
 
 pub static SAMPLES: &[Sample] = &[
+    sample!("22a-fernanda-pt-first.eml", 3 * 24 * HOUR),
     sample!("03-watson-formal.eml", 3 * 24 * HOUR + 2 * HOUR),
+    sample!("19-grief-en.eml", 7 * HOUR),
     sample!("14-bounce.eml", 9 * HOUR),
     sample!("02-mike-angry.eml", 6 * HOUR),
     sample!("15-newsletter.eml", 5 * HOUR),
     sample!("04-schmidt-de-formal.eml", 3 * HOUR),
     sample!("08-rossi-it.eml", 2 * HOUR + 30 * MIN),
     sample!("09-pieter-nl.eml", 2 * HOUR),
+    sample!("20-outage-de.eml", 110 * MIN),
+    sample!("21-praise-it.eml", 105 * MIN),
     sample!("13-out-of-office.eml", 100 * MIN),
     sample!("06-francois-fr.eml", 90 * MIN),
     sample!("17-spam.eml", 80 * MIN),
@@ -40,6 +44,7 @@ pub static SAMPLES: &[Sample] = &[
     sample!("01-jane-order.eml", 30 * MIN),
     sample!("16-thanks.eml", 25 * MIN),
     sample!("11-jane-followup.eml", 20 * MIN),
+    sample!("22b-fernanda-pt-again.eml", 15 * MIN),
     sample!("18-malformed.eml", 10 * MIN),
 ];
 

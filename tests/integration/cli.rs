@@ -74,10 +74,10 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
         ("Hi Mike,", "en"),
         ("Sehr geehrte Frau Dr. Schmidt,", "de"),
         ("Hallo Max,", "de"),
-        ("Bonjour François,", "fr"),
+        ("Bonjour François Dupont,", "fr"),
         ("Hola Lucía,", "es"),
         ("Gentile Dott.ssa Rossi,", "it"),
-        ("Oi João,", "pt"),
+        ("Oi, João,", "pt"),
         ("Hello Tom,", "en"),
         ("Hello Jane,", "en"),
     ] {
@@ -145,10 +145,7 @@ fn import_approve_edit_send_from_the_cli() {
         d["lint"].as_array().unwrap().iter().all(|f| ["pass", "fail", "n/a"].contains(&f["result"].as_str().unwrap()))
     );
     let id = d["id"].as_i64().unwrap().to_string();
-    let edited = d["body"].as_str().unwrap().replace(
-        "Is there anything else that would help us look into this?",
-        "Could you send a photo of the shipping label?",
-    );
+    let edited = d["body"].as_str().unwrap().replacen("\n\n", "\n\nCould you send a photo of the shipping label?\n\n", 1);
     std::fs::write(p.join("edit.txt"), &edited).unwrap();
     let out = ok(p, &["drafts", "approve", &id, "--edit", "edit.txt", "--as", "Sam Taylor"]);
     assert!(out.contains("approved draft"), "{out}");

@@ -227,7 +227,7 @@ async fn lateness_is_judged_again_at_approval_and_at_send_time(backend: Backend)
     app.clock.advance(SignedDuration::from_hours(5));
     let done = approval::approve(app, id, None, &agent(), None).await.unwrap();
     assert!(done.late);
-    assert!(done.body.contains("I am sorry for the wait"), "{}", done.body);
+    assert!(done.body.contains("sorry for the delay"), "{}", done.body);
     assert!(done.body.contains("Sam Taylor"), "signed by the approving agent:\n{}", done.body);
     assert!(attune::empathy::lint::must_pass(&done.findings));
 
@@ -249,7 +249,7 @@ async fn lateness_is_judged_again_at_approval_and_at_send_time(backend: Backend)
     assert_eq!(sent.iter().filter(|s| matches!(s, SendOutcome::Sent { .. })).count(), 2);
     let mut db = app.store.db().await.unwrap();
     let d2 = db.draft(id2).await.unwrap().unwrap();
-    assert!(d2.sent_body.as_deref().unwrap().contains("I am sorry for the wait"), "{:?}", d2.sent_body);
+    assert!(d2.sent_body.as_deref().unwrap().contains("sorry for the delay"), "{:?}", d2.sent_body);
     let audit = db.list_audit(Some(TicketId(d2.ticket_id)), 20, 0).await.unwrap();
     let sent_entry = audit.iter().find(|a| a.action == "reply.sent").unwrap();
     assert!(sent_entry.detail.contains("\"apology_added_at_send\":true"), "{}", sent_entry.detail);
@@ -271,10 +271,7 @@ async fn edits_are_kept_beside_the_draft_and_stale_saves_are_refused(backend: Ba
     let mut db = app.store.db().await.unwrap();
     let before = db.draft(id).await.unwrap().unwrap();
     drop(db);
-    let edited = before.body.replace(
-        "Is there anything else that would help us look into this?",
-        "Could you tell me which payment method you used?",
-    );
+    let edited = before.body.replacen("\n\n", "\n\nCould you tell me which payment method you used?\n\n", 1);
     // Someone else's save bumps the version: a save from the old version is refused.
     let err = approval::approve(app, id, Some(&edited), &agent(), Some(before.version + 1)).await.unwrap_err();
     assert!(matches!(err, ApprovalError::Conflict(_)), "{err}");

@@ -246,7 +246,7 @@ fn anonymous_visitors_are_sent_to_login_and_the_api_says_401(backend: Backend) {
         "/tickets",
         &format!("/tickets/{t}"),
         "/admin/templates",
-        "/admin/templates/ack_new/en/neutral",
+        "/admin/templates/reply/en/neutral",
         "/admin/settings",
         "/admin/mailboxes",
         "/admin/users",
@@ -284,7 +284,7 @@ fn agents_get_403_on_admin_pages_and_admins_get_them(backend: Backend) {
     let mut admin = web.signed_in(ADMIN);
     for path in [
         "/admin/templates",
-        "/admin/templates/ack_new/en/neutral",
+        "/admin/templates/reply/en/neutral",
         "/admin/settings",
         "/admin/mailboxes",
         "/admin/users",
@@ -444,7 +444,7 @@ fn bad_requests_get_a_4xx_with_a_message_never_a_500(backend: Backend) {
         (api.post_json("/api/v1/drafts/99999/approve", &serde_json::json!({})), 404),
         (api.get("/api/v1/tickets/nope"), 400),
         (api.get("/api/v1/queue?status=nonsense"), 400),
-        (api.put_json("/api/v1/templates/ack_new/en/neutral", &serde_json::json!({"source": "x"})), 403),
+        (api.put_json("/api/v1/templates/reply/en/neutral", &serde_json::json!({"source": "x"})), 403),
         (api.get("/api/v1/nothing"), 404),
     ] {
         assert_eq!(r.status, status, "{}", r.body);
@@ -504,9 +504,9 @@ fn the_api_lists_approves_and_refuses_stale_edits(backend: Backend) {
         .post_json(&format!("/api/v1/drafts/{d2}/reject"), &serde_json::json!({"reason": "answered by phone"}))
         .json();
     assert_eq!(rejected["status"], "rejected");
-    assert_eq!(api.get("/api/v1/templates").json().as_array().unwrap().len(), 63);
+    assert_eq!(api.get("/api/v1/templates").json().as_array().unwrap().len(), 48);
     assert!(
-        api.get("/api/v1/templates/ack_new/en/neutral").json()["source"].as_str().unwrap().contains("{{greeting}}")
+        api.get("/api/v1/templates/reply/en/neutral").json()["source"].as_str().unwrap().contains("{{greeting}}")
     );
     assert!(api.get("/api/v1/openapi.yaml").body.contains("openapi: 3"));
 }
@@ -515,36 +515,37 @@ on_both_backends!(sync admins_edit_templates_that_pass_and_are_refused_ones_that
 fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail(backend: Backend) {
     let web = TestWeb::start_on(backend);
     let mut admin = web.signed_in(ADMIN);
-    let page = admin.get("/admin/templates/ack_new/en/neutral");
+    let page = admin.get("/admin/templates/reply/en/neutral");
     let csrf = page.csrf();
     let source = web
         .app
         .templates()
-        .source(&attune::templates::TemplateKey::parse("ack_new/en/neutral").unwrap())
+        .source(&attune::templates::TemplateKey::parse("reply/en/neutral").unwrap())
         .unwrap()
         .0
         .to_string();
     // Broken syntax: refused with the line.
     let r = admin.post(
-        "/admin/templates/ack_new/en/neutral",
+        "/admin/templates/reply/en/neutral",
         &[("_csrf", &csrf), ("source", "{{greeting}}\n\n{{#if late}}\nunclosed"), ("action", "save")],
     );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("line"), "{}", r.body);
     // Discouraging contact: refused with the rubric's reason.
     let bad =
-        source.replace("just reply to this email and it will reach me directly", "please do not reply to this email");
+        source.replace("just reply to this email and it will come straight to me", "please do not reply to this email");
     let r =
-        admin.post("/admin/templates/ack_new/en/neutral", &[("_csrf", &csrf), ("source", &bad), ("action", "save")]);
+        admin.post("/admin/templates/reply/en/neutral", &[("_csrf", &csrf), ("source", &bad), ("action", "save")]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("discourages contact"), "{}", r.body);
     // A good edit is saved, used for new drafts, versioned, and can be reverted.
     let good = source.replace(
-        "Is there anything else that would help us look into this?",
-        "Is there anything else that would help us look into this for you?",
+        "I'll get back to you {{> when}} with an answer or an update.",
+        "I'll get back to you {{> when}} with an answer or an update, whichever comes first.",
     );
+    assert_ne!(good, source, "the shipped letter has the sentence the test edits");
     let r = admin.post(
-        "/admin/templates/ack_new/en/neutral",
+        "/admin/templates/reply/en/neutral",
         &[("_csrf", &csrf), ("source", &good), ("note", "warmer"), ("action", "save")],
     );
     assert_eq!(r.status, 303, "{}", r.body);
@@ -552,12 +553,12 @@ fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail(backend: Backe
     let body = web.rt.block_on(async {
         web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body
     });
-    assert!(body.contains("look into this for you?"), "{body}");
-    let page = admin.get("/admin/templates/ack_new/en/neutral");
+    assert!(body.contains("whichever comes first"), "{body}");
+    let page = admin.get("/admin/templates/reply/en/neutral");
     assert!(page.body.contains("Edited by an admin") && page.body.contains("warmer"));
-    let r = admin.post("/admin/templates/ack_new/en/neutral/revert", &[("_csrf", &csrf), ("version", "shipped")]);
+    let r = admin.post("/admin/templates/reply/en/neutral/revert", &[("_csrf", &csrf), ("version", "shipped")]);
     assert_eq!(r.status, 303);
-    assert!(admin.get("/admin/templates/ack_new/en/neutral").body.contains("Shipped with attune"));
+    assert!(admin.get("/admin/templates/reply/en/neutral").body.contains("Shipped with attune"));
     let audit = admin.get("/audit").body;
     assert!(audit.contains("template.saved") && audit.contains("template.reverted"));
 }
