@@ -23,8 +23,8 @@ const MIN: i64 = 60;
 const HOUR: i64 = 3600;
 
 pub static SAMPLES: &[Sample] = &[
-    sample!("22a-fernanda-pt-first.eml", 3 * 24 * HOUR),
     sample!("03-watson-formal.eml", 3 * 24 * HOUR + 2 * HOUR),
+    sample!("22a-fernanda-pt-first.eml", 3 * 24 * HOUR),
     sample!("19-grief-en.eml", 7 * HOUR),
     sample!("14-bounce.eml", 9 * HOUR),
     sample!("02-mike-angry.eml", 6 * HOUR),

@@ -346,7 +346,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     let (r, m) = check_hygiene(input);
     push(15, r, m);
 
-    for (i, (r, m)) in situation_checks(input, &norm, &body_sentences).into_iter().enumerate() {
+    for (i, (r, m)) in situation_checks(input, &norm).into_iter().enumerate() {
         push(16 + i, r, m);
     }
     out
@@ -358,29 +358,23 @@ fn find_any(norm: &str, list: &[String]) -> Option<String> {
     list.iter().find(|p| contains_phrase(norm, &normalize(p))).cloned()
 }
 
-/// The text after the greeting line: where a condolence or a safety line must come first.
-fn opening(sents: &[String], greeting: &str) -> String {
-    let mut rest: Vec<String> = Vec::new();
-    for (i, s) in sents.iter().enumerate() {
-        let t = if i == 0 { s.strip_prefix(greeting).unwrap_or(s).trim().to_string() } else { s.clone() };
-        if !t.is_empty() {
-            rest.push(t);
-        }
-        if rest.len() >= 2 {
-            break;
-        }
-    }
-    normalize(&rest.join(" "))
+/// The first sentences after the greeting line: where a condolence or a safety line must come.
+fn opening(body: &str, count: usize) -> String {
+    let mut lines = body.lines().skip_while(|l| l.trim().is_empty());
+    let _greeting = lines.next();
+    let rest: Vec<&str> = lines.collect();
+    let sents = sentences(&rest.join("\n"));
+    normalize(&sents.iter().take(count).cloned().collect::<Vec<_>>().join(" "))
 }
 
 /// Checks 16–26: what the customer's situation asks of the reply.
-fn situation_checks(input: &LintInput<'_>, norm: &str, sents: &[String]) -> Vec<(Outcome, String)> {
+fn situation_checks(input: &LintInput<'_>, norm: &str) -> Vec<(Outcome, String)> {
     use SituationName as S;
     let c = input.customer;
     let sit = &c.situations;
     let judging = &crate::empathy::langdata::data(input.lang).judging;
     let greeting_line = input.body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    let open = opening(sents, greeting_line);
+    let open = opening(input.body, 2);
     let na = |why: &str| (Outcome::NotApplicable, why.to_string());
     let no_list = |what: &str| (Outcome::NotApplicable, format!("no {what} phrases for {}", input.lang));
     let mut out = Vec::with_capacity(11);
@@ -520,7 +514,7 @@ fn situation_checks(input: &LintInput<'_>, norm: &str, sents: &[String]) -> Vec<
     } else if judging.safety.is_empty() {
         no_list("safety")
     } else if find_any(&open, &judging.safety).is_some()
-        || (sit.is(S::Bereavement) && find_any(&normalize(&sents.iter().take(4).cloned().collect::<Vec<_>>().join(" ")), &judging.safety).is_some())
+        || (sit.is(S::Bereavement) && find_any(&opening(input.body, 4), &judging.safety).is_some())
     {
         (Outcome::Pass, "says what not to do first".into())
     } else {

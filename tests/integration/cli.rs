@@ -48,7 +48,7 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
     assert_eq!(outbox.len(), 1);
 
     let second = ok(dir.path(), &["demo"]);
-    assert!(second.contains("duplicates 18"), "{second}");
+    assert!(second.contains(&format!("duplicates {}", attune::demo::SAMPLES.len())), "{second}");
     assert_eq!(json(dir.path(), &["messages", "list", "--json"]), messages);
     assert_eq!(json(dir.path(), &["tickets", "list", "--json"]), tickets);
     let drafts2 = json(dir.path(), &["drafts", "list", "--json"]).as_array().unwrap().len();
@@ -86,6 +86,17 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
             "no draft greeting {greeting} in {lang}: {by_first_line:?}"
         );
     }
+    // The samples that show the reading: each answered in its situation.
+    for (needle, why) in [
+        ("[bereavement", "the widow's draft reads her grief"),
+        ("[urgent]", "the shop that is down"),
+        ("[repeated_contact]", "the second mail from the store"),
+        ("[praise]", "the thank-you for a colleague"),
+    ] {
+        assert!(first.contains(needle), "{why}: {needle} not in\n{first}");
+    }
+    assert!(first.contains("Please accept my sincere condolences"), "{first}");
+    assert!(first.contains("0171 4829133"), "the call back the shop asked for:\n{first}");
     let mike = by_first_line.iter().find(|(g, _, _)| g == "Hi Mike,").unwrap();
     assert!(mike.2, "the angry customer waited past the SLA");
     let jane = by_first_line.iter().find(|(g, _, _)| g == "Hello Jane,").unwrap();
