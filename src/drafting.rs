@@ -78,7 +78,13 @@ impl Facts {
             details: self.details.clone(),
             situations: self.situations.clone(),
             variant: self.variant,
+            local_hour: self.local_hour(),
         }
+    }
+
+    /// The customer's hour of the day when this reply is judged, from their Date offset.
+    pub fn local_hour(&self) -> Option<u32> {
+        self.utc_offset_secs.map(|o| ((self.judged_at + i64::from(o)).rem_euclid(86_400) / 3600) as u32)
     }
 
     pub fn template_key(&self) -> TemplateKey {
@@ -304,8 +310,7 @@ pub struct Context<'a> {
 }
 
 fn greeting_for(facts: &Facts) -> String {
-    let local_hour =
-        facts.utc_offset_secs.map(|o| ((facts.judged_at + i64::from(o)).rem_euclid(86_400) / 3600) as u32);
+    let local_hour = facts.local_hour();
     names::salutation(
         &names::Salutation {
             lang: facts.language,

@@ -53,7 +53,7 @@ pub struct Finding {
     pub message: String,
 }
 
-pub const CHECKS: [(&str, u8, bool); 27] = [
+pub const CHECKS: [(&str, u8, bool); 28] = [
     ("gate", 0, true),
     ("language", 1, true),
     ("greeting", 2, true),
@@ -81,6 +81,7 @@ pub const CHECKS: [(&str, u8, bool); 27] = [
     ("no-role-name", 24, true),
     ("pt-variant", 25, true),
     ("safety-first", 26, true),
+    ("time-of-day", 27, false),
 ];
 
 /// What the lint knows about the customer's message.
@@ -97,6 +98,8 @@ pub struct CustomerFacts {
     pub situations: SituationReading,
     /// Which Portuguese they write (pt only).
     pub variant: Option<PtVariant>,
+    /// The customer's local hour when the reply is judged (from their Date header), if known.
+    pub local_hour: Option<u32>,
 }
 
 /// Everything the lint judges a draft against.
@@ -520,8 +523,43 @@ fn situation_checks(input: &LintInput<'_>, norm: &str) -> Vec<(Outcome, String)>
     } else {
         (Outcome::Fail, "they fear a scam: say first what not to do (don't click, don't enter card details)".into())
     });
+
+    // 27 "Bom dia" at 15:00 reads as careless: a time-of-day greeting must fit their clock.
+    let first = normalize(greeting_line);
+    let said = TIME_OF_DAY.iter().find(|(g, _, _)| first.starts_with(g));
+    out.push(match (said, c.local_hour) {
+        (None, _) => na("no time-of-day greeting"),
+        (Some((g, _, _)), None) => {
+            (Outcome::Fail, format!("\"{g}\" but the customer's local time is unknown: greet without a time of day"))
+        }
+        (Some((g, from, to)), Some(h)) if (*from..*to).contains(&h) => {
+            (Outcome::Pass, format!("\"{g}\" fits their local time ({h}h)"))
+        }
+        (Some((g, _, _)), Some(h)) => (Outcome::Fail, format!("\"{g}\" at {h}h their time")),
+    });
     out
 }
+
+/// Greetings that name a time of day, and the local hours they fit.
+const TIME_OF_DAY: &[(&str, u32, u32)] = &[
+    ("bom dia", 5, 12),
+    ("boa tarde", 12, 19),
+    ("boa noite", 19, 24),
+    ("buenos días", 5, 14),
+    ("buen día", 5, 14),
+    ("buenas tardes", 12, 21),
+    ("buenas noches", 19, 24),
+    ("goedemorgen", 5, 12),
+    ("goedemiddag", 12, 18),
+    ("goedenavond", 18, 24),
+    ("good morning", 5, 12),
+    ("good afternoon", 12, 18),
+    ("good evening", 17, 24),
+    ("guten morgen", 5, 11),
+    ("guten abend", 17, 24),
+    ("bonsoir", 17, 24),
+    ("buonasera", 16, 24),
+];
 
 /// What follows the greeting word(s) on the first line, without punctuation.
 fn greeting_rest(first: &str, lang: Lang) -> String {
@@ -767,4 +805,104 @@ pub fn apologizes_for_delay(text: &str, lang: Lang) -> bool {
 /// Helper for editing flows: is `needle` (normalised) in the text?
 pub fn mentions(text: &str, needle: &str) -> bool {
     contains_phrase(&normalize(text), &normalize(needle))
+}
+
+#[cfg(test)]
+mod situation_tests {
+    use super::*;
+    use crate::empathy::details::DetailKind;
+    use crate::empathy::situations::{FaultKind, Source};
+
+    fn customer(lang: Lang, text: &str, name: &str, situations: &[SituationName]) -> CustomerFacts {
+        let mut s = SituationReading::default();
+        for n in situations {
+            s.set(*n, vec!["test".into()], Source::Text);
+        }
+        if situations.contains(&SituationName::OurFault) {
+            s.fault = Some(FaultKind::DoubleCharge);
+        }
+        CustomerFacts {
+            kind: Kind::Human,
+            dmarc_fail: false,
+            register: register::detect(text, lang),
+            sentiment: Sentiment::Negative,
+            name: crate::empathy::names::parse_person(name),
+            detail: None,
+            details: Vec::new(),
+            situations: s,
+            variant: None,
+            local_hour: None,
+        }
+    }
+
+    fn failed(lang: Lang, body: &str, c: &CustomerFacts) -> Vec<String> {
+        let findings = lint(&LintInput {
+            body,
+            subject: "Re: x [#1]",
+            has_in_reply_to: true,
+            lang,
+            expected_lang: lang,
+            customer: c,
+            lateness: Lateness { waited_secs: 0, waited_calendar_secs: 0, sla_secs: 14_400, late: false, very_late: false },
+            most_casual: Register::Casual,
+            most_formal: Register::Formal,
+            signers: &["Example Support"],
+        });
+        findings.into_iter().filter(|f| f.result == Outcome::Fail).map(|f| f.check).collect()
+    }
+
+    /// The skeleton every bereavement, outage and third mail got before situations were read
+    /// (the review quotes it): the new checks fail it.
+    const OLD_SKELETON: &str = "Hello Sarah,\n\nSorry for the wait, and thanks for your patience.\n\nThanks for getting in touch. I've opened ticket #16 and I'm working on it with the team. I will get back to you within one business day with an answer or an update. If there is anything you would like to add, such as screenshots or the steps that led here, just reply to this email.\n\nIs there anything else that would help us look into this?\n\nBest regards,\nExample Support";
+
+    #[test]
+    fn yesterdays_drafts_fail_the_situation_checks() {
+        let grief = customer(Lang::En, "My father passed away.", "Sarah Jones", &[SituationName::Bereavement]);
+        let f = failed(Lang::En, OLD_SKELETON, &grief);
+        assert!(f.contains(&"condolence".to_string()), "{f:?}");
+        assert!(f.contains(&"no-screenshots".to_string()), "{f:?}");
+        assert!(f.contains(&"one-thanks".to_string()), "{f:?}");
+
+        let outage = customer(Lang::En, "Our checkout is down.", "Sarah Jones", &[SituationName::Urgent]);
+        assert!(failed(Lang::En, OLD_SKELETON, &outage).contains(&"urgent-time".to_string()));
+
+        let third = customer(Lang::En, "Third time I write.", "Sarah Jones", &[SituationName::RepeatedContact]);
+        assert!(failed(Lang::En, OLD_SKELETON, &third).contains(&"earlier-contact".to_string()));
+
+        let charged = customer(Lang::En, "You charged me twice.", "Sarah Jones", &[SituationName::OurFault]);
+        assert!(failed(Lang::En, OLD_SKELETON, &charged).contains(&"fault-owned".to_string()));
+
+        let scam = customer(Lang::En, "Is this email genuine?", "Sarah Jones", &[SituationName::SecurityWorry]);
+        assert!(failed(Lang::En, OLD_SKELETON, &scam).contains(&"safety-first".to_string()));
+    }
+
+    #[test]
+    fn greetings_references_and_variants_are_judged() {
+        let sie = customer(Lang::De, "Könnten Sie mir bitte helfen? Mit freundlichen Grüßen", "Jürgen Weber", &[]);
+        let body = "Guten Tag Jürgen,\n\nvielen Dank für Ihre Nachricht. Ich kümmere mich darum und melde mich innerhalb eines Werktags mit einer Antwort bei Ihnen. Wenn sich etwas ändert, antworten Sie einfach auf diese E-Mail, sie erreicht mich direkt.\n\nMit freundlichen Grüßen\nExample Support";
+        assert!(failed(Lang::De, body, &sie).contains(&"formal-greeting".to_string()));
+
+        let role = customer(Lang::Nl, "Goedendag, graag een kopie van de factuur.", "Jan de Vries", &[]);
+        let body = "Beste Facturen Bouwbedrijf,\n\nDank u voor uw bericht.";
+        assert!(failed(Lang::Nl, body, &role).contains(&"no-role-name".to_string()));
+
+        let mut order = customer(Lang::Es, "Mi pedido ES-55817 no ha llegado.", "Ana Ruiz", &[]);
+        order.details = vec![Detail { kind: DetailKind::Order, value: "ES-55817".into() }];
+        let body = "Hola, Ana:\n\nGracias por su mensaje sobre su pedido -55817.";
+        assert!(failed(Lang::Es, body, &order).contains(&"references-verbatim".to_string()));
+
+        let mut br = customer(Lang::Pt, "Oi, vocês podem me ajudar? Estou tentando pagar.", "Ana Souza", &[]);
+        br.variant = Some(PtVariant::Br);
+        let body = "Olá, Ana,\n\nObrigado pelo seu contacto. Estou a trabalhar no seu caso com a equipa.";
+        assert!(failed(Lang::Pt, body, &br).contains(&"pt-variant".to_string()));
+
+        // "Bom dia" at 15:00 their time, or when their time is unknown.
+        let body = "Bom dia, Ana,\n\nRecebi a sua mensagem.";
+        br.local_hour = Some(15);
+        assert!(failed(Lang::Pt, body, &br).contains(&"time-of-day".to_string()));
+        br.local_hour = Some(9);
+        assert!(!failed(Lang::Pt, body, &br).contains(&"time-of-day".to_string()));
+        br.local_hour = None;
+        assert!(failed(Lang::Pt, body, &br).contains(&"time-of-day".to_string()));
+    }
 }

@@ -787,6 +787,8 @@ pub struct Salutation {
 fn time_of_day(lang: Lang, hour: Option<u32>) -> Option<&'static str> {
     let h = hour?;
     Some(match lang {
+        Lang::Pt if h < 5 => "Boa noite",
+        Lang::Es if h < 5 => "Buenas noches",
         Lang::Pt if h < 12 => "Bom dia",
         Lang::Pt if h < 19 => "Boa tarde",
         Lang::Pt => "Boa noite",

@@ -800,3 +800,71 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        // Any Unicode, and text made of the words and signs the lists and regexes look at.
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("passed away".to_string()),
+                    Just("İİİ".to_string()),
+                    Just("ẞ".to_string()),
+                    Just("call me on +44 20 7946 0958".to_string()),
+                    Just("third time".to_string()),
+                    Just("by Friday 4 December".to_string()),
+                    Just("?".to_string()),
+                    Just("\n".to_string()),
+                    Just("ﬁ".to_string()),
+                    "[a-zA-Z0-9 .,!?'’-]{0,12}",
+                ],
+                0..30
+            )
+            .prop_map(|v| v.join(" ")),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn reading_never_panics_and_evidence_is_in_the_text(t in text(), lang in 0usize..7) {
+            let lang = Lang::ALL[lang];
+            let r = read(&Clues { text: &t, subject: "", lang, has_detail: false });
+            let norm = crate::text::normalize(&t);
+            for s in r.found.iter().filter(|s| s.source == Source::Text && s.name != SituationName::MultipleQuestions) {
+                for e in &s.evidence {
+                    prop_assert!(norm.contains(e.as_str()) || e.chars().all(|c| c.is_ascii_digit()) || e == "wrote on",
+                        "{e:?} not in {norm:?}");
+                }
+            }
+            if let Some(p) = &r.phone {
+                prop_assert!(t.contains(p.as_str()));
+            }
+            if let Some(d) = &r.deadline {
+                prop_assert!(plain_text(&t).contains(d.as_str()));
+            }
+        }
+
+        #[test]
+        fn references_are_always_the_customers_own_characters(t in text()) {
+            for d in crate::empathy::details::all(&t, &["Router X2".to_string()]) {
+                prop_assert!(t.contains(d.value.as_str()) || t.to_lowercase().contains(&d.value.to_lowercase()), "{:?} not in {t:?}", d.value);
+            }
+        }
+
+        #[test]
+        fn names_dates_and_offsets_never_panic(t in text()) {
+            let _ = crate::empathy::names::parse_person(&t);
+            let _ = crate::empathy::names::from_sign_off(&t);
+            let _ = crate::drafting::date_offset(&t);
+            for lang in Lang::ALL {
+                let _ = crate::empathy::langdata::data(lang).calendar.read(&t);
+            }
+        }
+    }
+}

@@ -72,7 +72,7 @@ struct Tally {
 async fn situation_corpus() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/situations");
     let files = corpus_files();
-    assert!(files.len() >= 100, "the situation corpus holds at least 150 mails (found {})", files.len());
+    assert!(files.len() >= 150, "the situation corpus holds at least 150 mails (found {})", files.len());
     let now = std::fs::read_to_string(root.join("NOW")).expect("tests/situations/NOW");
     let t = spawn_app(Backend::Sqlite, now.trim()).await;
     let app = &t.app;
