@@ -237,6 +237,14 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
     }
 }
 
+/// The name an agent set for this contact replaces the one read from the mail.
+pub fn correct_name(reading: &mut CustomerReading, correction: &str) {
+    if let Some(p) = names::parse_person(correction) {
+        reading.name = Some(p);
+        reading.name_source = NameSource::Correction;
+    }
+}
+
 /// Grief is not positive and an outage is not neutral: where the situations say more than
 /// the words' polarity, they decide, and the reason is kept for the agent.
 pub fn agree(sentiment: Sentiment, situations: &SituationReading) -> (Sentiment, Option<String>) {

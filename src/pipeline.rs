@@ -328,7 +328,13 @@ pub async fn ingest_prepared(
     let reading = match (&prepared.reading, class.kind == Kind::Human) {
         (_, false) => None,
         (ready, true) => match db.contact_name(m.reply_target().address.as_str()).await? {
-            Some(correction) => Some(drafting::read_customer(&app.config, m, Some(&correction))),
+            // An agent set this contact's name: only the name changes, the rest of the
+            // reading made in `prepare` stands (the customer is read once).
+            Some(correction) => {
+                let mut reading = ready.clone().unwrap_or_else(|| drafting::read_customer(&app.config, m, None));
+                drafting::correct_name(&mut reading, &correction);
+                Some(reading)
+            }
             None => ready.clone().or_else(|| Some(drafting::read_customer(&app.config, m, None))),
         },
     };
@@ -506,9 +512,11 @@ async fn acknowledge(
             Purpose::AckFollowup
         }
     };
+    let from = m.from.address.as_str().to_lowercase();
+    let history = db.ack_history(&to, &from, arrived_at, arrived_at - EARLIER_WINDOW_SECS, msg_key).await?;
     if pending.is_none() {
         // Per-recipient limits, counted by arrival times so an old import is judged as it happened.
-        let (hour, day) = db.count_acks_hour_day(&to, arrived_at).await?;
+        let (hour, day) = (history.acks_hour, history.acks_day);
         if hour >= i64::from(app.config.ack.per_sender_per_hour) {
             return Ok(DraftOutcome::Skipped(format!("rate limit: {hour} acknowledgments to {to} in the hour before")));
         }
@@ -521,9 +529,8 @@ async fn acknowledge(
     // past the first-response SLA: they wrote before and heard nothing.
     let mut reading = reading;
     let policy = app.policy();
-    let from = m.from.address.as_str().to_lowercase();
-    let earlier = db.earlier_unanswered(&from, arrived_at - EARLIER_WINDOW_SECS, arrived_at, msg_key).await?;
-    let overdue: Vec<i64> = earlier
+    let overdue: Vec<i64> = history
+        .earlier_unanswered
         .into_iter()
         .filter(|at| {
             crate::empathy::lateness::judge(

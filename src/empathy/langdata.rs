@@ -101,6 +101,34 @@ pub struct JudgingFile {
     pub variant_markers: VariantMarkers,
 }
 
+impl JudgingFile {
+    /// The lists as the lint matches them: normalised once, not on every draft.
+    fn normalize(&mut self) {
+        for list in [
+            &mut self.condolence,
+            &mut self.safety,
+            &mut self.earlier_contact,
+            &mut self.fault_admission,
+            &mut self.screenshot_request,
+            &mut self.business_day_promise,
+            &mut self.cheerful_closing,
+            &mut self.anything_else,
+            &mut self.patience_thanks,
+            &mut self.variant_markers.br,
+            &mut self.variant_markers.pt,
+        ] {
+            for p in list.iter_mut() {
+                // "estou a " keeps its trailing space: it marks the phrase as a prefix.
+                let trailing = p.ends_with(' ');
+                *p = crate::text::normalize(p);
+                if trailing {
+                    p.push(' ');
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VariantMarkers {
@@ -242,7 +270,10 @@ fn load() -> Loaded {
         let data = by_lang.entry(lang).or_default();
         match *stem {
             "situations" => data.situations = parse_into(lang_code, stem, source, &mut problems),
-            "judging" => data.judging = parse_into(lang_code, stem, source, &mut problems),
+            "judging" => {
+                data.judging = parse_into(lang_code, stem, source, &mut problems);
+                data.judging.normalize();
+            }
             "calendar" => data.calendar = parse_into(lang_code, stem, source, &mut problems),
             "variant" => data.variant = parse_into(lang_code, stem, source, &mut problems),
             "greeting" => data.greeting = parse_into(lang_code, stem, source, &mut problems),
@@ -286,11 +317,16 @@ pub fn problems() -> Vec<String> {
 
 /// Compiles a list of regexes, case-insensitive unless `case_sensitive`; those that do not
 /// compile are left out (and reported by `problems()`).
+/// Each keeps a small lazy-DFA cache: there are a hundred of them across the languages and a
+/// mail is short, so the default (2 MB each) would only cost memory.
 pub fn compile(list: &[String], case_sensitive: bool) -> Vec<Regex> {
     list.iter()
         .filter_map(|re| {
-            let source = if case_sensitive { re.clone() } else { format!("(?i){re}") };
-            Regex::new(&source).ok()
+            regex::RegexBuilder::new(re)
+                .case_insensitive(!case_sensitive)
+                .dfa_size_limit(256 * 1024)
+                .build()
+                .ok()
         })
         .collect()
 }

@@ -357,8 +357,9 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
 
 const THANK_STEMS: &[&str] = &["thank", "dank", "bedank", "remerci", "agradec", "ringrazi", "grazie", "obrigad", "gracias", "merci"];
 
+/// The first phrase of a judging list (normalised at load) that the draft contains.
 fn find_any(norm: &str, list: &[String]) -> Option<String> {
-    list.iter().find(|p| contains_phrase(norm, &normalize(p))).cloned()
+    list.iter().find(|p| contains_phrase(norm, p)).cloned()
 }
 
 /// The first sentences after the greeting line: where a condolence or a safety line must come.

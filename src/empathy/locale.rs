@@ -106,7 +106,7 @@ impl Locale {
         let (n, unit) = if calendar_secs < 3600 {
             let m = (calendar_secs / 60).max(1);
             (m, if m == 1 { self.minute.0 } else { self.minute.1 })
-        } else if hours < 48 {
+        } else if hours < 36 {
             (hours, if hours == 1 { self.hour.0 } else { self.hour.1 })
         } else if days < 21 {
             (days, if days == 1 { self.day.0 } else { self.day.1 })

@@ -79,10 +79,30 @@ const INSERT_MESSAGE_WITH_RAW_PG: &str = concat!(
     insert_message_sql!(),
     "), r AS (INSERT INTO message_raw (message_id, raw) SELECT id, $23 FROM m) SELECT id FROM m"
 );
-/// A person's earlier mails in a window that nobody on the team answered: no reply went out
-/// on that mail's ticket after it (sent by attune on an agent's approval, or by the team from
-/// its own mail program).
-const EARLIER_UNANSWERED: &str = "SELECT m.received_at FROM messages m WHERE m.from_addr = $1 AND m.direction = 'in' AND m.kind = 'human' AND m.received_at >= $2 AND m.received_at < $3 AND m.id <> $4 AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.ticket_id = m.ticket_id AND o.received_at >= m.received_at AND (o.direction = 'out' OR o.kind = 'own')) ORDER BY m.received_at LIMIT 20";
+/// In one round trip, what acknowledging a customer's mail needs to know of their history:
+/// row kind 0, the acknowledgments to them in the hour and the day before (rate limits);
+/// rows of kind 1, when their earlier mails in the window arrived that nobody on the team
+/// answered: no reply went out on that mail's ticket after it (sent by attune on an agent's
+/// approval, or by the team from its own mail program).
+const ACK_HISTORY: &str = "SELECT CAST(0 AS BIGINT) AS kind, COUNT(CASE WHEN trigger_received_at > $2 THEN 1 END) AS a, COUNT(*) AS b FROM drafts WHERE to_addr = $1 AND trigger_received_at > $3 AND trigger_received_at <= $4 \
+UNION ALL SELECT kind, a, b FROM (SELECT CAST(1 AS BIGINT) AS kind, m.received_at AS a, CAST(0 AS BIGINT) AS b FROM messages m WHERE m.from_addr = $5 AND m.direction = 'in' AND m.kind = 'human' AND m.received_at >= $6 AND m.received_at < $4 AND m.id <> $7 AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.ticket_id = m.ticket_id AND o.received_at >= m.received_at AND (o.direction = 'out' OR o.kind = 'own')) ORDER BY m.received_at LIMIT 20) earlier";
+
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    kind: i64,
+    a: i64,
+    b: i64,
+}
+
+/// A customer's history as acknowledging their mail sees it.
+#[derive(Debug, Default)]
+pub struct AckHistory {
+    /// Acknowledgments to them in the hour and the day before.
+    pub acks_hour: i64,
+    pub acks_day: i64,
+    /// When their earlier unanswered mails in the window arrived, oldest first.
+    pub earlier_unanswered: Vec<i64>,
+}
 const MESSAGE_BY_DEDUPE: &str = "SELECT id FROM messages WHERE dedupe_key = $1";
 const SET_MESSAGE_TICKET: &str = "UPDATE messages SET ticket_id = $1 WHERE id = $2";
 const SET_MESSAGE_FLAGS: &str = "UPDATE messages SET flags = $1 WHERE id = $2";
@@ -368,12 +388,6 @@ const DRAFTS_OF_TICKET: &str = "SELECT * FROM drafts WHERE ticket_id = $1 ORDER 
 const LIST_DRAFTS: &str = "SELECT * FROM drafts WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY trigger_received_at, id LIMIT $2 OFFSET $3";
 const COUNT_ACKS: &str =
     "SELECT COUNT(*) FROM drafts WHERE to_addr = $1 AND trigger_received_at > $2 AND trigger_received_at <= $3";
-#[derive(sqlx::FromRow)]
-struct HourDay {
-    hour: i64,
-    day: i64,
-}
-const COUNT_ACKS_HOUR_DAY: &str = "SELECT COUNT(CASE WHEN trigger_received_at > $2 THEN 1 END) AS hour, COUNT(*) AS day FROM drafts WHERE to_addr = $1 AND trigger_received_at > $3 AND trigger_received_at <= $4";
 const EDIT_DRAFT: &str = "UPDATE drafts SET body = $2, edited = $3, lint = $4, lint_ok = $5, facts = $6, updated_at = $7, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $8";
 const APPROVE_DRAFT: &str = "UPDATE drafts SET status = 'approved', body = $2, edited = $3, lint = $4, lint_ok = $5, facts = $6, approved_at = $7, approved_by = $8, approver_name = $9, automatic = $10, next_attempt_at = $7, updated_at = $7, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $11";
 const REJECT_DRAFT: &str = "UPDATE drafts SET status = 'rejected', rejected_reason = $2, approved_by = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND status = 'pending' AND version = $5";
@@ -478,15 +492,28 @@ impl Db {
     }
 
     /// Acknowledgments to `to_addr` for mail that arrived in the hour and in the day up to `at`.
-    /// When `from_addr`'s unanswered mails between `since` and `before` arrived, oldest first
-    /// (the message `except` left out).
-    pub async fn earlier_unanswered(&mut self, from_addr: &str, since: i64, before: i64, except: MessageKey) -> Result<Vec<i64>> {
-        Ok(scalar_all!(self, i64, EARLIER_UNANSWERED, from_addr, since, before, except.0)?)
-    }
-
-    pub async fn count_acks_hour_day(&mut self, to_addr: &str, at: i64) -> Result<(i64, i64)> {
-        let r = fetch_optional!(self, HourDay, COUNT_ACKS_HOUR_DAY, to_addr, at - 3600, at - 86_400, at)?;
-        Ok(r.map(|r| (r.hour, r.day)).unwrap_or((0, 0)))
+    /// Acknowledgments to `to_addr` in the hour and day before `at`, and `from_addr`'s
+    /// unanswered mails since `since` (the message `except` left out), in one statement.
+    pub async fn ack_history(
+        &mut self,
+        to_addr: &str,
+        from_addr: &str,
+        at: i64,
+        since: i64,
+        except: MessageKey,
+    ) -> Result<AckHistory> {
+        let rows =
+            fetch_all!(self, HistoryRow, ACK_HISTORY, to_addr, at - 3600, at - 86_400, at, from_addr, since, except.0)?;
+        let mut h = AckHistory::default();
+        for r in rows {
+            if r.kind == 0 {
+                h.acks_hour = r.a;
+                h.acks_day = r.b;
+            } else {
+                h.earlier_unanswered.push(r.a);
+            }
+        }
+        Ok(h)
     }
 
     /// Saves an agent's edit if nobody saved since `version`; false when someone did.

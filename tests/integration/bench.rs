@@ -197,7 +197,7 @@ async fn bench_idle_arrival_to_draft() {
         loop {
             let mut db = store.db().await.unwrap();
             let soon = jiff::Timestamp::now().as_second() + 3600;
-            if db.count_acks_hour_day(&from, soon).await.map(|(_, d)| d > 0).unwrap_or(false) {
+            if db.count_acks(&from, soon - 86_400, soon).await.map(|n| n > 0).unwrap_or(false) {
                 break;
             }
             drop(db);
