@@ -367,7 +367,13 @@ fn compile(lang: Lang) -> Compiled {
             add(Target::Fault(k), lists);
         }
     }
-    let automaton = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&phrases).ok();
+    // A contiguous NFA: compact (seven languages of word lists stay a few megabytes) and
+    // quick enough over a short mail.
+    let automaton = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(&phrases)
+        .ok();
     let mut times: Vec<(String, u32)> =
         file.repeated_contact.times.iter().map(|(k, v)| (crate::text::normalize(k), *v)).collect();
     times.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
@@ -507,6 +513,9 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
 
     // A stated age of 70 or more.
     for re in &c.age {
+        if !re.is_match(&body_plain) {
+            continue;
+        }
         if let Some(age) = re.captures(&body_plain).and_then(|m| m.name("age")).and_then(|a| a.as_str().parse::<u32>().ok())
             && (70..=120).contains(&age)
         {
@@ -539,7 +548,12 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
             reading.nth_mail = Some(reading.nth_mail.map_or(*n, |m| m.max(*n)));
         }
     }
-    for re in &c.first_contact {
+    // When they first wrote only matters when they speak of writing before.
+    let speaks_of_before = reading.found.iter().any(|s| s.name == SituationName::RepeatedContact);
+    for re in c.first_contact.iter().filter(|_| speaks_of_before) {
+        if !re.is_match(&body_plain) {
+            continue;
+        }
         if let Some(date) = re.captures(&body_plain).and_then(|m| m.name("date")) {
             reading.first_contact = langdata::data(clues.lang).calendar.read(date.as_str());
             if reading.first_contact.is_some() {
@@ -560,8 +574,11 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
         reading.impact = impact_sentence(clues.text, &reading, &c.phrases_for_calls());
     }
     if reading.is(SituationName::Praise) {
-        reading.colleague =
-            c.colleague.iter().find_map(|re| re.captures(&body_plain)?.name("name").map(|n| n.as_str().to_string()));
+        reading.colleague = c
+            .colleague
+            .iter()
+            .filter(|re| re.is_match(&body_plain))
+            .find_map(|re| re.captures(&body_plain)?.name("name").map(|n| n.as_str().to_string()));
     }
     reading.sort();
     reading
