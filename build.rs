@@ -1,5 +1,6 @@
-//! Embeds the shipped reply templates (templates/replies/LANG/PURPOSE.REGISTER.hbs) so the
-//! binary works from anywhere, `attune demo` included.
+//! Embeds the shipped reply templates (templates/replies/LANG/LETTER.REGISTER.hbs) and the
+//! per-language data (locales/LANG/*.toml) so the binary works from anywhere, `attune demo`
+//! included.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -26,13 +27,7 @@ fn main() {
                     let Some((purpose, register)) = stem.split_once('.') else {
                         continue;
                     };
-                    // TRANSITION: a language whose reply letter is not written yet keeps its old
-                    // acknowledgment as its reply.
-                    let purpose = match purpose {
-                        "ack_new" if !lang_path.join(format!("reply.{register}.hbs")).exists() => "reply",
-                        "ack_new" | "ack_followup" => continue,
-                        other => other,
-                    };
+
                     println!("cargo:rerun-if-changed={}", p.display());
                     entries.push((format!("{purpose}/{lang_name}/{register}"), p.display().to_string()));
                 }

@@ -424,6 +424,12 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
     let mut person = PersonName::default();
     // Leading titles: "Dr. Jane Doe", "Frau Dr. Doe", "Prof. Dr. Müller".
     while let Some(first) = tokens.first() {
+        // Dutch "mr." (lower case) is a lawyer's title, meester in de rechten, not "Mister":
+        // it says nothing of gender, and a letter greets by the name.
+        if first == "mr." && tokens.len() > 2 {
+            tokens.remove(0);
+            continue;
+        }
         let low = first.to_lowercase();
         if let Some(a) = academic_of(&low).filter(|_| tokens.len() > 1) {
             if person.academic.is_none() || a == Academic::Prof {
@@ -930,7 +936,12 @@ fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
         Lang::Es => match (h, a) {
             (Some(Honorific::Mr), _) => format!("Estimado Sr. {surname}:"),
             (Some(_), _) => format!("Estimada Sra. {surname}:"),
-            (None, _) => format!("Buenos días, {} {surname}:", dr("Dr.").unwrap_or_default()),
+            // "Dr." and "Dra." carry the gender in Spanish.
+            (None, Some(Academic::Dr)) if name.title_as_written.as_deref().is_some_and(|t| fold(t).starts_with("dra")) => {
+                format!("Estimada Dra. {surname}:")
+            }
+            (None, Some(Academic::Dr)) => format!("Estimado Dr. {surname}:"),
+            (None, _) => format!("Hola, {} {surname}:", name.title_as_written.clone().unwrap_or_default()),
         },
         Lang::It => match (h, a) {
             (Some(Honorific::Ms | Honorific::Mrs), Some(Academic::Dr)) => {
