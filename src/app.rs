@@ -65,7 +65,14 @@ impl PolicySetting {
                 Some(c)
             }
         };
-        Ok(Policy::new(SlaConfig { first_response: first, next_update: next, urgent_update: crate::config::SlaConfig::default().urgent_update }, hours))
+        Ok(Policy::new(
+            SlaConfig {
+                first_response: first,
+                next_update: next,
+                urgent_update: crate::config::SlaConfig::default().urgent_update,
+            },
+            hours,
+        ))
     }
 
     pub fn from_policy(p: &Policy) -> PolicySetting {

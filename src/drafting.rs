@@ -210,8 +210,8 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
     let register = register::detect(&stripped, lang.lang);
     let score = sentiment::compound(&format!("{}. {}", m.subject, stripped), lang.lang);
     let all_details = details::all(&format!("{}\n{}", m.subject, stripped), &config.drafting.products);
-    let variant = (lang.lang == Lang::Pt)
-        .then(|| language::pt_variant(&lang_sample, m.reply_target().address.domain()));
+    let variant =
+        (lang.lang == Lang::Pt).then(|| language::pt_variant(&lang_sample, m.reply_target().address.domain()));
     let situations = situations::read(&situations::Clues {
         text: &stripped,
         subject: &m.subject,
@@ -341,9 +341,9 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
     let day =
         c.policy.calendar.sla_secs(crate::config::DurationSpec { amount: 1, unit: crate::config::DurationUnit::Days });
     let next_secs = c.policy.calendar.sla_secs(c.policy.sla.next_update);
-    let details: Vec<Detail> = if f.details.is_empty() { f.detail.iter().cloned().collect() } else { f.details.clone() };
-    let detail_of =
-        |k: DetailKind| details.iter().find(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
+    let details: Vec<Detail> =
+        if f.details.is_empty() { f.detail.iter().cloned().collect() } else { f.details.clone() };
+    let detail_of = |k: DetailKind| details.iter().find(|d| d.kind == k).map(|d| d.value.clone()).unwrap_or_default();
     let name = f.name.as_ref();
     let s = &f.situations;
     let earlier = s.earlier_count();

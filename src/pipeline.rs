@@ -566,8 +566,14 @@ async fn acknowledge(
     // address, a form), the wait still counts from the day they name.
     let waited_from = match reading.situations.first_contact {
         Some((day, month)) if overdue.is_empty() && reading.situations.is(SituationName::RepeatedContact) => {
-            crate::clock::day_before(crate::clock::ts(arrived_at), day, month, reading.utc_offset_secs, EARLIER_WINDOW_SECS)
-                .map_or(waited_from, |at| waited_from.min(at))
+            crate::clock::day_before(
+                crate::clock::ts(arrived_at),
+                day,
+                month,
+                reading.utc_offset_secs,
+                EARLIER_WINDOW_SECS,
+            )
+            .map_or(waited_from, |at| waited_from.min(at))
         }
         _ => waited_from,
     };

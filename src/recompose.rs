@@ -75,8 +75,15 @@ pub async fn recompose(
         )
         .await?;
     if saved {
-        db.audit(now, "attune", "draft.updated", Some(ticket), Some(draft.id()), &json!({"reason": reason, "as_drafted": body}))
-            .await?;
+        db.audit(
+            now,
+            "attune",
+            "draft.updated",
+            Some(ticket),
+            Some(draft.id()),
+            &json!({"reason": reason, "as_drafted": body}),
+        )
+        .await?;
     }
     Ok(saved)
 }

@@ -7,7 +7,6 @@
 
 use crate::config::{Config, DurationSpec, DurationUnit};
 use crate::domain::{Kind, Lang, Purpose, Register, Sentiment};
-use crate::empathy::situations::{FaultKind, SituationName, SituationReading, Source};
 use crate::drafting::{Context, Facts, template_context};
 use crate::empathy::details::{Detail, DetailKind};
 use crate::empathy::language::LanguageSource;
@@ -16,6 +15,7 @@ use crate::empathy::lint::{self, Outcome};
 use crate::empathy::locale::locale;
 use crate::empathy::names::{NameSource, parse_person};
 use crate::empathy::register::RegisterReading;
+use crate::empathy::situations::{FaultKind, SituationName, SituationReading, Source};
 use crate::templates::{Letter, TemplateError, TemplateKey, Templates};
 
 pub struct TemplateReport {
@@ -168,10 +168,8 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
             if mix.contains(&SituationName::Praise) {
                 s.colleague = Some("Sarah".into());
             }
-            let label = format!(
-                "Jane Doe, {wait_label}, {}",
-                mix.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" + ")
-            );
+            let label =
+                format!("Jane Doe, {wait_label}, {}", mix.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" + "));
             out.push((label, facts));
         }
     }

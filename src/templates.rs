@@ -210,7 +210,9 @@ impl Templates {
             t.sources.insert(k, (source.to_string(), Origin::Shipped));
         }
         for (k, source) in overrides {
-            t.registry.register_template_string(&k.to_string(), keep_block_lines(source)).map_err(|e| compile_error(k, &e))?;
+            t.registry
+                .register_template_string(&k.to_string(), keep_block_lines(source))
+                .map_err(|e| compile_error(k, &e))?;
             t.sources.insert(*k, (source.clone(), Origin::Override));
         }
         Ok(t)

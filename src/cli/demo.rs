@@ -129,13 +129,29 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
         let mut seen: Vec<&str> = Vec::new();
         for d in &pending {
             let v = DraftView::from(d);
-            let Some(s) = v.situations.iter().filter(|s| s.used).map(|s| s.name.as_str()).find(|n| shown.contains(n) && !seen.contains(n))
+            let Some(s) = v
+                .situations
+                .iter()
+                .filter(|s| s.used)
+                .map(|s| s.name.as_str())
+                .find(|n| shown.contains(n) && !seen.contains(n))
             else {
                 continue;
             };
             let s = shown.iter().copied().find(|n| *n == s).unwrap_or("");
             seen.push(s);
-            println!("\nDraft {} ({}, read from {}):", v.id, s.replace('_', " "), v.situations.iter().filter(|x| x.used).flat_map(|x| x.evidence.iter().take(1)).map(|e| format!("\u{201c}{e}\u{201d}")).collect::<Vec<_>>().join(", "));
+            println!(
+                "\nDraft {} ({}, read from {}):",
+                v.id,
+                s.replace('_', " "),
+                v.situations
+                    .iter()
+                    .filter(|x| x.used)
+                    .flat_map(|x| x.evidence.iter().take(1))
+                    .map(|e| format!("\u{201c}{e}\u{201d}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             for line in v.body.lines() {
                 println!("  | {line}");
             }

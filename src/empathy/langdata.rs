@@ -322,11 +322,7 @@ pub fn problems() -> Vec<String> {
 pub fn compile(list: &[String], case_sensitive: bool) -> Vec<Regex> {
     list.iter()
         .filter_map(|re| {
-            regex::RegexBuilder::new(re)
-                .case_insensitive(!case_sensitive)
-                .dfa_size_limit(256 * 1024)
-                .build()
-                .ok()
+            regex::RegexBuilder::new(re).case_insensitive(!case_sensitive).dfa_size_limit(256 * 1024).build().ok()
         })
         .collect()
 }

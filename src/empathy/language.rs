@@ -181,8 +181,14 @@ mod variant_tests {
 
     #[test]
     fn the_variant_follows_the_customer() {
-        assert_eq!(pt_variant("Oi, vocês podem me ajudar? Estou tentando pagar pelo celular.", "gmail.com"), PtVariant::Br);
-        assert_eq!(pt_variant("Bom dia, estou a tentar pagar pelo telemóvel e não consigo.", "gmail.com"), PtVariant::Pt);
+        assert_eq!(
+            pt_variant("Oi, vocês podem me ajudar? Estou tentando pagar pelo celular.", "gmail.com"),
+            PtVariant::Br
+        );
+        assert_eq!(
+            pt_variant("Bom dia, estou a tentar pagar pelo telemóvel e não consigo.", "gmail.com"),
+            PtVariant::Pt
+        );
         assert_eq!(pt_variant("Bom dia, a encomenda não chegou.", "sapo.pt"), PtVariant::Pt);
         assert_eq!(pt_variant("Bom dia, a encomenda não chegou.", "uol.com.br"), PtVariant::Br);
     }

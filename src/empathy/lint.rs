@@ -12,12 +12,12 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Kind, Lang, PtVariant, Register, Sentiment};
-use crate::empathy::situations::{SituationName, SituationReading};
 use crate::empathy::details::Detail;
 use crate::empathy::lateness::Lateness;
 use crate::empathy::locale::{Locale, locale};
 use crate::empathy::names::{PersonName, expected_greeting_name, is_role};
 use crate::empathy::register::{self, RegisterReading};
+use crate::empathy::situations::{SituationName, SituationReading};
 use crate::empathy::{language, sentiment};
 use crate::text::{any_phrase, any_stem, contains_phrase, has_emoji, normalize, sentences, word_count, words};
 
@@ -237,11 +237,18 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     // 8 Ownership.
     let judging = &crate::empathy::langdata::data(input.lang).judging;
     let only_thanks = (sit.is(SituationName::Praise) || sit.is(SituationName::FeatureIdea))
-        && ![SituationName::OurFault, SituationName::Urgent, SituationName::RepeatedContact, SituationName::ThreatToLeave]
-            .into_iter()
-            .any(|n| sit.is(n));
+        && ![
+            SituationName::OurFault,
+            SituationName::Urgent,
+            SituationName::RepeatedContact,
+            SituationName::ThreatToLeave,
+        ]
+        .into_iter()
+        .any(|n| sit.is(n));
     match any_phrase(&norm, loc.ownership).map(str::to_string).or_else(|| find_any(&norm, &judging.fault_admission)) {
-        None if only_thanks => push(8, Outcome::NotApplicable, "praise or an idea: passed on, nothing to work on".into()),
+        None if only_thanks => {
+            push(8, Outcome::NotApplicable, "praise or an idea: passed on, nothing to work on".into())
+        }
         Some(p) => push(8, Outcome::Pass, format!("takes ownership (\"{p}\")")),
         None => push(8, Outcome::Fail, "no first-person commitment (\"I am working with the team…\")".into()),
     }
@@ -285,7 +292,10 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     let tail_norm = normalize(&tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
     if any_phrase(&tail_norm, loc.followup).is_some() || tail.iter().any(|s| s.trim_end().ends_with('?')) {
         push(12, Outcome::Pass, "ends with a follow-up or a question".into());
-    } else if thanked_for || any_phrase(&tail_norm, loc.reply_invite).is_some() || any_phrase(&tail_norm, loc.time_phrases).is_some() {
+    } else if thanked_for
+        || any_phrase(&tail_norm, loc.reply_invite).is_some()
+        || any_phrase(&tail_norm, loc.time_phrases).is_some()
+    {
         push(12, Outcome::Pass, "ends with what happens next or an invitation to reply".into());
     } else {
         push(12, Outcome::Fail, "does not end with a follow-up (\"I'll update you…\") or a check".into());
@@ -355,7 +365,8 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     out
 }
 
-const THANK_STEMS: &[&str] = &["thank", "dank", "bedank", "remerci", "agradec", "ringrazi", "grazie", "obrigad", "gracias", "merci"];
+const THANK_STEMS: &[&str] =
+    &["thank", "dank", "bedank", "remerci", "agradec", "ringrazi", "grazie", "obrigad", "gracias", "merci"];
 
 /// The first phrase of a judging list (normalised at load) that the draft contains.
 fn find_any(norm: &str, list: &[String]) -> Option<String> {
@@ -416,7 +427,8 @@ fn situation_checks(input: &LintInput<'_>, norm: &str) -> Vec<(Outcome, String)>
     });
 
     // 18 Every reference the draft repeats is exactly as the customer wrote it.
-    let details: Vec<&Detail> = if c.details.is_empty() { c.detail.iter().collect() } else { c.details.iter().collect() };
+    let details: Vec<&Detail> =
+        if c.details.is_empty() { c.detail.iter().collect() } else { c.details.iter().collect() };
     out.push(if details.is_empty() {
         na("no reference in the message")
     } else {
@@ -480,7 +492,10 @@ fn situation_checks(input: &LintInput<'_>, norm: &str) -> Vec<(Outcome, String)>
         Some(name) if has_tv && c.register.uses_v => {
             let given_only = name.given.as_deref().is_some_and(|g| rest == g) && name.surname.is_some();
             if given_only {
-                (Outcome::Fail, format!("\"{greeting_line}\": first name alone to a customer who writes the polite form"))
+                (
+                    Outcome::Fail,
+                    format!("\"{greeting_line}\": first name alone to a customer who writes the polite form"),
+                )
             } else {
                 (Outcome::Pass, "polite form, not first name alone".into())
             }
@@ -490,7 +505,10 @@ fn situation_checks(input: &LintInput<'_>, norm: &str) -> Vec<(Outcome, String)>
 
     // 24 Never a role or a company as a name.
     let rest_words = words(&rest);
-    let company = ["ltd", "gmbh", "sarl", "s.l.", "srl", "s.r.l.", "bv", "b.v.", "inc", "llc", "ag", "lda", "ltda", "spa", "s.p.a."];
+    let company = [
+        "ltd", "gmbh", "sarl", "s.l.", "srl", "s.r.l.", "bv", "b.v.", "inc", "llc", "ag", "lda", "ltda", "spa",
+        "s.p.a.",
+    ];
     out.push(if rest_words.iter().any(|w| is_role(w) || company.contains(&w.to_lowercase().as_str())) {
         (Outcome::Fail, format!("greets \"{rest}\": a role or a company, not a person"))
     } else {
@@ -505,7 +523,17 @@ fn situation_checks(input: &LintInput<'_>, norm: &str) -> Vec<(Outcome, String)>
                 PtVariant::Pt => &judging.variant_markers.br,
             };
             match find_any(norm, other) {
-                Some(m) => (Outcome::Fail, format!("\"{}\" is {} Portuguese; the customer writes the other", m.trim(), match v { PtVariant::Br => "European", PtVariant::Pt => "Brazilian" })),
+                Some(m) => (
+                    Outcome::Fail,
+                    format!(
+                        "\"{}\" is {} Portuguese; the customer writes the other",
+                        m.trim(),
+                        match v {
+                            PtVariant::Br => "European",
+                            PtVariant::Pt => "Brazilian",
+                        }
+                    ),
+                ),
                 None => (Outcome::Pass, "the customer's Portuguese".into()),
             }
         }
@@ -774,9 +802,8 @@ fn check_hygiene(input: &LintInput<'_>) -> (Outcome, String) {
     }
     let n = word_count(input.body);
     let sit = &input.customer.situations;
-    let may_be_short = [SituationName::Praise, SituationName::Bereavement, SituationName::FeatureIdea]
-        .into_iter()
-        .any(|s| sit.is(s));
+    let may_be_short =
+        [SituationName::Praise, SituationName::Bereavement, SituationName::FeatureIdea].into_iter().any(|s| sit.is(s));
     let min = if may_be_short { 25 } else { 40 };
     if !(min..=180).contains(&n) {
         problems.push(format!("{n} words ({min}–180)"));
@@ -844,7 +871,13 @@ mod situation_tests {
             lang,
             expected_lang: lang,
             customer: c,
-            lateness: Lateness { waited_secs: 0, waited_calendar_secs: 0, sla_secs: 14_400, late: false, very_late: false },
+            lateness: Lateness {
+                waited_secs: 0,
+                waited_calendar_secs: 0,
+                sla_secs: 14_400,
+                late: false,
+                very_late: false,
+            },
             most_casual: Register::Casual,
             most_formal: Register::Formal,
             signers: &["Example Support"],

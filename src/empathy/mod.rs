@@ -2,8 +2,8 @@
 //! waited) and judging our reply against the empathy rubric.
 
 pub mod details;
-pub mod language;
 pub mod langdata;
+pub mod language;
 pub mod lateness;
 pub mod lint;
 pub mod locale;

@@ -606,16 +606,94 @@ pub fn is_role_address(local_part: &str) -> bool {
 }
 
 const ROLE_ADDRESSES: &[&str] = &[
-    "info", "contact", "contato", "contacto", "contatti", "kontakt", "office", "admin", "administration",
-    "administracion", "administración", "amministrazione", "accounts", "accounting", "billing", "finance",
-    "finanzen", "invoices", "invoice", "buchhaltung", "rechnung", "rechnungen", "facturen", "facturatie",
-    "facturation", "factures", "factura", "facturas", "fatture", "fatturazione", "contabilidad", "contabilidade",
-    "contabilita", "compta", "comptabilite", "comptabilité", "ops", "operations", "sales", "shop", "store", "loja",
-    "hello", "hola", "ola", "olá", "ciao", "hallo", "team", "mail", "email", "booking", "bookings", "reservas",
-    "reception", "empfang", "praxis", "kanzlei", "sekretariat", "secretaria", "segreteria", "secretariaat",
-    "boekhouding", "administratie", "bestellungen", "orders", "order", "purchasing", "einkauf", "achats",
-    "compras", "acquisti", "inkoop", "it", "hr", "payroll", "studio", "ufficio", "bureau", "oficina", "escritorio",
-    "escritório", "geral", "general", "kontor", "service", "support", "help",
+    "info",
+    "contact",
+    "contato",
+    "contacto",
+    "contatti",
+    "kontakt",
+    "office",
+    "admin",
+    "administration",
+    "administracion",
+    "administración",
+    "amministrazione",
+    "accounts",
+    "accounting",
+    "billing",
+    "finance",
+    "finanzen",
+    "invoices",
+    "invoice",
+    "buchhaltung",
+    "rechnung",
+    "rechnungen",
+    "facturen",
+    "facturatie",
+    "facturation",
+    "factures",
+    "factura",
+    "facturas",
+    "fatture",
+    "fatturazione",
+    "contabilidad",
+    "contabilidade",
+    "contabilita",
+    "compta",
+    "comptabilite",
+    "comptabilité",
+    "ops",
+    "operations",
+    "sales",
+    "shop",
+    "store",
+    "loja",
+    "hello",
+    "hola",
+    "ola",
+    "olá",
+    "ciao",
+    "hallo",
+    "team",
+    "mail",
+    "email",
+    "booking",
+    "bookings",
+    "reservas",
+    "reception",
+    "empfang",
+    "praxis",
+    "kanzlei",
+    "sekretariat",
+    "secretaria",
+    "segreteria",
+    "secretariaat",
+    "boekhouding",
+    "administratie",
+    "bestellungen",
+    "orders",
+    "order",
+    "purchasing",
+    "einkauf",
+    "achats",
+    "compras",
+    "acquisti",
+    "inkoop",
+    "it",
+    "hr",
+    "payroll",
+    "studio",
+    "ufficio",
+    "bureau",
+    "oficina",
+    "escritorio",
+    "escritório",
+    "geral",
+    "general",
+    "kontor",
+    "service",
+    "support",
+    "help",
 ];
 
 /// A job title or a company line ("Sharma Textiles Pvt. Ltd.") is not prose.
@@ -676,7 +754,9 @@ fn lone_short_form(stripped_body: &str, display: &PersonName, local_part: Option
 }
 
 /// Sign-off abbreviations that are not names: "LG" (Liebe Grüße), "VG", "MfG".
-const CLOSING_ABBREVIATIONS: &[&str] = &["lg", "vg", "mfg", "bg", "gruss", "gruß", "grusse", "grüße", "cdt", "cdlt", "bss", "bjs", "abs", "bj", "xx", "xo"];
+const CLOSING_ABBREVIATIONS: &[&str] = &[
+    "lg", "vg", "mfg", "bg", "gruss", "gruß", "grusse", "grüße", "cdt", "cdlt", "bss", "bjs", "abs", "bj", "xx", "xo",
+];
 
 /// "Alex" under "Alexander Brandt", "Bia" under "Beatriz Almeida": one word, no surname,
 /// the name they go by.
@@ -937,7 +1017,9 @@ fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
             (Some(Honorific::Mr), _) => format!("Estimado Sr. {surname}:"),
             (Some(_), _) => format!("Estimada Sra. {surname}:"),
             // "Dr." and "Dra." carry the gender in Spanish.
-            (None, Some(Academic::Dr)) if name.title_as_written.as_deref().is_some_and(|t| fold(t).starts_with("dra")) => {
+            (None, Some(Academic::Dr))
+                if name.title_as_written.as_deref().is_some_and(|t| fold(t).starts_with("dra")) =>
+            {
                 format!("Estimada Dra. {surname}:")
             }
             (None, Some(Academic::Dr)) => format!("Estimado Dr. {surname}:"),
@@ -967,11 +1049,15 @@ fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
             (Some(Honorific::Mr), _) => format!("Prezado Sr. {surname},"),
             (Some(_), _) => format!("Prezada Sra. {surname},"),
             // In Portuguese the title carries the gender: "Dr." a man, "Dra." a woman.
-            (None, Some(Academic::Dr)) if name.title_as_written.as_deref().is_some_and(|t| fold(t).starts_with("dra")) => {
+            (None, Some(Academic::Dr))
+                if name.title_as_written.as_deref().is_some_and(|t| fold(t).starts_with("dra")) =>
+            {
                 format!("Prezada Dra. {surname},")
             }
             (None, Some(Academic::Dr)) => format!("Prezado Dr. {surname},"),
-            (None, _) => format!("Olá, {} {surname},", name.title_as_written.clone().or_else(|| dr("Dr.")).unwrap_or_default()),
+            (None, _) => {
+                format!("Olá, {} {surname},", name.title_as_written.clone().or_else(|| dr("Dr.")).unwrap_or_default())
+            }
         },
     }
 }
@@ -1074,7 +1160,11 @@ mod tests {
         assert_eq!(f.name.as_ref().unwrap().given.as_deref(), Some("Bob"));
         assert_eq!(f.name.unwrap().surname.as_deref(), Some("Smith"));
         // A shared address signed by a person greets the person; a title in brackets is kept.
-        let f = find(Some("Accounts Department"), "accounts", "Please check.\n\nThanks and regards,\nRajesh Kumar\nSenior Accounts Executive\nSharma Textiles Pvt. Ltd.");
+        let f = find(
+            Some("Accounts Department"),
+            "accounts",
+            "Please check.\n\nThanks and regards,\nRajesh Kumar\nSenior Accounts Executive\nSharma Textiles Pvt. Ltd.",
+        );
         assert_eq!(f.name.unwrap().full(), "Rajesh Kumar");
         let f = find(Some("Padaria Pão Quente"), "contato", "Não dá mais.\n\nMarcos Vieira\nPadaria Pão Quente");
         assert_eq!(f.name.unwrap().full(), "Marcos Vieira");

@@ -50,7 +50,8 @@ pub fn detect(text: &str, lang: Lang) -> RegisterReading {
     }
 
     // A bare first name under the mail, no closing formula: how people write to friends.
-    let casual_opener = loc.casual_greetings.iter().chain(loc.very_casual_greetings.iter()).any(|g| starts_with_phrase(&first_line, g));
+    let casual_opener =
+        loc.casual_greetings.iter().chain(loc.very_casual_greetings.iter()).any(|g| starts_with_phrase(&first_line, g));
     let signed_bare = casual_opener
         && lines.len() >= 2
         && lines.last().is_some_and(|l| l.split_whitespace().count() == 1 && l.chars().all(char::is_alphabetic))

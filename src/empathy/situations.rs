@@ -266,9 +266,8 @@ impl SituationReading {
     }
 
     fn sort(&mut self) {
-        self.found.sort_by(|a, b| {
-            (b.confidence >= CONFIDENT).cmp(&(a.confidence >= CONFIDENT)).then(a.name.cmp(&b.name))
-        });
+        self.found
+            .sort_by(|a, b| (b.confidence >= CONFIDENT).cmp(&(a.confidence >= CONFIDENT)).then(a.name.cmp(&b.name)));
     }
 
     /// One line an agent reads: "urgent ("site is down"), repeated contact (2 earlier mails)".
@@ -278,7 +277,8 @@ impl SituationReading {
             .iter()
             .map(|s| {
                 let unsure = if s.confidence < CONFIDENT { ", unsure" } else { "" };
-                let ev = s.evidence.iter().take(2).map(|e| format!("\u{201c}{e}\u{201d}")).collect::<Vec<_>>().join(", ");
+                let ev =
+                    s.evidence.iter().take(2).map(|e| format!("\u{201c}{e}\u{201d}")).collect::<Vec<_>>().join(", ");
                 format!("{} ({ev}{unsure})", s.name.label())
             })
             .collect();
@@ -417,8 +417,7 @@ fn hits(c: &Compiled, norm: &str) -> Vec<Hit> {
         let starts_in_word = phrase.chars().next().is_some_and(is_word_char);
         let ends_in_word = phrase.chars().next_back().is_some_and(is_word_char);
         let before_ok = !starts_in_word || norm[..m.start()].chars().next_back().is_none_or(|ch| !is_word_char(ch));
-        let after_ok =
-            entry.stem || !ends_in_word || norm[m.end()..].chars().next().is_none_or(|ch| !is_word_char(ch));
+        let after_ok = entry.stem || !ends_in_word || norm[m.end()..].chars().next().is_none_or(|ch| !is_word_char(ch));
         if before_ok && after_ok {
             out.push(Hit { entry, start: m.start(), end: m.end() });
         }
@@ -447,9 +446,9 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
 
     // The spans each target's `not` phrases cover: hits inside them do not count.
     let vetoed = |target: usize, start: usize, end: usize| {
-        found_hits.iter().any(|h| {
-            h.entry.target == target && h.entry.strength == Strength::Not && h.start <= start && end <= h.end
-        })
+        found_hits
+            .iter()
+            .any(|h| h.entry.target == target && h.entry.strength == Strength::Not && h.start <= start && end <= h.end)
     };
     let mut strong: HashMap<usize, Vec<String>> = HashMap::new();
     let mut weak: HashMap<usize, Vec<String>> = HashMap::new();
@@ -516,7 +515,8 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
         if !re.is_match(&body_plain) {
             continue;
         }
-        if let Some(age) = re.captures(&body_plain).and_then(|m| m.name("age")).and_then(|a| a.as_str().parse::<u32>().ok())
+        if let Some(age) =
+            re.captures(&body_plain).and_then(|m| m.name("age")).and_then(|a| a.as_str().parse::<u32>().ok())
             && (70..=120).contains(&age)
         {
             upgrade(&mut reading, SituationName::Vulnerable, format!("{age}"));
@@ -601,7 +601,9 @@ fn upgrade(reading: &mut SituationReading, name: SituationName, evidence: String
             s.confidence = s.confidence.max(STRONG);
             s.evidence.push(evidence);
         }
-        None => reading.found.push(Situation { name, evidence: vec![evidence], confidence: STRONG, source: Source::Text }),
+        None => {
+            reading.found.push(Situation { name, evidence: vec![evidence], confidence: STRONG, source: Source::Text })
+        }
     }
 }
 
@@ -702,7 +704,9 @@ fn impact_sentence(text: &str, reading: &SituationReading, call_phrases: &[&str]
         if evidence.iter().any(|e| crate::text::contains_phrase(&norm, e)) {
             let words = crate::text::word_count(&sentence);
             if (3..=20).contains(&words) {
-                return Some(trim_quote(&sentence).trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}').to_string());
+                return Some(
+                    trim_quote(&sentence).trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}').to_string(),
+                );
             }
         }
     }

@@ -49,7 +49,9 @@ pub async fn templates(State(web): State<Web>, user: User) -> Result<Html<String
 fn parse_key((p, l, r): &(String, String, String)) -> Result<TemplateKey, WebError> {
     let key = format!("{p}/{l}/{r}");
     TemplateKey::parse(&key).ok_or_else(|| {
-        WebError::not_found(format!("`{key}` is not a template (letter/language/register, like reply/en/neutral or apology/pt-BR/casual)"))
+        WebError::not_found(format!(
+            "`{key}` is not a template (letter/language/register, like reply/en/neutral or apology/pt-BR/casual)"
+        ))
     })
 }
 

@@ -158,16 +158,18 @@ pub async fn queue(State(web): State<Web>, user: User, Query(q): Query<QueueQuer
     data.insert("rows".into(), json!(views));
     data.insert(
         "needs_person".into(),
-        json!(needing
-            .iter()
-            .map(|t| json!({
-                "ticket_id": t.id,
-                "subject": t.subject,
-                "customer": t.customer_name.clone().unwrap_or_else(|| t.customer_email.clone()),
-                "reason": t.needs_person,
-                "waited": t.needs_person_at.map(|a| duration(now - a)).unwrap_or_default(),
-            }))
-            .collect::<Vec<_>>()),
+        json!(
+            needing
+                .iter()
+                .map(|t| json!({
+                    "ticket_id": t.id,
+                    "subject": t.subject,
+                    "customer": t.customer_name.clone().unwrap_or_else(|| t.customer_email.clone()),
+                    "reason": t.needs_person,
+                    "waited": t.needs_person_at.map(|a| duration(now - a)).unwrap_or_default(),
+                }))
+                .collect::<Vec<_>>()
+        ),
     );
     data.insert("total".into(), json!(total));
     data.insert("statuses".into(), json!(statuses));

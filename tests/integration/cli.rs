@@ -156,7 +156,8 @@ fn import_approve_edit_send_from_the_cli() {
         d["lint"].as_array().unwrap().iter().all(|f| ["pass", "fail", "n/a"].contains(&f["result"].as_str().unwrap()))
     );
     let id = d["id"].as_i64().unwrap().to_string();
-    let edited = d["body"].as_str().unwrap().replacen("\n\n", "\n\nCould you send a photo of the shipping label?\n\n", 1);
+    let edited =
+        d["body"].as_str().unwrap().replacen("\n\n", "\n\nCould you send a photo of the shipping label?\n\n", 1);
     std::fs::write(p.join("edit.txt"), &edited).unwrap();
     let out = ok(p, &["drafts", "approve", &id, "--edit", "edit.txt", "--as", "Sam Taylor"]);
     assert!(out.contains("approved draft"), "{out}");

@@ -81,13 +81,15 @@ async fn situation_corpus() {
     let mut tally: BTreeMap<(String, String), Tally> = BTreeMap::new();
     let mut per_situation_mails: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &files {
-        let lang = file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let lang =
+            file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let stem = file.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let name = format!("{lang}/{stem}");
         let expected_path = file.with_extension("expected.toml");
         let Ok(text) = std::fs::read_to_string(&expected_path) else {
             // An earlier mail of a repeated-contact chain may have no expectations of its own.
-            let raw = attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
+            let raw =
+                attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
             ingest(app, &raw, "situations").await.unwrap_or_else(|e| panic!("{name}: {e}"));
             continue;
         };
@@ -98,7 +100,8 @@ async fn situation_corpus() {
                 continue;
             }
         };
-        let raw = attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
+        let raw =
+            attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
         let outcome = ingest(app, &raw, "situations").await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut fail = |m: String| failures.push(format!("{name}: {m}"));
         let draft = match &outcome {
@@ -150,7 +153,10 @@ async fn situation_corpus() {
         let missing: Vec<&String> = want.difference(&found).collect();
         let extra: Vec<&String> = found.iter().filter(|s| !want.contains(*s) && !may.contains(*s)).collect();
         if !missing.is_empty() || !extra.is_empty() {
-            fail(format!("situations {found:?}: missing {missing:?}, unexpected {extra:?} ({})", facts.situations.summary()));
+            fail(format!(
+                "situations {found:?}: missing {missing:?}, unexpected {extra:?} ({})",
+                facts.situations.summary()
+            ));
         }
 
         let first = d.body.lines().next().unwrap_or("");

@@ -505,9 +505,7 @@ fn the_api_lists_approves_and_refuses_stale_edits(backend: Backend) {
         .json();
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(api.get("/api/v1/templates").json().as_array().unwrap().len(), 48);
-    assert!(
-        api.get("/api/v1/templates/reply/en/neutral").json()["source"].as_str().unwrap().contains("{{greeting}}")
-    );
+    assert!(api.get("/api/v1/templates/reply/en/neutral").json()["source"].as_str().unwrap().contains("{{greeting}}"));
     assert!(api.get("/api/v1/openapi.yaml").body.contains("openapi: 3"));
 }
 
@@ -534,8 +532,7 @@ fn admins_edit_templates_that_pass_and_are_refused_ones_that_fail(backend: Backe
     // Discouraging contact: refused with the rubric's reason.
     let bad =
         source.replace("just reply to this email and it will come straight to me", "please do not reply to this email");
-    let r =
-        admin.post("/admin/templates/reply/en/neutral", &[("_csrf", &csrf), ("source", &bad), ("action", "save")]);
+    let r = admin.post("/admin/templates/reply/en/neutral", &[("_csrf", &csrf), ("source", &bad), ("action", "save")]);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("discourages contact"), "{}", r.body);
     // A good edit is saved, used for new drafts, versioned, and can be reverted.
