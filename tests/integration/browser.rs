@@ -315,10 +315,7 @@ fn an_agent_fixes_a_name_edits_a_sentence_approves_and_the_audit_keeps_both() {
     );
     chrome.screenshot("e2e-4-name-fixed");
 
-    let text = chrome.value("#body").replace(
-        "Is there anything else that would help us look into this?",
-        "Could you send us a photo of the parcel label?",
-    );
+    let text = chrome.value("#body").replacen("\n\n", "\n\nCould you send us a photo of the parcel label?\n\n", 1);
     assert!(text.contains("photo of the parcel label"));
     chrome.type_into("#body", &text);
     chrome.click("button[value=preview]");
@@ -352,7 +349,7 @@ fn an_agent_fixes_a_name_edits_a_sentence_approves_and_the_audit_keeps_both() {
     assert!(page.contains("contact.renamed"), "{page}");
     let details = chrome_admin.run("return Array.from(document.querySelectorAll('details pre')).map(function (p) { return p.textContent; }).join('\\n----\\n');");
     let details = details.as_str().unwrap();
-    assert!(details.contains("Is there anything else that would help us look into this?"), "as drafted: {details}");
+    assert!(details.contains("Thank you for getting in touch"), "as drafted: {details}");
     assert!(details.contains("photo of the parcel label"), "as approved: {details}");
     chrome_admin.screenshot("e2e-7-audit");
 }
