@@ -138,8 +138,15 @@ pub async fn bind_web(app: &App) -> Result<Option<tokio::net::TcpListener>, Stri
         .map_err(|e| format!("cannot listen on {listen} (web.listen): {e}"))
 }
 
-/// Runs everything until `shutdown` fires, then waits for every loop to finish.
-pub async fn run(app: App, delivery: Delivery, web: Option<tokio::net::TcpListener>, shutdown: CancellationToken) {
+/// Runs everything until `shutdown` fires, then waits for every loop to finish. Err when
+/// a loop died (a panic that escaped its guard): everything is stopped and the caller
+/// exits non-zero, so systemd restarts the daemon rather than leave a mailbox unread.
+pub async fn run(
+    app: App,
+    delivery: Delivery,
+    web: Option<tokio::net::TcpListener>,
+    shutdown: CancellationToken,
+) -> Result<(), String> {
     let mut tasks = JoinSet::new();
     if let Some(listener) = web {
         let (app, shutdown) = (app.clone(), shutdown.clone());
@@ -162,10 +169,16 @@ pub async fn run(app: App, delivery: Delivery, web: Option<tokio::net::TcpListen
     if app.config.mailboxes.is_empty() {
         tracing::info!("no [[mailboxes]] configured: only the outbox runs");
     }
+    let mut died = None;
     while let Some(r) = tasks.join_next().await {
         if let Err(e) = r {
-            tracing::error!(error = %e, "a task ended abnormally");
+            tracing::error!(error = %e, "a task ended abnormally; stopping so the service manager restarts attune");
+            died.get_or_insert_with(|| e.to_string());
             shutdown.cancel();
         }
+    }
+    match died {
+        Some(e) => Err(format!("a loop of the daemon died: {e}")),
+        None => Ok(()),
     }
 }

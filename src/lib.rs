@@ -18,6 +18,8 @@ pub mod mail;
 pub mod net;
 pub mod outbox;
 pub mod pipeline;
+#[cfg(test)]
+mod props;
 pub mod recompose;
 pub mod store;
 pub mod template_check;

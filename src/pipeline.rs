@@ -125,7 +125,45 @@ impl Prepared {
     }
 }
 
+/// Internal errors caught around one message's parse, read and draft since this process
+/// started (`attune_internal_errors_total` in `/metrics`).
+pub static INTERNAL_ERRORS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Runs one message's CPU step so that a bug in it costs that message, never the batch or
+/// the mailbox: a panic becomes `Err("internal error: …")`, counted and logged.
+fn guarded<T>(origin: &str, step: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        INTERNAL_ERRORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::error!(origin, step, error = %what, "internal error; the message is kept and the batch goes on");
+        format!("internal error while {step}: {what}")
+    })
+}
+
 pub fn prepare(app: &App, raw: RawMail) -> Prepared {
+    match guarded(&raw.origin, "reading the message", || prepare_unguarded(app, &raw)) {
+        Ok((parsed, key, class, reading)) => Prepared { raw, parsed, key, class, reading },
+        // Quarantined with its raw bytes and the reason; an agent can see it and the
+        // cursor moves on, so the same mail cannot stop intake again.
+        Err(reason) => {
+            let message_id = parse::sniff_message_id(&raw.bytes);
+            let key = parse::dedupe_key(message_id.as_deref(), &raw.bytes);
+            Prepared { raw, parsed: Parsed::Malformed { reason, message_id }, key, class: None, reading: None }
+        }
+    }
+}
+
+type PreparedParts = (Parsed, String, Option<classify::Classification>, Option<drafting::CustomerReading>);
+
+fn prepare_unguarded(app: &App, raw: &RawMail) -> PreparedParts {
+    #[cfg(any(test, debug_assertions))]
+    if raw.bytes.windows(POISON.len()).any(|w| w == POISON) {
+        panic!("poison marker in a test message");
+    }
     let parsed = parse::parse(&raw.bytes);
     let message_id = match &parsed {
         Parsed::Ok(m) => m.message_id.clone(),
@@ -142,8 +180,13 @@ pub fn prepare(app: &App, raw: RawMail) -> Prepared {
         }
         Parsed::Malformed { .. } => (None, None),
     };
-    Prepared { raw, parsed, key, class, reading }
+    (parsed, key, class, reading)
 }
+
+/// Debug builds panic on this header, so tests can prove a bug in one message's step
+/// costs that message only. Release builds do not know it.
+#[cfg(any(test, debug_assertions))]
+pub const POISON: &[u8] = b"X-Attune-Test-Poison: panic";
 
 /// A message the server lists but would not send: quarantined under its origin with the
 /// reason, so it is seen (and can be fetched by hand) rather than passed over in silence.
@@ -594,12 +637,34 @@ async fn acknowledge(
         },
     );
     let templates = app.templates();
-    let body = drafting::render(
-        &templates,
-        &Context { config: &app.config, policy: &app.policy(), facts: &facts, ticket_token: &token, agent: None },
-    )?;
-    let subject = reply_subject(&m.subject, &token);
-    let findings = drafting::lint_body(&app.config, &facts, &body, &subject, m.message_id.is_some(), None);
+    let policy = app.policy();
+    let composed = guarded(m.message_id.as_deref().unwrap_or("(no Message-ID)"), "drafting the acknowledgment", || {
+        let body = drafting::render(
+            &templates,
+            &Context { config: &app.config, policy: &policy, facts: &facts, ticket_token: &token, agent: None },
+        )?;
+        let subject = reply_subject(&m.subject, &token);
+        let findings = drafting::lint_body(&app.config, &facts, &body, &subject, m.message_id.is_some(), None);
+        Ok::<_, crate::templates::TemplateError>((body, subject, findings))
+    });
+    let (body, subject, findings) = match composed {
+        Ok(done) => done?,
+        // The message is stored and threaded; only the draft is missing, so a person is
+        // asked to answer it by hand.
+        Err(reason) => {
+            db.flag_needs_person(threaded.ticket, &reason, arrived_at).await?;
+            db.audit(
+                now,
+                "attune",
+                "ticket.needs_person",
+                Some(threaded.ticket),
+                None,
+                &json!({"reason": reason, "message": msg_key.0}),
+            )
+            .await?;
+            return Ok(DraftOutcome::Skipped(format!("{reason}: flagged for a person")));
+        }
+    };
     let lint_ok = lint::must_pass(&findings);
     let mut refs = m.references.clone();
     if let Some(id) = &m.message_id

@@ -179,6 +179,41 @@ pub fn single_line(s: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Where `needle` occurs in `hay` ignoring case, as a byte range **of `hay`**.
+///
+/// Never search a lower-cased copy and slice the original with the offset found there:
+/// "İ", "ẞ", "ΐ" and ligatures change byte length when their case changes, so the offset
+/// lands inside a character (or on the wrong one). This compares character by character
+/// and only ever returns boundaries of `hay`.
+pub fn find_caseless(hay: &str, needle: &str) -> Option<std::ops::Range<usize>> {
+    let target: Vec<char> = needle.chars().flat_map(char::to_lowercase).collect();
+    if target.is_empty() {
+        return None;
+    }
+    for (start, _) in hay.char_indices() {
+        let mut want = target.iter();
+        let mut end = start;
+        let mut matched = false;
+        'chars: for (off, c) in hay[start..].char_indices() {
+            for l in c.to_lowercase() {
+                match want.next() {
+                    Some(w) if *w == l => {}
+                    _ => break 'chars,
+                }
+            }
+            end = start + off + c.len_utf8();
+            if want.as_slice().is_empty() {
+                matched = true;
+                break;
+            }
+        }
+        if matched {
+            return Some(start..end);
+        }
+    }
+    None
+}
+
 /// Letters without accents, lower case, for comparing names spelled with and without them.
 pub fn fold(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
@@ -198,6 +233,10 @@ mod tests {
         assert_eq!(any_stem("she was frustrated", &["frustrat"]), Some("frustrat"));
         assert_eq!(any_stem("antifrustration", &["frustrat"]), None);
         assert!(contains_phrase(&hay, "so"));
+        assert_eq!(find_caseless("İİİİİİ via €uro", " VIA "), Some(12..17));
+        assert_eq!(find_caseless("Straße", "SS"), None);
+        assert_eq!(find_caseless("ACME Widget Pro", "widget"), Some(5..11));
+        assert_eq!(find_caseless("", "x"), None);
         assert!(!contains_phrase("also fine", "so"));
         assert!(!contains_phrase("sorry", "so"));
         assert!(contains_stem("she was frustrated", "frustrat"));

@@ -26,7 +26,7 @@ pub async fn run(app: &App, _args: &Args) -> CliResult {
     let shutdown = CancellationToken::new();
     daemon::cancel_on_signals(shutdown.clone());
     tracing::info!(mailboxes = app.config.mailboxes.len(), delivery = %delivery.describe(), web = %app.config.web.listen, "attune running");
-    daemon::run(app.clone(), delivery, web, shutdown).await;
+    let ended = daemon::run(app.clone(), delivery, web, shutdown).await;
     tracing::info!("attune stopped");
-    Ok(())
+    ended.map_err(CliError::user)
 }

@@ -127,17 +127,10 @@ pub fn find(text: &str, products: &[String]) -> Option<Detail> {
 }
 
 fn product(text: &str, products: &[String]) -> Option<String> {
-    let lower = text.to_lowercase();
     for p in products {
-        let pl = p.to_lowercase();
-        if pl.is_empty() {
-            continue;
-        }
-        if let Some(pos) = lower.find(&pl) {
-            // The customer's spelling, cut from their text (same byte length when the
-            // lower-casing kept lengths, which holds for product names in practice).
-            let value = text.get(pos..pos + pl.len()).unwrap_or(p).to_string();
-            return Some(value);
+        // The customer's spelling, cut from their text at boundaries of their text.
+        if let Some(at) = crate::text::find_caseless(text, p) {
+            return Some(text[at].to_string());
         }
     }
     None

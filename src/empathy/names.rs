@@ -379,8 +379,8 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
         return None;
     }
     // "Jane Roe via Contact Form", "Jane via Service": the person is before " via ".
-    if let Some(idx) = s.to_lowercase().find(" via ") {
-        s = s[..idx].trim().to_string();
+    if let Some(via) = crate::text::find_caseless(&s, " via ") {
+        s = s[..via.start].trim().to_string();
     }
     // "Margaret Hughes (Mrs)": the title she gave, in brackets after the name.
     let mut bracket_title: Option<String> = None;

@@ -52,12 +52,12 @@ pub fn new_message_id(domain: &str) -> String {
 pub fn reply_subject(original: &str, token: &str) -> String {
     let mut s = single_line(original);
     loop {
-        let lower = s.to_lowercase();
+        // The prefix's length is measured in the subject itself, never in a lower-cased copy.
         let stripped =
             ["re:", "aw:", "antw:", "antwort:", "réf:", "rv:", "r:", "sv:", "vs:", "ref:", "res:", "re :", "réf :"]
                 .iter()
-                .find(|p| lower.starts_with(*p))
-                .map(|p| s[p.len()..].trim_start().to_string());
+                .find_map(|p| crate::text::find_caseless(&s, p).filter(|at| at.start == 0))
+                .map(|at| s[at.end..].trim_start().to_string());
         match stripped {
             Some(rest) => s = rest,
             None => break,

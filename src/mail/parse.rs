@@ -188,7 +188,11 @@ fn mailboxes(addr: Option<&Address<'_>>) -> Vec<Mailbox> {
     let Some(addr) = addr else { return vec![] };
     addr.iter()
         .filter_map(|a| {
-            let address = EmailAddress::parse(a.address()?).ok()?;
+            let Some(address) = a.address().and_then(|s| EmailAddress::parse(s).ok()) else {
+                // `=?utf-8?q?Hans_M=C3=BCller_=3Chans=40example.org=3E?=`: one encoded word
+                // that holds name and address, which the parser hands back as a name only.
+                return a.name().and_then(recover_mailbox);
+            };
             let name = a
                 .name()
                 .map(crate::text::single_line)
@@ -196,6 +200,28 @@ fn mailboxes(addr: Option<&Address<'_>>) -> Vec<Mailbox> {
             Some(Mailbox { name, address })
         })
         .collect()
+}
+
+/// A mailbox read out of text that should have been structured: `Name <addr>`, or a bare
+/// address among other words. None when no part of it is an address.
+pub fn recover_mailbox(text: &str) -> Option<Mailbox> {
+    let text = crate::text::single_line(text);
+    let clean_name = |n: &str| {
+        let n = n.trim().trim_matches(|c: char| c == '"' || c == '\'' || c == ',' || c.is_whitespace());
+        (!n.is_empty()).then(|| n.to_string())
+    };
+    if let Some(open) = text.rfind('<')
+        && let Some(len) = text[open..].find('>')
+        && let Ok(address) = EmailAddress::parse(text[open + 1..open + len].trim())
+    {
+        return Some(Mailbox { name: clean_name(&text[..open]), address });
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let trim = |w: &str| w.trim_matches(|c: char| "<>()[]\"',;:".contains(c)).to_string();
+    let at = words.iter().position(|w| trim(w).contains('@') && EmailAddress::parse(&trim(w)).is_ok())?;
+    let address = EmailAddress::parse(&trim(words[at])).ok()?;
+    let rest: Vec<&str> = words.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, w)| *w).collect();
+    Some(Mailbox { name: clean_name(&rest.join(" ")), address })
 }
 
 fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
@@ -239,7 +265,10 @@ pub fn parse(raw: &[u8]) -> Parsed {
 
     let from = mailboxes(msg.from()).into_iter().next();
     let sender = mailboxes(msg.sender()).into_iter().next();
-    let Some(from) = from.or_else(|| sender.clone()) else {
+    // Whatever else is wrong with it, a From that holds an address somewhere is a person
+    // we can answer.
+    let recovered = || msg.header_raw("From").map(unfold).and_then(|f| recover_mailbox(&f));
+    let Some(from) = from.or_else(|| sender.clone()).or_else(recovered) else {
         let raw_from = msg.header_raw("From").map(unfold);
         return Parsed::Malformed {
             reason: match raw_from {
@@ -405,6 +434,23 @@ mod tests {
         assert_eq!(content_hash(SIMPLE), content_hash(&relayed));
         let changed = String::from_utf8_lossy(SIMPLE).replace("Bonjour", "Bonsoir");
         assert_ne!(content_hash(SIMPLE), content_hash(changed.as_bytes()));
+    }
+
+    #[test]
+    fn a_sender_in_one_encoded_word_is_read_as_name_and_address() {
+        for header in [
+            "From: =?utf-8?q?Hans_M=C3=BCller_=3Chans=40example.org=3E?=",
+            "From: =?UTF-8?B?SGFucyBNw7xsbGVyIDxoYW5zQGV4YW1wbGUub3JnPg==?=",
+            "From: Hans Müller hans@example.org",
+        ] {
+            let raw = format!(
+                "{header}\r\nTo: help@x.test\r\nReply-To: =?utf-8?q?Hans_=3Chans=40example.org=3E?=\r\nSubject: hi\r\nMessage-ID: <e@x>\r\n\r\nHallo\r\n"
+            );
+            let Parsed::Ok(m) = parse(raw.as_bytes()) else { panic!("not read: {header}") };
+            assert_eq!(m.from.address.as_str(), "hans@example.org", "{header}");
+            assert_eq!(m.from.name.as_deref(), Some("Hans Müller"), "{header}");
+            assert_eq!(m.reply_to.as_ref().map(|r| r.address.as_str()), Some("hans@example.org"), "{header}");
+        }
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub async fn metrics(State(web): State<Web>) -> Response {
         out,
         "# HELP attune_tickets_needing_person Escalating follow-ups no one has answered yet.\n# TYPE attune_tickets_needing_person gauge\nattune_tickets_needing_person {needing}"
     );
+    let _ = writeln!(
+        out,
+        "# HELP attune_internal_errors_total Messages whose parse, read or draft hit a bug in attune (kept, quarantined or flagged; this process).\n# TYPE attune_internal_errors_total counter\nattune_internal_errors_total {}",
+        crate::pipeline::INTERNAL_ERRORS.load(std::sync::atomic::Ordering::Relaxed)
+    );
     let _ = writeln!(out, "# HELP attune_drafts Drafts by status.\n# TYPE attune_drafts gauge");
     for (status, n) in [
         ("pending", counts.drafts_pending),

@@ -228,6 +228,52 @@ fn exit_codes_and_clear_errors() {
     assert!(ok(p, &["check-config"]).contains("config OK"));
 }
 
+/// A hostile sender cannot stop intake: the display name that used to panic the name
+/// parser, a sender in one encoded word, and a message that trips a bug inside attune
+/// (debug builds panic on a test header) all land in one `attune ingest`, which goes on
+/// and exits 0. The bug's message is quarantined with its raw bytes and the reason.
+#[test]
+fn one_hostile_message_cannot_stop_a_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let emls = p.join("emls");
+    std::fs::create_dir(&emls).unwrap();
+    let mails = [
+        (
+            "1.eml",
+            "From: \"İİİİİİ via €uro\" <x@example.org>\r\nTo: support@example.com\r\nSubject: Rechnung\r\nMessage-ID: <h1@example.org>\r\n\r\nMeine Rechnung 4411 ist falsch.\r\n",
+        ),
+        (
+            "2.eml",
+            "From: =?utf-8?q?Hans_M=C3=BCller_=3Chans=40example.org=3E?=\r\nTo: support@example.com\r\nSubject: Paket\r\nMessage-ID: <h2@example.org>\r\n\r\nWo ist mein Paket?\r\n\r\nHans\r\n",
+        ),
+        (
+            "3.eml",
+            "From: Bug <bug@example.org>\r\nTo: support@example.com\r\nSubject: poison\r\nX-Attune-Test-Poison: panic\r\nMessage-ID: <h3@example.org>\r\n\r\nboom\r\n",
+        ),
+        (
+            "4.eml",
+            "From: Jane Doe <jane@example.org>\r\nTo: support@example.com\r\nSubject: order\r\nMessage-ID: <h4@example.org>\r\n\r\nWhere is my order 1234?\r\n\r\nJane\r\n",
+        ),
+    ];
+    for (name, text) in mails {
+        std::fs::write(emls.join(name), text).unwrap();
+    }
+    let summary = json(p, &["ingest", "emls", "--json"]);
+    assert_eq!(
+        (summary["ingested"].as_i64(), summary["quarantined"].as_i64(), summary["errors"].as_i64()),
+        (Some(3), Some(1), Some(0)),
+        "{summary}"
+    );
+    let tickets = ok(p, &["tickets", "list"]);
+    assert!(tickets.contains("Rechnung") && tickets.contains("Paket") && tickets.contains("order"), "{tickets}");
+    assert!(!tickets.contains("no usable sender"), "{tickets}");
+    let hans = ok(p, &["drafts", "list"]);
+    assert!(hans.contains("hans@example.org"), "the encoded-word sender is answered: {hans}");
+    let quarantined = ok(p, &["messages", "list", "--kind", "malformed"]);
+    assert!(quarantined.contains("internal error"), "{quarantined}");
+}
+
 #[test]
 fn attune_now_sets_the_clock() {
     let dir = tempfile::tempdir().unwrap();

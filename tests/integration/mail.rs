@@ -127,7 +127,11 @@ async fn a_customer_writes_an_agent_approves_and_the_reply_threads_in_her_mailbo
     drop(db);
 
     stop.cancel();
-    tokio::time::timeout(Duration::from_secs(20), daemon).await.expect("the daemon stops on shutdown").unwrap();
+    tokio::time::timeout(Duration::from_secs(20), daemon)
+        .await
+        .expect("the daemon stops on shutdown")
+        .unwrap()
+        .expect("no loop of the daemon died");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,7 +182,7 @@ async fn the_imap_server_goes_away_mid_sync_and_nothing_is_lost_or_doubled() {
     assert!(cursor.last_error.is_some(), "the outage was recorded");
     drop(db);
     stop.cancel();
-    tokio::time::timeout(Duration::from_secs(20), daemon).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(20), daemon).await.unwrap().unwrap().expect("no loop of the daemon died");
 }
 
 async fn imap_session(servers: &MailServers) -> imap::ImapSession {
