@@ -487,6 +487,13 @@ fn default_session_ttl() -> DurationSpec {
     DurationSpec::parse("12h").expect("literal")
 }
 
+fn default_header_read_timeout() -> DurationSpec {
+    DurationSpec::parse("10s").expect("literal")
+}
+fn default_max_connections() -> u32 {
+    512
+}
+
 /// The web UI and API that `attune run` serves.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -501,8 +508,19 @@ pub struct WebConfig {
     /// 127.0.0.1; set false only to serve plain HTTP to other hosts (not recommended).
     #[serde(default = "default_true")]
     pub secure_cookies: bool,
-    /// Failed logins allowed per account (and four times as many per address) in 15 minutes.
+    /// Sign-in attempts per account (four times as many per address) before each further
+    /// one waits: 1 s, then twice as long each time, up to 15 minutes. Never a hard lock;
+    /// a browser that signed in to the account before is not held up by strangers.
     pub max_login_failures: u32,
+    /// A client that has not sent a whole request head within this long is dropped (also
+    /// an idle keep-alive connection): slow clients cannot hold connections open.
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout: DurationSpec,
+    /// Open connections at most (systemd's default limit is 1,024 descriptors). A new one
+    /// past it closes the connection that has waited longest without sending a request,
+    /// so slow and idle clients make room for an agent.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
     /// Reverse proxies (load balancers) whose X-Forwarded-For is believed: behind them the
     /// client's address comes from that header, for the sign-in limit and the audit log.
     #[serde(default)]
@@ -519,6 +537,8 @@ impl Default for WebConfig {
             session_ttl: default_session_ttl(),
             secure_cookies: true,
             max_login_failures: 5,
+            header_read_timeout: default_header_read_timeout(),
+            max_connections: default_max_connections(),
             trusted_proxies: Vec::new(),
             demo_hint: None,
         }

@@ -823,10 +823,14 @@ const INSERT_TOKEN: &str =
 const USER_BY_TOKEN: &str =
     "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = $2";
 const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1";
-const INSERT_LOGIN_FAILURE: &str = "INSERT INTO login_failures (key, at) VALUES ($1, $2)";
-const COUNT_LOGIN_FAILURES: &str = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2";
-const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE key = $1";
-const PURGE_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE at <= $1";
+const ENSURE_THROTTLE: &str = "INSERT INTO login_throttle (key, attempts, last_at, next_at, version) VALUES ($1, 0, 0, 0, 0) ON CONFLICT (key) DO NOTHING";
+const THROTTLE: &str = "SELECT attempts, last_at, next_at, version FROM login_throttle WHERE key = $1";
+const SWAP_THROTTLE: &str = "UPDATE login_throttle SET attempts = $2, last_at = $3, next_at = $4, version = version + 1 WHERE key = $1 AND version = $5";
+const CLEAR_THROTTLE: &str = "DELETE FROM login_throttle WHERE key = $1";
+const PURGE_THROTTLE: &str = "DELETE FROM login_throttle WHERE last_at <= $1 AND next_at <= $2";
+const INSERT_DEVICE: &str = "INSERT INTO known_devices (token_hash, user_id, created_at, last_at) VALUES ($1, $2, $3, $3) ON CONFLICT (token_hash) DO UPDATE SET last_at = $3";
+const DEVICE_OF_USER: &str = "SELECT COUNT(*) FROM known_devices WHERE token_hash = $1 AND user_id = $2";
+const PURGE_DEVICES: &str = "DELETE FROM known_devices WHERE last_at <= $1";
 
 impl Db {
     pub async fn insert_user(
@@ -856,8 +860,12 @@ impl Db {
         Ok(execute!(self, SET_USER_DISABLED, email.to_lowercase(), disabled)? > 0)
     }
 
+    /// A new password also clears the account's sign-in attempts: whoever reset it should
+    /// be able to sign in at once.
     pub async fn set_user_password(&mut self, email: &str, hash: &str) -> Result<bool> {
-        Ok(execute!(self, SET_USER_PASSWORD, email.to_lowercase(), hash)? > 0)
+        let email = email.to_lowercase();
+        execute!(self, CLEAR_THROTTLE, format!("account:{email}"))?;
+        Ok(execute!(self, SET_USER_PASSWORD, email, hash)? > 0)
     }
 
     pub async fn count_active_admins(&mut self) -> Result<i64> {
@@ -897,7 +905,9 @@ impl Db {
 
     pub async fn purge_expired(&mut self, now: i64) -> Result<()> {
         execute!(self, PURGE_SESSIONS, now)?;
-        execute!(self, PURGE_LOGIN_FAILURES, now - 86_400)?;
+        // Attempts are remembered a day after the last one; browsers a year after last use.
+        execute!(self, PURGE_THROTTLE, now - 86_400, now)?;
+        execute!(self, PURGE_DEVICES, now - 365 * 86_400)?;
         Ok(())
     }
 
@@ -913,18 +923,42 @@ impl Db {
         Ok(user)
     }
 
-    pub async fn record_login_failure(&mut self, key: &str, at: i64) -> Result<()> {
-        execute!(self, INSERT_LOGIN_FAILURE, key, at)?;
+    /// Counts one sign-in attempt on `key` if `decide` allows it, atomically: the row is
+    /// read, `decide` says what it becomes (or why not), and the change is written only if
+    /// nobody else changed the row in between (compare-and-swap on its version). A lost
+    /// race reads again, a few times; then the attempt is refused as busy.
+    pub async fn claim_login_attempt<T>(
+        &mut self,
+        key: &str,
+        decide: impl Fn(ThrottleRow) -> std::result::Result<ThrottleRow, T>,
+        busy: T,
+    ) -> Result<std::result::Result<(), T>> {
+        execute!(self, ENSURE_THROTTLE, key)?;
+        for _ in 0..8 {
+            let row = fetch_optional!(self, ThrottleRow, THROTTLE, key)?.unwrap_or_default();
+            let next = match decide(row) {
+                Ok(next) => next,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            if execute!(self, SWAP_THROTTLE, key, next.attempts, next.last_at, next.next_at, row.version)? == 1 {
+                return Ok(Ok(()));
+            }
+        }
+        Ok(Err(busy))
+    }
+
+    pub async fn clear_login_attempts(&mut self, key: &str) -> Result<()> {
+        execute!(self, CLEAR_THROTTLE, key)?;
         Ok(())
     }
 
-    pub async fn login_failures_since(&mut self, key: &str, since: i64) -> Result<i64> {
-        Ok(scalar_one!(self, i64, COUNT_LOGIN_FAILURES, key, since)?)
+    pub async fn remember_device(&mut self, token_hash: &str, user_id: i64, at: i64) -> Result<()> {
+        execute!(self, INSERT_DEVICE, token_hash, user_id, at)?;
+        Ok(())
     }
 
-    pub async fn clear_login_failures(&mut self, key: &str) -> Result<()> {
-        execute!(self, CLEAR_LOGIN_FAILURES, key)?;
-        Ok(())
+    pub async fn is_known_device(&mut self, token_hash: &str, user_id: i64) -> Result<bool> {
+        Ok(scalar_one!(self, i64, DEVICE_OF_USER, token_hash, user_id)? > 0)
     }
 }
 

@@ -296,6 +296,15 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
+/// One key's sign-in attempts (see migrations/*/0006_login_throttle.sql).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct ThrottleRow {
+    pub attempts: i64,
+    pub last_at: i64,
+    pub next_at: i64,
+    pub version: i64,
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TemplateVersionRow {
     pub id: i64,

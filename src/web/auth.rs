@@ -19,7 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Web, WebError};
-use crate::store::UserRow;
+use crate::store::{ThrottleRow, UserRow};
 
 pub const SESSION_COOKIE: &str = "attune_session";
 pub const LOGIN_CSRF_COOKIE: &str = "attune_login";
@@ -134,9 +134,11 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
+/// SameSite=Lax: a link to a ticket from chat or mail arrives signed in; a form posted
+/// from another site still carries no cookie, and every form has its CSRF token besides.
 fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"))
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
         .unwrap_or_else(|_| HeaderValue::from_static("attune_invalid=1"))
 }
 
@@ -200,12 +202,43 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only local paths: a login link must not send anyone elsewhere.
-fn safe_next(next: Option<&str>) -> String {
+/// Only a path on this site: a login link must not send anyone elsewhere. One leading
+/// `/` and no `//` or `\\` after it, no control characters, spaces or non-ASCII (a
+/// browser drops a tab and reads `/\t/evil.example` as `//evil.example`; a newline cannot
+/// go in a Location header at all), and the same again once percent-decoded. Anything
+/// else goes to the queue.
+pub fn safe_next(next: Option<&str>) -> String {
+    fn local(p: &str) -> bool {
+        let b = p.as_bytes();
+        b.first() == Some(&b'/')
+            && !matches!(b.get(1), Some(b'/' | b'\\'))
+            && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+    }
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if local(n) && local(&percent_decode(n)) => n.to_string(),
         _ => "/".into(),
     }
+}
+
+/// `%XX` decoded once, bytes that are not UTF-8 replaced (only for checking `next`).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn login_form(web: &Web, next: &str, email: &str, error: Option<&str>, status: StatusCode) -> Response {
@@ -231,7 +264,38 @@ pub async fn login_page(State(web): State<Web>, Query(q): Query<LoginQuery>) -> 
     login_form(&web, &safe_next(q.next.as_deref()), "", None, StatusCode::OK)
 }
 
-const FAILURE_WINDOW: i64 = 15 * 60;
+pub const DEVICE_COOKIE: &str = "attune_device";
+/// A key's attempts are forgotten a day after the last one.
+const ATTEMPT_MEMORY: i64 = 86_400;
+/// The first wait past the free attempts, doubled with each further attempt.
+const FIRST_WAIT: i64 = 30;
+const LONGEST_WAIT: i64 = 15 * 60;
+
+/// Whether one more sign-in attempt on a key may go ahead now, and what the key's row
+/// becomes: the first `free` attempts go at once; each after them waits 30 s, then twice
+/// as long each time, up to 15 minutes. Err: the seconds to wait. There is no lock, so a
+/// stranger can slow an account down but never shut its owner out (and a browser that
+/// signed in before is counted on its own).
+pub fn next_attempt(row: ThrottleRow, now: i64, free: i64) -> Result<ThrottleRow, i64> {
+    if now < row.next_at {
+        return Err(row.next_at - now);
+    }
+    let attempts = if now - row.last_at > ATTEMPT_MEMORY { 1 } else { row.attempts + 1 };
+    let wait = if attempts < free {
+        0
+    } else {
+        FIRST_WAIT.saturating_mul(1i64 << (attempts - free).clamp(0, 16)).min(LONGEST_WAIT)
+    };
+    Ok(ThrottleRow { attempts, last_at: now, next_at: now + wait, version: row.version })
+}
+
+fn wait_words(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} seconds"),
+        s if s < 120 => "a minute".into(),
+        s => format!("{} minutes", (s + 59) / 60),
+    }
+}
 
 /// Where a request came from. The TCP peer, unless it is one of `trusted` proxies: then the
 /// nearest address in X-Forwarded-For that is not a trusted proxy (read from the right, so a
@@ -287,22 +351,40 @@ pub async fn login(
     let client = client_ip(peer.ip(), &headers, &web.app.config.web.trusted_proxies);
     let ip_key = format!("ip:{client}");
     let account_key = format!("account:{email}");
-    let mut db = web.app.store.db().await?;
-    let by_account = db.login_failures_since(&account_key, now - FAILURE_WINDOW).await?;
-    let by_ip = db.login_failures_since(&ip_key, now - FAILURE_WINDOW).await?;
     let limit = i64::from(web.app.config.web.max_login_failures.max(1));
-    if by_account >= limit || by_ip >= limit * 4 {
-        let mut resp = login_form(
-            &web,
-            &next,
-            &email,
-            Some("Too many failed sign-ins. Wait 15 minutes, or ask an admin to reset your password."),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
-        return Ok(resp);
-    }
+    let mut db = web.app.store.db().await?;
     let user = db.user_by_email(&email).await?;
+    // A browser that signed in to this account before is counted on its own: whatever a
+    // stranger does to the account or from the office's address does not hold it up.
+    let device = cookie(&headers, DEVICE_COOKIE).map(|t| token_hash(&t));
+    let known_device = match (&device, &user) {
+        (Some(d), Some(u)) => db.is_known_device(d, u.id).await?,
+        _ => false,
+    };
+    let keys: Vec<(String, i64)> = match &device {
+        Some(d) if known_device => vec![(format!("device:{d}"), limit)],
+        _ => vec![(ip_key.clone(), limit * 4), (account_key.clone(), limit)],
+    };
+    // Counted before the password is checked, so parallel attempts cannot all pass.
+    for (key, free) in &keys {
+        let claimed = db.claim_login_attempt(key, |row| next_attempt(row, now, *free), 1).await?;
+        if let Err(wait) = claimed {
+            let mut resp = login_form(
+                &web,
+                &next,
+                &email,
+                Some(&format!(
+                    "Too many sign-in attempts. Please wait {} and try again; an admin can also reset your password.",
+                    wait_words(wait)
+                )),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(resp);
+        }
+    }
     drop(db);
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
     let password_ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
@@ -310,8 +392,6 @@ pub async fn login(
         Some(u) if password_ok && !u.disabled => u,
         _ => {
             let mut db = web.app.store.tx().await?;
-            db.record_login_failure(&account_key, now).await?;
-            db.record_login_failure(&ip_key, now).await?;
             db.audit(now, &ip_key, "login.failed", None, None, &serde_json::json!({"email": email})).await?;
             db.commit().await?;
             return Ok(login_form(
@@ -325,15 +405,28 @@ pub async fn login(
     };
     let token = random_token();
     let ttl = web.app.config.web.session_ttl.calendar_secs();
+    let device_token = match (&device, known_device) {
+        (Some(_), true) => None,
+        _ => Some(random_token()),
+    };
     let mut db = web.app.store.tx().await?;
     db.insert_session(&token_hash(&token), user.id, &random_token(), now, now + ttl).await?;
-    db.clear_login_failures(&account_key).await?;
+    for (key, _) in &keys {
+        if !key.starts_with("ip:") {
+            db.clear_login_attempts(key).await?;
+        }
+    }
+    let device_hash = device_token.as_deref().map(token_hash).or(device).unwrap_or_default();
+    db.remember_device(&device_hash, user.id, now).await?;
     db.audit(now, &format!("user:{}", user.email), "login", None, None, &serde_json::json!({"ip": client.to_string()}))
         .await?;
     db.commit().await?;
     let mut resp = Redirect::to(&next).into_response();
     resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, ttl, web.secure_cookies));
     resp.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", 0, web.secure_cookies));
+    if let Some(t) = device_token {
+        resp.headers_mut().append(header::SET_COOKIE, set_cookie(DEVICE_COOKIE, &t, 365 * 86_400, web.secure_cookies));
+    }
     Ok(resp)
 }
 
@@ -373,6 +466,48 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/tickets?view=mine&q=a%20b")), "/tickets?view=mine&q=a%20b");
+        // As the query decoder hands them over (%09, %0A, %5C already decoded) and as a
+        // second decoding would read them.
+        for bad in [
+            "/\t/evil.example",
+            "/\n/x",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/ /x",
+            "/é",
+            "\\\\evil.example",
+            "",
+            "evil.example",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn attempts_past_the_free_ones_wait_longer_each_time_and_are_forgotten_after_a_day() {
+        let mut row = ThrottleRow::default();
+        let now = 1_000_000;
+        for _ in 0..4 {
+            row = next_attempt(row, now, 5).expect("free attempt");
+            assert_eq!(row.next_at, now);
+        }
+        row = next_attempt(row, now, 5).expect("the fifth goes, and sets a wait");
+        assert_eq!(row.next_at, now + 30);
+        assert_eq!(next_attempt(row, now + 10, 5), Err(20));
+        row = next_attempt(row, now + 30, 5).expect("after the wait");
+        assert_eq!(row.next_at, now + 30 + 60);
+        let mut t = now + 90;
+        for _ in 0..20 {
+            row = next_attempt(row, t, 5).expect("after each wait");
+            assert!(row.next_at - t <= 15 * 60, "never more than 15 minutes");
+            t = row.next_at;
+        }
+        let fresh = next_attempt(row, t + 86_401, 5).expect("a day later");
+        assert_eq!((fresh.attempts, fresh.next_at), (1, t + 86_401));
     }
 
     #[test]

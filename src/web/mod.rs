@@ -11,7 +11,6 @@ mod pages;
 mod render;
 mod sanitize;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -270,9 +269,128 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener, shutdown: Cancel
             }
         })
     };
-    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(app.config.web.header_read_timeout.calendar_secs().max(1) as u64),
+        max_connections: app.config.web.max_connections.max(1) as usize,
+    };
+    let result = accept_loop(listener, router, limits, shutdown).await;
     sweeper.abort();
     result
+}
+
+/// What one slow or idle client may hold.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    pub header_read_timeout: Duration,
+    pub max_connections: usize,
+}
+
+/// One open connection, as the accept loop sees it.
+struct Conn {
+    /// A request is being answered: the connection is doing work and is never evicted.
+    busy: std::sync::atomic::AtomicBool,
+    /// Since when it has waited for a request head (opened, or its last answer sent).
+    idle_since: std::sync::Mutex<std::time::Instant>,
+    close: CancellationToken,
+}
+
+/// Accepts connections until `shutdown`, each served by hyper with a deadline for the
+/// request head (slowloris, idle keep-alive). At `max_connections`, a new connection
+/// closes the one that has waited longest without sending a request (slow and idle
+/// clients make room for an agent; one that is being answered is never cut), and is
+/// refused only when every open connection is busy. Then waits for open requests.
+pub async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    use std::collections::HashMap;
+    use std::sync::atomic::Ordering;
+    use std::sync::{Mutex, PoisonError};
+    use std::time::Instant;
+
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let open: Arc<Mutex<HashMap<u64, Arc<Conn>>>> = Arc::default();
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut next_id = 0u64;
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of descriptors or a reset before accept: wait a moment, go on.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.cancelled() => break,
+        };
+        let conn = Arc::new(Conn {
+            busy: false.into(),
+            idle_since: Mutex::new(Instant::now()),
+            // Not a child of `shutdown`: on shutdown requests in flight finish (graceful).
+            close: CancellationToken::new(),
+        });
+        {
+            let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
+            if open.len() >= limits.max_connections {
+                let longest_idle = open
+                    .iter()
+                    .filter(|(_, c)| !c.busy.load(Ordering::Acquire))
+                    .min_by_key(|(_, c)| *c.idle_since.lock().unwrap_or_else(PoisonError::into_inner))
+                    .map(|(id, _)| *id);
+                match longest_idle.and_then(|id| open.remove(&id)) {
+                    Some(evicted) => evicted.close.cancel(),
+                    None => {
+                        tracing::warn!(%peer, max = limits.max_connections, "every connection is busy; refusing a new one");
+                        continue;
+                    }
+                }
+            }
+            next_id += 1;
+            open.insert(next_id, conn.clone());
+        }
+        let id = next_id;
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let state = conn.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            let state = state.clone();
+            state.busy.store(true, Ordering::Release);
+            let answer = router.clone().oneshot(req.map(axum::body::Body::new));
+            async move {
+                let response = answer.await;
+                *state.idle_since.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+                state.busy.store(false, Ordering::Release);
+                response
+            }
+        });
+        let served = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let served = graceful.watch(served);
+        let open = open.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                ended = served => if let Err(e) = ended {
+                    tracing::debug!(%peer, error = %e, "connection ended");
+                },
+                _ = conn.close.cancelled() => tracing::debug!(%peer, "closed to make room"),
+            }
+            open.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+        });
+    }
+    drop(listener);
+    // Requests in flight finish; idle connections are closed.
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("connections still open after 10 s; closing"),
+    }
+    Ok(())
 }

@@ -374,7 +374,9 @@ fn wrong_passwords_are_refused_then_rate_limited(backend: Backend) {
     }
     let r = c.login(AGENT.0, AGENT.1);
     assert_eq!(r.status, 429, "even the right password waits after five failures");
-    assert_eq!(r.header("retry-after"), Some("900"));
+    let wait: i64 = r.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After in seconds");
+    assert!((1..=30).contains(&wait), "a short wait, not a lock: {wait}");
+    assert!(r.body.contains("Please wait") && !r.body.contains("locked"), "{}", r.body);
     // Another account from the same address still works (the address limit is higher).
     let mut other = web.client();
     assert_eq!(other.login(ADMIN.0, ADMIN.1).status, 303);
@@ -705,4 +707,151 @@ fn a_sign_in_on_one_instance_works_on_another_behind_a_balancer_without_stickine
     assert_eq!(after.status, 303, "signed out everywhere");
     assert!(after.header("location").unwrap().starts_with("/login"));
     stop_other.cancel();
+}
+
+// 200 sign-in attempts at once on one account: at most the limit reach the password
+// check (each is counted before the check, by compare-and-swap). The stranger slows new
+// browsers down but never shuts the owner out: a browser that signed in before goes
+// straight in, and a password reset clears the count.
+on_both_backends!(sync the_door_holds_against_parallel_guesses_and_never_locks_the_owner_out);
+fn the_door_holds_against_parallel_guesses_and_never_locks_the_owner_out(backend: Backend) {
+    // Behind the team's balancer, so the stranger and the agent have their own addresses.
+    let web = TestWeb::start_with(backend, |c| c.web.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]);
+    // The agent's own browser, known from an earlier sign-in.
+    let mut own_browser = web.client();
+    assert_eq!(own_browser.login(AGENT.0, AGENT.1).status, 303);
+    let device = own_browser.cookies.get("attune_device").cloned().expect("a device cookie after sign-in");
+    let mut attackers: Vec<Client> = (0..200).map(|_| web.client()).collect();
+    let forms: Vec<(String, Client)> = attackers
+        .drain(..)
+        .map(|mut c| {
+            c.forwarded_for = Some("203.0.113.66".into());
+            let csrf = c.get("/login").csrf();
+            (csrf, c)
+        })
+        .collect();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = forms
+            .into_iter()
+            .map(|(csrf, mut c)| {
+                scope.spawn(move || {
+                    c.post("/login", &[("_csrf", &csrf), ("email", AGENT.0), ("password", "guess"), ("next", "/")])
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let held = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + held, 200, "{statuses:?}");
+    eprintln!("200 parallel sign-in attempts: {checked} password checks, {held} told to wait");
+    assert!(checked <= 5, "{checked} of 200 parallel attempts reached the password check (limit 5)");
+    assert!(checked >= 1, "{statuses:?}");
+    // A new browser waits; the owner's known browser does not.
+    let mut new_browser = web.client();
+    new_browser.forwarded_for = Some("192.0.2.10".into());
+    assert_eq!(new_browser.login(AGENT.0, AGENT.1).status, 429, "the account waits for new browsers");
+    let mut known = web.client();
+    known.cookies.insert("attune_device".into(), device);
+    assert_eq!(known.login(AGENT.0, AGENT.1).status, 303, "the owner's browser is not held up by a stranger");
+    // An admin resets the password: the count is cleared at once.
+    web.rt.block_on(async {
+        let hash = attune::web::auth::hash_password("a-new-password-2").unwrap();
+        let mut db = web.app.store.tx().await.unwrap();
+        assert!(db.set_user_password(AGENT.0, &hash).await.unwrap());
+        db.commit().await.unwrap();
+    });
+    assert_eq!(new_browser.login(AGENT.0, "a-new-password-2").status, 303);
+}
+
+/// `next` takes only a path on this site; anything else lands on the queue, also with the
+/// right password (no 500, no session without a cookie). Session cookies are SameSite=Lax.
+#[test]
+fn sign_in_sends_only_to_paths_on_this_site() {
+    let web = TestWeb::start();
+    let mut c = web.client();
+    for (query, expect) in [
+        ("/%09/evil.example", "/"),
+        ("/%0A/x", "/"),
+        ("//evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("https://evil.example", "/"),
+        ("/%2F%2Fevil.example", "/"),
+        ("/tickets/1", "/tickets/1"),
+    ] {
+        let page = c.get(&format!("/login?next={query}"));
+        assert_eq!(page.status, 200, "{query}");
+        assert!(page.body.contains(&format!("name=\"next\" value=\"{expect}\"")), "{query}: {}", page.body);
+    }
+    for bad in ["/\t/evil.example", "/\n/x", "/\\evil.example", "//evil.example"] {
+        let mut c = web.client();
+        let csrf = c.get("/login").csrf();
+        let r = c.post("/login", &[("_csrf", &csrf), ("email", AGENT.0), ("password", AGENT.1), ("next", bad)]);
+        assert_eq!(r.status, 303, "{bad:?}: {}", r.body);
+        assert_eq!(r.header("location"), Some("/"), "{bad:?}");
+        let cookie = r.header("set-cookie").unwrap_or_default().to_string();
+        assert!(c.cookies.get("attune_session").is_some_and(|v| !v.is_empty()), "{bad:?}: a session cookie");
+        let _ = cookie;
+    }
+    let mut c = web.client();
+    let csrf = c.get("/login").csrf();
+    let raw = ureq_set_cookies(&web.base, &csrf, &c);
+    assert!(raw.iter().any(|h| h.starts_with("attune_session=") && h.contains("SameSite=Lax")), "{raw:?}");
+    assert!(raw.iter().all(|h| !h.contains("SameSite=Strict")), "{raw:?}");
+}
+
+/// Every Set-Cookie header of a successful sign-in (the client keeps only one per name).
+fn ureq_set_cookies(base: &str, csrf: &str, c: &Client) -> Vec<String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into();
+    let resp = agent
+        .post(format!("{base}/login"))
+        .header("Cookie", format!("attune_login={}", c.cookies.get("attune_login").cloned().unwrap_or_default()))
+        .send_form([("_csrf", csrf), ("email", AGENT.0), ("password", AGENT.1), ("next", "/")])
+        .unwrap();
+    resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap_or("").to_string()).collect()
+}
+
+/// 2,000 clients that open a connection and send half a request head, and never more
+/// (slowloris): an agent's request is still answered at once, the slow connections are
+/// dropped after the header deadline, and the server never holds more than its limit.
+#[test]
+fn slow_clients_cannot_hold_the_door() {
+    use std::io::{Read, Write};
+    let web = TestWeb::start_with(Backend::Sqlite, |c| {
+        c.web.header_read_timeout = attune::config::DurationSpec::parse("3s").unwrap();
+        c.web.max_connections = 256;
+    });
+    let addr = web.base.trim_start_matches("http://").to_string();
+    let mut agent = web.signed_in(AGENT);
+    let mut slow = Vec::new();
+    for _ in 0..2000 {
+        let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+        let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+        slow.push(s);
+    }
+    let started = std::time::Instant::now();
+    let page = agent.get("/");
+    let took = started.elapsed();
+    assert_eq!(page.status, 200);
+    eprintln!("an agent's request with 2,000 slow connections open: {took:?}");
+    assert!(took < std::time::Duration::from_secs(5), "answered in {took:?}");
+    // Past the deadline every slow connection has been closed by the server.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let mut open = 0;
+    for s in &mut slow {
+        s.set_read_timeout(Some(std::time::Duration::from_millis(20))).unwrap();
+        let mut buf = [0u8; 512];
+        match s.read(&mut buf) {
+            Ok(0) => {}
+            // A 408 before the close, or a reset: closed either way.
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+                open += 1
+            }
+            Err(_) => {}
+        }
+    }
+    assert_eq!(open, 0, "{open} slow connections still open after the header deadline");
+    assert_eq!(agent.get("/").status, 200);
 }

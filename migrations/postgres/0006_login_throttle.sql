@@ -1,0 +1,22 @@
+-- Sign-in attempts per key (an account, an address, a known browser) in one row that is
+-- changed by compare-and-swap on `version`: parallel attempts cannot all read "under the
+-- limit" before any of them is counted. Past the free attempts each further one waits
+-- (next_at), twice as long each time; there is no hard lock a stranger could set.
+DROP TABLE login_failures;
+CREATE TABLE login_throttle (
+    key      TEXT    PRIMARY KEY,
+    attempts BIGINT NOT NULL,
+    last_at  BIGINT NOT NULL,
+    next_at  BIGINT NOT NULL,
+    version  BIGINT NOT NULL
+);
+
+-- Browsers that signed in to an account before (a hash of the cookie's token): they are
+-- counted on their own, so a stranger's failures on the account never hold them up.
+CREATE TABLE known_devices (
+    token_hash TEXT    PRIMARY KEY,
+    user_id    BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_at    BIGINT NOT NULL
+);
+CREATE INDEX known_devices_user ON known_devices (user_id);
