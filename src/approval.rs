@@ -32,6 +32,12 @@ pub enum ApprovalError {
     Conflict(DraftId),
     #[error("the edited text is empty")]
     EmptyEdit,
+    #[error(
+        "the text has a control character ({code}) at line {line}, column {column}; only tabs and line breaks may be in a reply"
+    )]
+    ControlCharacter { line: usize, column: usize, code: String },
+    #[error("draft {id} fails {} must-check{}: {}; {}", failures.len(), if failures.len() == 1 { "" } else { "s" }, failures.join("; "), if *overridable { "fix the text, or approve it anyway with a reason" } else { "these cannot be overridden: fix the text" })]
+    ChecksFailed { id: DraftId, failures: Vec<String>, overridable: bool },
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -84,6 +90,33 @@ async fn refreshed_facts(app: &App, db: &mut Db, draft: &DraftRow, now: i64) -> 
     Ok(facts)
 }
 
+/// Must-checks no reason can override: a reply must never go to a machine (a bounce, an
+/// auto-reply, a list) or to a forged sender. Control characters are refused before any
+/// check runs (`refuse_control_characters`).
+pub const NEVER_OVERRIDDEN: [&str; 1] = ["gate"];
+
+/// Refuses text with control characters other than tab and newline (a CR of CRLF is
+/// fine), naming where the first one is: they have no place in mail a person reads, and
+/// a NUL breaks 7bit transport and PostgreSQL alike.
+pub fn refuse_control_characters(text: &str) -> Result<(), ApprovalError> {
+    let text = text.replace("\r\n", "\n");
+    for (i, line) in text.split('\n').enumerate() {
+        if let Some((col, c)) = line.chars().enumerate().find(|(_, c)| c.is_control() && *c != '\t') {
+            return Err(ApprovalError::ControlCharacter {
+                line: i + 1,
+                column: col + 1,
+                code: format!("U+{:04X}", u32::from(c)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An agent's decision to send a draft that fails must-checks, with their reason.
+pub fn override_reason(reason: Option<&str>) -> Option<String> {
+    reason.map(crate::text::single_line).filter(|r| !r.is_empty())
+}
+
 /// The text that would go out if `approver` approved now (for previews and approval).
 pub fn final_text(
     app: &App,
@@ -99,6 +132,7 @@ pub fn final_text(
     match edited_text {
         None => Ok((drafting::render(&templates, &ctx)?, false)),
         Some(text) => {
+            refuse_control_characters(&text)?;
             let text = text.replace("\r\n", "\n").trim().to_string();
             if text.is_empty() {
                 return Err(ApprovalError::EmptyEdit);
@@ -122,6 +156,7 @@ pub async fn approve(
     edit: Option<&str>,
     approver: &Approver,
     expected_version: Option<i64>,
+    override_checks: Option<&str>,
 ) -> Result<Approved, ApprovalError> {
     let now = app.now();
     let mut db = app.store.tx().await?;
@@ -138,6 +173,19 @@ pub async fn approve(
         approver.name.as_deref(),
     );
     let lint_ok = lint::must_pass(&findings);
+    let overridden = override_reason(override_checks);
+    if !lint_ok {
+        let failing: Vec<&Finding> = lint::failures(&findings).into_iter().filter(|f| f.must).collect();
+        let overridable = failing.iter().all(|f| !NEVER_OVERRIDDEN.contains(&f.check.as_str()));
+        if overridden.is_none() || !overridable {
+            db.rollback().await?;
+            return Err(ApprovalError::ChecksFailed {
+                id,
+                failures: failing.iter().map(|f| format!("{}: {}", f.check, f.message)).collect(),
+                overridable,
+            });
+        }
+    }
     let ok = db
         .approve_draft(
             id,
@@ -176,6 +224,17 @@ pub async fn approve(
         }),
     )
     .await?;
+    if !lint_ok && let Some(reason) = &overridden {
+        db.audit(
+            now,
+            &approver.id,
+            "draft.checks_overridden",
+            Some(TicketId(draft.ticket_id)),
+            Some(id),
+            &json!({"reason": reason, "lint_failures": failures}),
+        )
+        .await?;
+    }
     db.commit().await?;
     app.outbox_wake();
     Ok(Approved { draft: id, ticket: TicketId(draft.ticket_id), body, edited, late: facts.lateness.late, findings })

@@ -168,7 +168,7 @@ async fn run_demo(app: &crate::app::App, args: &Args) -> CliResult {
     db.commit().await?;
     if let Some(oldest) = pending.first().filter(|_| first_approval) {
         let who = Approver { id: format!("demo as {}", args.agent), name: Some(args.agent.clone()) };
-        let done = approval::approve(app, oldest.id(), None, &who, None).await?;
+        let done = approval::approve(app, oldest.id(), None, &who, None, None).await?;
         println!("\nApproved draft {} as {} (ticket #{}).", done.draft, args.agent, done.ticket);
     } else if !first_approval {
         println!(

@@ -50,6 +50,9 @@ pub enum Cmd {
         /// The agent who approves: their name signs the reply.
         #[arg(long = "as", value_name = "AGENT")]
         agent: Option<String>,
+        /// Send it though it fails must-checks, and say why (kept in the audit log).
+        #[arg(long, value_name = "REASON")]
+        override_checks: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -216,7 +219,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
             }
             Ok(())
         }
-        Cmd::Approve { id, edit, agent, json } => {
+        Cmd::Approve { id, edit, agent, json, override_checks } => {
             let text = match edit {
                 Some(p) if p.as_os_str() == "-" => {
                     let mut s = String::new();
@@ -230,7 +233,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> CliResult {
                 None => None,
             };
             let who = approver(agent);
-            let done = approval::approve(app, *id, text.as_deref(), &who, None).await?;
+            let done = approval::approve(app, *id, text.as_deref(), &who, None, override_checks.as_deref()).await?;
             if *json {
                 let mut db = app.store.db().await?;
                 if let Some(row) = db.draft(*id).await? {

@@ -170,6 +170,11 @@ pub struct ApproveBody {
     body: Option<String>,
     /// The version you read (refused with 409 if someone changed the draft since).
     version: Option<i64>,
+    /// Send a draft that fails must-checks anyway (refused with 422 otherwise); needs
+    /// `reason`, and both go in the audit log.
+    #[serde(default)]
+    override_checks: bool,
+    reason: Option<String>,
 }
 
 async fn approve(
@@ -181,7 +186,18 @@ async fn approve(
     let id: DraftId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
     let b = body(b)?;
     let approver = Approver { id: user.actor(), name: Some(user.name.clone()) };
-    approval::approve(&web.app, id, b.body.as_deref(), &approver, b.version)
+    let reason = match (b.override_checks, b.reason.as_deref().and_then(|r| approval::override_reason(Some(r)))) {
+        (true, None) => {
+            return Err(WebError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "override_checks needs a reason: say why this reply goes out though it fails a must-check",
+            )
+            .json());
+        }
+        (true, Some(r)) => Some(r),
+        (false, _) => None,
+    };
+    approval::approve(&web.app, id, b.body.as_deref(), &approver, b.version, reason.as_deref())
         .await
         .map_err(|e| WebError::from(e).json())?;
     draft_json(&web, id).await
@@ -202,6 +218,7 @@ async fn edit(
 ) -> Result<Json<Value>, WebError> {
     let id: DraftId = id.parse().map_err(|e: String| WebError::bad_request(e).json())?;
     let b = body(b)?;
+    approval::refuse_control_characters(&b.body).map_err(|e| WebError::from(e).json())?;
     let text = b.body.replace("\r\n", "\n").trim().to_string();
     if text.is_empty() {
         return Err(WebError::bad_request("the body is empty").json());

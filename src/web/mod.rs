@@ -105,6 +105,9 @@ impl From<ApprovalError> for WebError {
             ApprovalError::NotFound(_) => WebError::not_found(e.to_string()),
             ApprovalError::NotPending { .. } | ApprovalError::Conflict(_) => WebError::conflict(e.to_string()),
             ApprovalError::EmptyEdit => WebError::bad_request(e.to_string()),
+            ApprovalError::ControlCharacter { .. } | ApprovalError::ChecksFailed { .. } => {
+                WebError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
             ApprovalError::Store(_) | ApprovalError::Template(_) => {
                 tracing::error!(error = %e, "approval failed");
                 WebError::new(StatusCode::INTERNAL_SERVER_ERROR, "the draft could not be approved; see the log")

@@ -4,14 +4,14 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::{Value, json};
 
 use super::auth::User;
 use super::render::{duration, time};
 use super::{Web, WebError, sanitize};
-use crate::approval::{self, Approver};
+use crate::approval::{self, ApprovalError, Approver};
 use crate::domain::{DraftId, DraftStatus, Kind, Lang, MessageKey, Purpose, TicketId, TicketStatus};
 use crate::drafting::{self, Facts, Occasion};
 use crate::empathy::lint::{self, Finding, Outcome};
@@ -268,14 +268,34 @@ fn lint_view(findings: &[Finding]) -> Vec<Value> {
         .collect()
 }
 
-/// The ticket page; `override_text` and `override_lint` show an agent's unsaved text.
+/// An agent's text that was not saved or sent, shown back to them with why.
+#[derive(Default)]
+struct Unsaved {
+    text: String,
+    findings: Vec<Finding>,
+    /// The version the agent's form was based on: kept, so a second click is refused
+    /// again until they choose which text to keep.
+    base_version: Option<i64>,
+    message: Option<String>,
+    /// A colleague saved another text meanwhile: it is shown beside the agent's.
+    theirs: bool,
+    /// Must-checks the text fails, and whether a reason may override them.
+    failing: Option<(Vec<String>, bool)>,
+}
+
+impl Unsaved {
+    fn preview(text: String, findings: Vec<Finding>) -> Unsaved {
+        Unsaved { text, findings, ..Unsaved::default() }
+    }
+}
+
+/// The ticket page; `unsaved` shows an agent's text that did not go through.
 async fn ticket_page(
     web: &Web,
     user: &User,
     id: TicketId,
     q: &TicketQuery,
-    override_text: Option<(String, Vec<Finding>)>,
-    conflict: Option<String>,
+    unsaved: Option<Unsaved>,
 ) -> Result<Response, WebError> {
     let mut db = web.app.store.db().await?;
     let Some(t) = db.ticket(id).await? else { return Err(WebError::not_found(format!("there is no ticket {id}"))) };
@@ -389,10 +409,21 @@ async fn ticket_page(
     if let Some(d) = pending {
         let facts: Option<Facts> = serde_json::from_str(&d.facts).ok();
         let stored: Vec<Finding> = serde_json::from_str(&d.lint).unwrap_or_default();
-        let (text, findings, previewing) = match &override_text {
-            Some((text, findings)) => (text.clone(), findings.clone(), true),
+        let (text, findings, previewing) = match &unsaved {
+            Some(u) => (u.text.clone(), u.findings.clone(), true),
             None => (d.body.clone(), stored, false),
         };
+        let theirs = unsaved.as_ref().filter(|u| u.theirs).map(|_| {
+            json!({
+                "text": d.body,
+                "version": d.version,
+                "diff": line_diff(&d.body, &text),
+            })
+        });
+        let failing = unsaved
+            .as_ref()
+            .and_then(|u| u.failing.clone())
+            .map(|(list, overridable)| json!({"list": list, "overridable": overridable}));
         data.insert(
             "draft".into(),
             json!({
@@ -414,8 +445,11 @@ async fn ticket_page(
                 "to": d.to_addr,
                 "subject": d.subject,
                 "text": text,
+                "form_version": unsaved.as_ref().and_then(|u| u.base_version).unwrap_or(d.version),
                 "edited": d.edited,
                 "drafted": d.drafted_body,
+                "theirs": theirs,
+                "failing": failing,
             }),
         );
         data.insert("lint".into(), json!(lint_view(&findings)));
@@ -432,7 +466,7 @@ async fn ticket_page(
             json!(format!("{greeting}\n\n\n\nBest regards,\n{}\n{}", user.name, web.app.config.support.name)),
         );
     }
-    if let Some(c) = conflict {
+    if let Some(c) = unsaved.and_then(|u| u.message) {
         data.insert("conflict".into(), json!(c));
     }
     if let Some((text, kind)) = flash(q.done.as_deref()) {
@@ -458,7 +492,7 @@ pub async fn ticket(
     Query(q): Query<TicketQuery>,
 ) -> Result<Response, WebError> {
     let id: TicketId = id.parse().map_err(WebError::bad_request)?;
-    ticket_page(&web, &user, id, &q, None, None).await
+    ticket_page(&web, &user, id, &q, None).await
 }
 
 fn approver(user: &User) -> Approver {
@@ -514,7 +548,7 @@ pub async fn draft_act(
             let signed = drafting::apply_signer(&body.replace("\r\n", "\n"), &user.name, &web.app.config.support.name);
             let (text, findings, _) = check_text(&web, &d, &signed, Some(&user.name))?;
             let _ = text;
-            ticket_page(&web, &user, ticket, &TicketQuery::default(), Some((body, findings)), None).await
+            ticket_page(&web, &user, ticket, &TicketQuery::default(), Some(Unsaved::preview(body, findings))).await
         }
         "save" => {
             if d.status() != DraftStatus::Pending {
@@ -536,16 +570,7 @@ pub async fn draft_act(
                 .await?;
             if !ok {
                 drop(db);
-                let msg = "Someone else changed this draft since you opened it. Your text is below; the draft's current version is in \"As drafted\" and the queue.";
-                return ticket_page(
-                    &web,
-                    &user,
-                    ticket,
-                    &TicketQuery::default(),
-                    Some((body, findings)),
-                    Some(msg.into()),
-                )
-                .await;
+                return conflict_page(&web, &user, ticket, body, findings, version, "saved").await;
             }
             db.audit(
                 web.app.now(),
@@ -561,19 +586,96 @@ pub async fn draft_act(
         }
         "approve" => {
             let edit = if unchanged && !d.edited { None } else { Some(body.as_str()) };
-            match approval::approve(&web.app, id, edit, &approver(&user), Some(version)).await {
+            let reason = form.get("override_reason").map(String::as_str);
+            match approval::approve(&web.app, id, edit, &approver(&user), Some(version), reason).await {
                 Ok(_) => Ok(Redirect::to("/?done=approved").into_response()),
-                Err(crate::approval::ApprovalError::Conflict(_)) => {
+                Err(ApprovalError::Conflict(_)) => {
                     let (_, findings, _) = check_text(&web, &d, &body, Some(&user.name))?;
-                    let msg = "Someone else changed this draft since you opened it, so it was not approved. Check the current version and approve again.";
-                    ticket_page(&web, &user, ticket, &TicketQuery::default(), Some((body, findings)), Some(msg.into()))
-                        .await
+                    conflict_page(&web, &user, ticket, body, findings, version, "approved").await
+                }
+                Err(ApprovalError::ChecksFailed { failures, overridable, .. }) => {
+                    let (_, findings, _) = check_text(&web, &d, &body, Some(&user.name))?;
+                    let message = if overridable {
+                        "This reply fails must-checks, so it was not sent. Fix the text, or send it anyway and say why."
+                    } else {
+                        "This reply fails checks that cannot be overridden, so it was not sent. Fix the text."
+                    };
+                    let unsaved = Unsaved {
+                        text: body,
+                        findings,
+                        message: Some(message.into()),
+                        failing: Some((failures, overridable)),
+                        ..Unsaved::default()
+                    };
+                    let mut page = ticket_page(&web, &user, ticket, &TicketQuery::default(), Some(unsaved)).await?;
+                    *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    Ok(page)
                 }
                 Err(e) => Err(e.into()),
             }
         }
         other => Err(WebError::bad_request(format!("unknown action `{other}` (preview, save, approve)"))),
     }
+}
+
+/// A colleague changed the draft since this agent opened it: both texts are shown, the
+/// agent's form keeps the version it was based on (so clicking again is refused again),
+/// and the agent chooses: keep their text (replacing the colleague's) or take the
+/// colleague's. Answered 409, so a script or a test sees the refusal.
+async fn conflict_page(
+    web: &Web,
+    user: &User,
+    ticket: TicketId,
+    mine: String,
+    findings: Vec<Finding>,
+    base_version: i64,
+    verb: &str,
+) -> Result<Response, WebError> {
+    let message = format!(
+        "Someone else changed this draft since you opened it, so your text was not {verb}. Both texts are below: keep yours, or take theirs."
+    );
+    let unsaved = Unsaved {
+        text: mine,
+        findings,
+        base_version: Some(base_version),
+        message: Some(message),
+        theirs: true,
+        ..Unsaved::default()
+    };
+    let mut page = ticket_page(web, user, ticket, &TicketQuery::default(), Some(unsaved)).await?;
+    *page.status_mut() = StatusCode::CONFLICT;
+    Ok(page)
+}
+
+/// Lines only in `theirs` ("-") and only in `mine` ("+"), in order; shared lines kept
+/// ("  "). A longest-common-subsequence diff: drafts are a few dozen lines.
+fn line_diff(theirs: &str, mine: &str) -> Vec<Value> {
+    let a: Vec<&str> = theirs.lines().collect();
+    let b: Vec<&str> = mine.lines().collect();
+    if a.len() * b.len() > 250_000 {
+        return Vec::new();
+    }
+    let mut lcs = vec![vec![0u16; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push(json!({"kind": "same", "mark": " ", "line": a[i]}));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(json!({"kind": "mine", "mark": "+", "line": b[j]}));
+            j += 1;
+        } else {
+            out.push(json!({"kind": "theirs", "mark": "-", "line": a[i]}));
+            i += 1;
+        }
+    }
+    out
 }
 
 pub async fn draft_reject(

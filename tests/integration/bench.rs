@@ -253,6 +253,7 @@ async fn bench_approved_to_delivered() {
             None,
             &attune::approval::Approver { id: "bench".into(), name: Some("Bench Agent".into()) },
             None,
+            None,
         )
         .await
         .unwrap();

@@ -347,7 +347,7 @@ async fn three_instances_on_postgres_lose_nothing_and_send_each_reply_once_while
     let chaos_out = chaos(cluster.clone(), seed.wrapping_mul(31), stop.clone());
     let agent = Approver { id: "test:sam".into(), name: Some("Sam Taylor".into()) };
     for d in &drafts {
-        approval::approve(&app, attune::domain::DraftId(d.id), None, &agent, None).await.unwrap();
+        approval::approve(&app, attune::domain::DraftId(d.id), None, &agent, None, None).await.unwrap();
     }
     wait_for("every reply sent", Duration::from_secs(300), &cluster, || async {
         let c = count_drafts(&app.store).await;
@@ -451,7 +451,7 @@ async fn bench_instances_on_postgres_beside_sqlite() {
             drop(db);
             let agent = Approver { id: "bench".into(), name: Some("Bench Agent".into()) };
             for d in &drafts {
-                approval::approve(&app, d.id(), None, &agent, None).await.unwrap();
+                approval::approve(&app, d.id(), None, &agent, None, None).await.unwrap();
             }
             let before = servers.messages(CATCHALL).len();
             let start = Instant::now();

@@ -89,7 +89,7 @@ async fn a_customer_writes_an_agent_approves_and_the_reply_threads_in_her_mailbo
     wait_until("a draft", Duration::from_secs(20), || async { !pending(&t).await.is_empty() }).await;
     let draft = pending(&t).await.remove(0);
     assert!(draft.body.starts_with("Hello Alice,"), "{}", draft.body);
-    approval::approve(&t.app, draft.id(), None, &agent(), None).await.unwrap();
+    approval::approve(&t.app, draft.id(), None, &agent(), None, None).await.unwrap();
 
     let files = servers.wait_for_messages("alice@customer.example", 1, Duration::from_secs(20));
     let raw = std::fs::read(&files[0]).unwrap();
@@ -242,7 +242,7 @@ async fn smtp_4xx_is_retried_until_accepted_and_5xx_fails_at_once() {
         attune::pipeline::ingest(app, &crate::helpers::raw_at(&raw, app.now()), "support").await.unwrap();
     }
     for d in pending(&t).await {
-        approval::approve(app, d.id(), None, &agent(), None).await.unwrap();
+        approval::approve(app, d.id(), None, &agent(), None, None).await.unwrap();
     }
     let delivery = Delivery::from_config(app).unwrap();
     let outcomes = outbox::send_due(app, &delivery, "w").await.unwrap();
@@ -309,7 +309,7 @@ async fn a_server_that_never_answers_times_out_and_the_daemon_carries_on() {
     );
     attune::pipeline::ingest(app, &crate::helpers::raw_at(&raw, app.now()), "support").await.unwrap();
     let d = pending(&t).await.remove(0);
-    approval::approve(app, d.id(), None, &agent(), None).await.unwrap();
+    approval::approve(app, d.id(), None, &agent(), None, None).await.unwrap();
     let delivery = Delivery::from_config(app).unwrap();
     let started = Instant::now();
     let out = outbox::try_send_one(app, &delivery, "w").await.unwrap().unwrap();
@@ -359,7 +359,7 @@ async fn a_bounce_of_our_reply_through_postfix_marks_it() {
     );
     attune::pipeline::ingest(app, &crate::helpers::raw_at(&raw, app.now()), "support").await.unwrap();
     let d = pending(&t).await.remove(0);
-    approval::approve(app, d.id(), None, &agent(), None).await.unwrap();
+    approval::approve(app, d.id(), None, &agent(), None, None).await.unwrap();
     let delivery = Delivery::from_config(app).unwrap();
     let sent = outbox::send_due(app, &delivery, "w").await.unwrap();
     assert!(matches!(sent[0], SendOutcome::Sent { .. }), "{sent:?}");

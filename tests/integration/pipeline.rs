@@ -119,7 +119,7 @@ async fn follow_ups_are_acknowledged_only_after_a_quiet_period(backend: Backend)
     );
     let (ticket, d) = stored(&ingest(app, &raw(&first), "t").await.unwrap());
     let DraftOutcome::Created(id) = d else { panic!("{d:?}") };
-    approval::approve(app, id, None, &agent(), None).await.unwrap();
+    approval::approve(app, id, None, &agent(), None, None).await.unwrap();
     let delivery = Delivery::Files { dir: t.outbox() };
     outbox::send_due(app, &delivery, "t").await.unwrap();
 
@@ -225,7 +225,7 @@ async fn lateness_is_judged_again_at_approval_and_at_send_time(backend: Backend)
 
     // Approved five hours later, past the 4h SLA: the agent approves the apology too.
     app.clock.advance(SignedDuration::from_hours(5));
-    let done = approval::approve(app, id, None, &agent(), None).await.unwrap();
+    let done = approval::approve(app, id, None, &agent(), None, None).await.unwrap();
     assert!(done.late);
     assert!(done.body.contains("sorry for the delay"), "{}", done.body);
     assert!(done.body.contains("Sam Taylor"), "signed by the approving agent:\n{}", done.body);
@@ -241,7 +241,7 @@ async fn lateness_is_judged_again_at_approval_and_at_send_time(backend: Backend)
     );
     let (_, d) = stored(&ingest(app, &raw_at(&m, app.now() - 60), "t").await.unwrap());
     let DraftOutcome::Created(id2) = d else { panic!() };
-    let done = approval::approve(app, id2, None, &agent(), None).await.unwrap();
+    let done = approval::approve(app, id2, None, &agent(), None, None).await.unwrap();
     assert!(!done.late);
     app.clock.advance(SignedDuration::from_hours(6));
     let delivery = Delivery::Files { dir: t.outbox() };
@@ -273,9 +273,9 @@ async fn edits_are_kept_beside_the_draft_and_stale_saves_are_refused(backend: Ba
     drop(db);
     let edited = before.body.replacen("\n\n", "\n\nCould you tell me which payment method you used?\n\n", 1);
     // Someone else's save bumps the version: a save from the old version is refused.
-    let err = approval::approve(app, id, Some(&edited), &agent(), Some(before.version + 1)).await.unwrap_err();
+    let err = approval::approve(app, id, Some(&edited), &agent(), Some(before.version + 1), None).await.unwrap_err();
     assert!(matches!(err, ApprovalError::Conflict(_)), "{err}");
-    let done = approval::approve(app, id, Some(&edited), &agent(), Some(before.version)).await.unwrap();
+    let done = approval::approve(app, id, Some(&edited), &agent(), Some(before.version), None).await.unwrap();
     assert!(done.edited);
     assert!(done.body.contains("which payment method"));
     assert!(done.body.contains("Sam Taylor\nExample Support"), "{}", done.body);
@@ -289,7 +289,7 @@ async fn edits_are_kept_beside_the_draft_and_stale_saves_are_refused(backend: Ba
     drop(db);
     // Approving twice is refused; so is rejecting an approved draft.
     assert!(matches!(
-        approval::approve(app, id, None, &agent(), None).await.unwrap_err(),
+        approval::approve(app, id, None, &agent(), None, None).await.unwrap_err(),
         ApprovalError::NotPending { .. }
     ));
     assert!(matches!(
@@ -305,7 +305,7 @@ async fn each_draft_is_sent_once_and_a_crashed_send_keeps_its_message_id(backend
     let m = mail("Jane Doe <jane@x.org>", "s1@x.org", "Order 3030", "", "Hello, where is order 3030?\n\nJane");
     let (ticket, d) = stored(&ingest(app, &raw(&m), "t").await.unwrap());
     let DraftOutcome::Created(id) = d else { panic!() };
-    approval::approve(app, id, None, &agent(), None).await.unwrap();
+    approval::approve(app, id, None, &agent(), None, None).await.unwrap();
 
     // A sender claims it and dies before finishing.
     let mut db = app.store.tx().await.unwrap();
@@ -356,7 +356,7 @@ async fn a_bounce_of_our_reply_marks_it(backend: Backend) {
     );
     let (_, d) = stored(&ingest(app, &raw(&m), "t").await.unwrap());
     let DraftOutcome::Created(id) = d else { panic!() };
-    approval::approve(app, id, None, &agent(), None).await.unwrap();
+    approval::approve(app, id, None, &agent(), None, None).await.unwrap();
     let sent = outbox::send_due(app, &Delivery::Files { dir: t.outbox() }, "t").await.unwrap();
     let SendOutcome::Sent { message_id, .. } = &sent[0] else { panic!() };
     let bounce = format!(

@@ -91,7 +91,7 @@ async fn three_senders_on_one_database_send_each_reply_once(backend: Backend) {
             panic!("message {i} was not drafted")
         };
         let agent = Approver { id: "test:sam".into(), name: Some("Sam Taylor".into()) };
-        approval::approve(app, id, None, &agent, None).await.unwrap();
+        approval::approve(app, id, None, &agent, None, None).await.unwrap();
     }
     let delivery = Delivery::Files { dir: t.outbox() };
     let sender = |app: App, delivery: Delivery, name: &'static str| async move {

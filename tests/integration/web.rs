@@ -630,41 +630,133 @@ fn attachments_download_never_render_and_metrics_report(backend: Backend) {
     assert!(metrics.contains("attune_oldest_pending_draft_age_seconds"));
 }
 
-on_both_backends!(sync two_agents_editing_one_draft_the_later_save_is_refused);
-fn two_agents_editing_one_draft_the_later_save_is_refused(backend: Backend) {
+// One agent opens a draft; a colleague saves a change; the first agent's approve is
+// refused, and the page shows both texts, keeps the version the agent's form was based
+// on (a second click is refused again: the colleague's line is never lost unseen), and
+// lets the agent keep their own text on purpose.
+on_both_backends!(sync two_agents_editing_one_draft_neither_edit_is_lost);
+fn two_agents_editing_one_draft_neither_edit_is_lost(backend: Backend) {
     let web = TestWeb::start_on(backend);
     let (t, d) = jane(&web);
     let mut a = web.signed_in(AGENT);
     let mut b = web.signed_in(ADMIN);
     let page_a = a.get(&format!("/tickets/{t}"));
     let page_b = b.get(&format!("/tickets/{t}"));
-    let version =
-        regex::Regex::new(r#"name="version" value="(\d+)""#).unwrap().captures(&page_a.body).unwrap()[1].to_string();
-    let r = a.post(
-        &format!("/drafts/{d}/act"),
-        &[("_csrf", &page_a.csrf()), ("version", &version), ("body", "Hello Jane,\n\nA's text."), ("action", "save")],
-    );
-    assert_eq!(r.status, 303);
-    let r = b.post(
-        &format!("/drafts/{d}/act"),
-        &[("_csrf", &page_b.csrf()), ("version", &version), ("body", "Hello Jane,\n\nB's text."), ("action", "save")],
-    );
-    assert_eq!(r.status, 200);
-    assert!(r.body.contains("Someone else changed this draft"), "{}", r.body);
-    let r = b.post(
-        &format!("/drafts/{d}/act"),
-        &[
-            ("_csrf", &page_b.csrf()),
-            ("version", &version),
-            ("body", "Hello Jane,\n\nB's text."),
-            ("action", "approve"),
-        ],
-    );
-    assert!(r.body.contains("Someone else changed this draft"), "{}", r.body);
-    let body = web.rt.block_on(async {
+    let version_re = regex::Regex::new(r#"name="version" value="(\d+)""#).unwrap();
+    let version = version_re.captures(&page_a.body).unwrap()[1].to_string();
+    let drafted = web.rt.block_on(async {
         web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body
     });
-    assert!(body.contains("A's text"), "A's save stands: {body}");
+    let a_text = drafted.replacen("\n\n", "\n\nA's line: we are checking with the courier.\n\n", 1);
+    let r = a.post(
+        &format!("/drafts/{d}/act"),
+        &[("_csrf", &page_a.csrf()), ("version", &version), ("body", &a_text), ("action", "save")],
+    );
+    assert_eq!(r.status, 303);
+    let b_text = drafted.replacen("\n\n", "\n\nB's line: a replacement is on its way.\n\n", 1);
+    let approve = [
+        ("_csrf", page_b.csrf()),
+        ("version", version.clone()),
+        ("body", b_text.clone()),
+        ("action", "approve".into()),
+    ];
+    let form: Vec<(&str, &str)> = approve.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = b.post(&format!("/drafts/{d}/act"), &form);
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("Someone else changed this draft"), "{}", r.body);
+    assert!(
+        r.body.contains("id=\"theirs\"") && r.body.contains("A&#x27;s line") || r.body.contains("A's line"),
+        "their text is shown"
+    );
+    assert!(r.body.contains("B&#x27;s line") || r.body.contains("B's line"), "my text is kept");
+    let versions: Vec<String> = version_re.captures_iter(&r.body).map(|c| c[1].to_string()).collect();
+    assert!(versions.contains(&version), "the agent's form keeps the version it was based on: {versions:?}");
+    // Clicking approve again from that form is refused again.
+    let r = b.post(&format!("/drafts/{d}/act"), &form);
+    assert_eq!(r.status, 409);
+    let body = web.rt.block_on(async {
+        web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap()
+    });
+    assert!(body.body.contains("A's line") && body.status == "pending", "A's save stands: {}", body.body);
+    // B chooses to keep their text: the "keep mine" form carries the new version.
+    let keep = regex::Regex::new(r#"(?s)name="version" value="(\d+)">\s*<input type="hidden" name="body" value="[^"]*">\s*<button type="submit" name="action" value="save" id="keep-mine""#).unwrap();
+    let new_version = keep.captures(&r.body).expect("a keep-mine form")[1].to_string();
+    assert_ne!(new_version, version);
+    let r = b.post(
+        &format!("/drafts/{d}/act"),
+        &[("_csrf", &page_b.csrf()), ("version", &new_version), ("body", &b_text), ("action", "save")],
+    );
+    assert_eq!(r.status, 303);
+    let now = web.rt.block_on(async {
+        web.app.store.db().await.unwrap().draft(attune::domain::DraftId(d)).await.unwrap().unwrap().body
+    });
+    assert!(now.contains("B's line"), "{now}");
+}
+
+// A draft that fails a must-check is not sent with one click: the UI shows the failing
+// checks and asks for a reason, the API answers 422 unless override_checks and a reason
+// come with it, and both are audited. Control characters are refused with their place.
+on_both_backends!(sync must_checks_stop_a_send_unless_a_person_overrides_them_with_a_reason);
+fn must_checks_stop_a_send_unless_a_person_overrides_them_with_a_reason(backend: Backend) {
+    let web = TestWeb::start_on(backend);
+    let (_t, d) = jane(&web);
+    let (t2, d2) = web.customer_writes(
+        "Bo Berg <bo@x.org>",
+        "w2@x.org",
+        "Invoice 5566",
+        "",
+        "Hello,\n\nmy invoice 5566 is wrong.\n\nBo",
+    );
+    let d2 = d2.expect("a draft");
+    let token = create_token(&web, AGENT.0);
+    let mut api = web.client();
+    api.bearer = Some(token);
+    let r = api.post_json(&format!("/api/v1/drafts/{d}/approve"), &serde_json::json!({"body": "Hi\u{0}there"}));
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("U+0000") && r.body.contains("line 1, column 3"), "{}", r.body);
+    let r =
+        api.post_json(&format!("/api/v1/drafts/{d}/edit"), &serde_json::json!({"body": "Hi\u{7}there", "version": 1}));
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = api.post_json(&format!("/api/v1/drafts/{d}/approve"), &serde_json::json!({"body": "Hi there"}));
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("greeting"), "the failing checks are named: {}", r.body);
+    let r = api.post_json(
+        &format!("/api/v1/drafts/{d}/approve"),
+        &serde_json::json!({"body": "Hi there", "override_checks": true}),
+    );
+    assert_eq!(r.status, 422, "an override needs a reason: {}", r.body);
+    let r = api.post_json(
+        &format!("/api/v1/drafts/{d}/approve"),
+        &serde_json::json!({"body": "Hi Jane, all sorted as we said on the phone.", "override_checks": true, "reason": "agreed on the phone"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // In the UI: approve a failing text, see the checks, send anyway with a reason.
+    let mut agent = web.signed_in(AGENT);
+    let page = agent.get(&format!("/tickets/{t2}"));
+    let version =
+        regex::Regex::new(r#"name="version" value="(\d+)""#).unwrap().captures(&page.body).unwrap()[1].to_string();
+    let r = agent.post(
+        &format!("/drafts/{d2}/act"),
+        &[("_csrf", &page.csrf()), ("version", &version), ("body", "ok"), ("action", "approve")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"send-anyway\"") && r.body.contains("greeting"), "{}", r.body);
+    let r = agent.post(
+        &format!("/drafts/{d2}/act"),
+        &[
+            ("_csrf", &page.csrf()),
+            ("version", &version),
+            ("body", "ok"),
+            ("action", "approve"),
+            ("override_reason", "the customer asked for a one-word answer"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let audit = web.rt.block_on(async { web.app.store.db().await.unwrap().list_audit(None, 100, 0).await.unwrap() });
+    let overrides: Vec<_> = audit.iter().filter(|a| a.action == "draft.checks_overridden").collect();
+    assert_eq!(overrides.len(), 2, "{audit:?}");
+    assert!(overrides.iter().any(|a| a.detail.contains("agreed on the phone")), "{overrides:?}");
 }
 
 /// A second instance on the same database, serving on a port of its own.
