@@ -103,6 +103,8 @@ pub struct App {
     pub loop_token: String,
     /// Every address that is us.
     pub ours: Arc<Vec<EmailAddress>>,
+    /// The admin's additions to the gate (`[gate]`), compiled once.
+    pub gate: Arc<crate::mail::classify::GateRules>,
     /// Wakes the outbox loop (an approval, new mail) so it need not wait for its poll.
     outbox_notify: Arc<tokio::sync::Notify>,
     /// This process's name in leases and claims: host, pid and a random part (containers
@@ -194,7 +196,9 @@ impl App {
             h.update(config.support.address.key().as_bytes());
             hex::encode(&h.finalize()[..8])
         };
+        let gate = Arc::new(crate::mail::classify::GateRules::from_config(&config.gate));
         Ok(App {
+            gate,
             config: Arc::new(config),
             store,
             clock,

@@ -398,6 +398,9 @@ fn default_batch() -> u32 {
 fn default_connect_timeout() -> DurationSpec {
     DurationSpec::parse("30s").expect("literal")
 }
+fn default_command_timeout() -> DurationSpec {
+    DurationSpec::parse("2m").expect("literal")
+}
 fn default_idle_renew() -> DurationSpec {
     DurationSpec::parse("25m").expect("literal")
 }
@@ -445,6 +448,11 @@ pub struct MailboxConfig {
     pub batch_size: u32,
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout: DurationSpec,
+    /// Every IMAP command after login (SELECT, SEARCH, a batch's FETCH, STORE, MOVE,
+    /// EXPUNGE, the APPEND of a Sent copy) must be answered within this; a server that
+    /// stops answering is dropped and reconnected with backoff.
+    #[serde(default = "default_command_timeout")]
+    pub command_timeout: DurationSpec,
     /// With several instances on one database, one syncs this mailbox at a time under a
     /// lease renewed every third of this; a dead instance's lease is taken over after it.
     #[serde(default = "default_lease")]
@@ -492,6 +500,18 @@ fn default_header_read_timeout() -> DurationSpec {
 }
 fn default_max_connections() -> u32 {
     512
+}
+
+/// What an admin adds to the gate: senders and subjects of automatic mail the gate does
+/// not know (another team's status notices, a vendor's reports). Matching mail is stored
+/// and threaded as an auto-reply, never acknowledged.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GateConfig {
+    /// Addresses, or `*@domain` for a whole domain (case does not matter).
+    pub auto_senders: Vec<String>,
+    /// Regular expressions over the subject (case-insensitive).
+    pub auto_subjects: Vec<String>,
 }
 
 /// The web UI and API that `attune run` serves.
@@ -568,6 +588,8 @@ pub struct Config {
     /// The SMTP server replies go out through.
     pub smtp: Option<SmtpConfig>,
     pub web: WebConfig,
+    /// Mail the gate should treat as automatic beyond what it recognises itself.
+    pub gate: GateConfig,
     /// The file this came from (None: embedded defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -613,8 +635,9 @@ impl std::error::Error for ConfigError {}
 /// Environment variables starting with `ATTUNE_` that are not config keys.
 const OTHER_ATTUNE_VARS: [&str; 3] = ["ATTUNE_CONFIG", "ATTUNE_NOW", "ATTUNE_LOG"];
 
-const SECTIONS: [&str; 12] = [
+const SECTIONS: [&str; 13] = [
     "support",
+    "gate",
     "database",
     "outbox",
     "sla",
@@ -760,6 +783,9 @@ impl Config {
         if let Some(v) = ctx.section("web") {
             config.web = v;
         }
+        if let Some(v) = ctx.section("gate") {
+            config.gate = v;
+        }
 
         config.resolve_paths(base_dir.as_deref());
         config.validate(&mut ctx);
@@ -790,6 +816,17 @@ impl Config {
         }
         if self.database.max_connections == 0 {
             ctx.issue("database", "max_connections", "must be at least 1".into());
+        }
+        for re in &self.gate.auto_subjects {
+            if let Err(e) = regex::Regex::new(re) {
+                ctx.issue("gate", "auto_subjects", format!("`{re}` is not a regular expression: {e}"));
+            }
+        }
+        for sender in &self.gate.auto_senders {
+            let bare = sender.trim().trim_start_matches("*@");
+            if bare.is_empty() || bare.contains(char::is_whitespace) {
+                ctx.issue("gate", "auto_senders", format!("`{sender}` is neither an address nor *@domain"));
+            }
         }
         if self.outbox.max_attempts == 0 {
             ctx.issue("outbox", "max_attempts", "must be at least 1".into());

@@ -173,7 +173,12 @@ fn prepare_unguarded(app: &App, raw: &RawMail) -> PreparedParts {
     let (class, reading) = match &parsed {
         Parsed::Ok(m) => {
             let domain = app.config.support.message_id_domain();
-            let ours = Ours { addresses: &app.ours, message_id_domain: &domain, loop_token: &app.loop_token };
+            let ours = Ours {
+                addresses: &app.ours,
+                message_id_domain: &domain,
+                loop_token: &app.loop_token,
+                rules: &app.gate,
+            };
             let class = classify::classify(m, &ours);
             let reading = (class.kind == Kind::Human).then(|| drafting::read_customer(&app.config, m, None));
             (Some(class), reading)
@@ -328,7 +333,12 @@ pub async fn ingest_prepared(
             let domain = app.config.support.message_id_domain();
             classify::classify(
                 m,
-                &Ours { addresses: &app.ours, message_id_domain: &domain, loop_token: &app.loop_token },
+                &Ours {
+                    addresses: &app.ours,
+                    message_id_domain: &domain,
+                    loop_token: &app.loop_token,
+                    rules: &app.gate,
+                },
             )
         }
     };

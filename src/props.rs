@@ -63,7 +63,12 @@ fn through_the_pipeline(raw: &[u8]) {
     let ours_addr = [EmailAddress::parse("help@example.com").expect("a valid address")];
     let class = classify::classify(
         &m,
-        &classify::Ours { addresses: &ours_addr, message_id_domain: "example.com", loop_token: "t" },
+        &classify::Ours {
+            addresses: &ours_addr,
+            message_id_domain: "example.com",
+            loop_token: "t",
+            rules: &classify::GateRules::default(),
+        },
     );
     if class.kind != Kind::Human {
         return;

@@ -188,9 +188,61 @@ impl Default for GreetingFile {
     }
 }
 
+/// What automatic mail that carries no machine header says, in this language (gate.toml):
+/// the gate checks every language's lists, since it runs before the language is read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateFile {
+    /// Subjects of delivery-failure notices sent without a DSN ("Unzustellbar:").
+    #[serde(default)]
+    pub bounce_subjects: Vec<String>,
+    /// What such a notice says in its body ("could not be delivered to the following").
+    #[serde(default)]
+    pub bounce_body: Vec<String>,
+    /// A list holding a message for its moderator.
+    #[serde(default)]
+    pub moderation: Vec<String>,
+    /// A challenge-response filter asking the sender to prove they are a person.
+    #[serde(default)]
+    pub challenge: Vec<String>,
+    /// What machines say of themselves ("this is an automated message").
+    #[serde(default)]
+    pub automated: Vec<String>,
+    /// Another help desk's status words beside its ticket token ("has been resolved").
+    #[serde(default)]
+    pub status: Vec<String>,
+    /// Phrases spam uses and support mail does not ("you have won", "verify your account").
+    #[serde(default)]
+    pub spam: Vec<String>,
+    /// How bulk mail offers to stop ("unsubscribe"): a sign of spam when the mail has no
+    /// List-Unsubscribe header.
+    #[serde(default)]
+    pub unsubscribe: Vec<String>,
+}
+
+impl GateFile {
+    fn normalize(&mut self) {
+        for list in [
+            &mut self.bounce_subjects,
+            &mut self.bounce_body,
+            &mut self.moderation,
+            &mut self.challenge,
+            &mut self.automated,
+            &mut self.status,
+            &mut self.spam,
+            &mut self.unsubscribe,
+        ] {
+            for p in list.iter_mut() {
+                *p = crate::text::normalize(p);
+            }
+        }
+    }
+}
+
 /// Everything shipped for one language.
 #[derive(Debug, Default)]
 pub struct LangData {
+    pub gate: GateFile,
     pub situations: SituationsFile,
     pub judging: JudgingFile,
     pub calendar: CalendarFile,
@@ -277,6 +329,10 @@ fn load() -> Loaded {
             "calendar" => data.calendar = parse_into(lang_code, stem, source, &mut problems),
             "variant" => data.variant = parse_into(lang_code, stem, source, &mut problems),
             "greeting" => data.greeting = parse_into(lang_code, stem, source, &mut problems),
+            "gate" => {
+                data.gate = parse_into(lang_code, stem, source, &mut problems);
+                data.gate.normalize();
+            }
             other => problems.push(format!("locales/{lang_code}/{other}.toml: not a file attune reads")),
         }
     }

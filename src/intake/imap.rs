@@ -87,6 +87,20 @@ async fn with_timeout<T, E: Into<ImapError>>(
     }
 }
 
+/// The deadline of one IMAP command after login (`command_timeout`).
+fn command_secs(cfg: &MailboxConfig) -> u64 {
+    cfg.command_timeout.calendar_secs().max(1) as u64
+}
+
+/// TCP keepalive: a peer that vanished (a host gone, a NAT that forgot us) is noticed by
+/// the kernel within minutes even while we wait on IDLE.
+pub fn keep_alive(tcp: &TcpStream) {
+    let ka = socket2::TcpKeepalive::new().with_time(Duration::from_secs(60)).with_interval(Duration::from_secs(15));
+    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&ka) {
+        tracing::debug!(error = %e, "cannot turn on TCP keepalive");
+    }
+}
+
 /// Connects, secures, reads the greeting and logs in.
 pub async fn connect(cfg: &MailboxConfig) -> Result<ImapSession, ImapError> {
     let secs = cfg.connect_timeout.calendar_secs().max(1) as u64;
@@ -106,6 +120,7 @@ pub async fn connect(cfg: &MailboxConfig) -> Result<ImapSession, ImapError> {
         Err(_) => return Err(ImapError::Timeout { what: format!("connecting to {addr}"), secs }),
     };
     let _ = tcp.set_nodelay(true);
+    keep_alive(&tcp);
     let server_name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
         .map_err(|e| ImapError::Config(format!("host {}: {e}", cfg.host)))?;
     let tls = || -> Result<TlsConnector, ImapError> {
@@ -245,7 +260,11 @@ pub async fn sync_folder(
     shutdown: &CancellationToken,
 ) -> Result<FolderSync, ImapError> {
     let owner = app.instance.to_string();
-    let mailbox = session.select(folder).await.map_err(|e| match e {
+    let t = command_secs(cfg);
+    let selected = tokio::time::timeout(Duration::from_secs(t), session.select(folder))
+        .await
+        .map_err(|_| ImapError::Timeout { what: format!("SELECT {folder}"), secs: t })?;
+    let mailbox = selected.map_err(|e| match e {
         async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m) => {
             ImapError::NoFolder { folder: folder.to_string(), message: m }
         }
@@ -281,21 +300,25 @@ pub async fn sync_folder(
         move_cursor(app, cfg, &owner, folder, uidvalidity, last_uid).await?;
     }
 
-    let found = uid_search_checked(session, &format!("UID {}:*", last_uid.saturating_add(1))).await?;
+    let found = uid_search_checked(session, &format!("UID {}:*", last_uid.saturating_add(1)), t).await?;
     let mut uids: Vec<u32> = found.into_iter().filter(|u| *u > last_uid).collect();
     uids.sort_unstable();
     let total = uids.len();
     let mut done = 0usize;
-    let can_move = session.capabilities().await.map(|c| c.has_str("MOVE")).unwrap_or(false);
-    let can_uidplus = session.capabilities().await.map(|c| c.has_str("UIDPLUS")).unwrap_or(false);
+    let caps = with_timeout(t, "CAPABILITY", session.capabilities()).await?;
+    let (can_move, can_uidplus) = (caps.has_str("MOVE"), caps.has_str("UIDPLUS"));
 
     for chunk in uids.chunks(cfg.batch_size.max(1) as usize) {
         if shutdown.is_cancelled() {
             break;
         }
         let set = uid_set(chunk);
-        let fetches: Vec<async_imap::types::Fetch> =
-            session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await?;
+        // The whole batch's answer within the deadline: a server that stops in the middle
+        // of a FETCH is dropped, and the cursor stays before what did not arrive.
+        let fetches: Vec<async_imap::types::Fetch> = with_timeout(t, "UID FETCH", async {
+            session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await
+        })
+        .await?;
         drain(session);
         let mut raws: Vec<(u32, RawMail)> = fetches
             .iter()
@@ -335,7 +358,7 @@ pub async fn sync_folder(
         forget_unfetchable(app, cfg, folder, uidvalidity, &fetched);
         if !chunk.iter().all(|u| fetched.binary_search(u).is_ok()) {
             let missing: Vec<u32> = chunk.iter().copied().filter(|u| fetched.binary_search(u).is_err()).collect();
-            let still = still_in_folder(session, &missing).await?;
+            let still = still_in_folder(session, &missing, t).await?;
             let refused = unfetchable(app, cfg, folder, uidvalidity, &still).await?;
             let waiting: Vec<u32> = still.iter().copied().filter(|u| !refused.contains(u)).collect();
             if let Some(first) = waiting.first() {
@@ -344,7 +367,7 @@ pub async fn sync_folder(
                 let mut taken: Vec<u32> = fetched.iter().chain(&refused).copied().filter(|u| *u <= safe).collect();
                 taken.sort_unstable();
                 if !taken.is_empty() {
-                    apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&taken), can_move, can_uidplus)
+                    apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&taken), can_move, can_uidplus, t)
                         .await?;
                 }
                 return Err(ImapError::Incomplete {
@@ -363,7 +386,7 @@ pub async fn sync_folder(
         let mut db = app.store.tx().await?;
         db.record_sync(&cfg.name, folder, app.now(), (total - done) as i64).await?;
         db.commit().await?;
-        apply_after_ingest(session, &cfg.after_ingest, folder, &set, can_move, can_uidplus).await?;
+        apply_after_ingest(session, &cfg.after_ingest, folder, &set, can_move, can_uidplus, t).await?;
     }
     result.last_uid = last_uid;
     let mut db = app.store.tx().await?;
@@ -374,8 +397,8 @@ pub async fn sync_folder(
 
 /// Which of `missing` (sorted) are still in the folder: the rest were expunged between our
 /// SEARCH and FETCH.
-async fn still_in_folder(session: &mut ImapSession, missing: &[u32]) -> Result<Vec<u32>, ImapError> {
-    let found = uid_search_checked(session, &format!("UID {}", uid_set(missing))).await?;
+async fn still_in_folder(session: &mut ImapSession, missing: &[u32], t: u64) -> Result<Vec<u32>, ImapError> {
+    let found = uid_search_checked(session, &format!("UID {}", uid_set(missing)), t).await?;
     Ok(missing.iter().copied().filter(|u| found.contains(u)).collect())
 }
 
@@ -437,18 +460,18 @@ fn forget_unfetchable(app: &App, cfg: &MailboxConfig, folder: &str, uidvalidity:
 
 /// UID SEARCH, reading the tagged answer ourselves: async-imap's `uid_search` returns what
 /// it has when the server hangs up or answers NO, which would read as "no such messages".
-async fn uid_search_checked(session: &mut ImapSession, criteria: &str) -> Result<HashSet<u32>, ImapError> {
+async fn uid_search_checked(session: &mut ImapSession, criteria: &str, t: u64) -> Result<HashSet<u32>, ImapError> {
     use async_imap::imap_proto::{MailboxDatum, Response, Status};
-    let id = session.run_command(format!("UID SEARCH {criteria}")).await?;
+    let id = with_timeout(t, "UID SEARCH", session.run_command(format!("UID SEARCH {criteria}"))).await?;
     let mut found = HashSet::new();
     loop {
-        let response = match tokio::time::timeout(Duration::from_secs(60), session.read_response()).await {
+        let response = match tokio::time::timeout(Duration::from_secs(t), session.read_response()).await {
             Ok(Ok(Some(r))) => r,
             Ok(Ok(None)) => {
                 return Err(ImapError::Protocol("the server closed the connection during UID SEARCH".into()));
             }
             Ok(Err(e)) => return Err(ImapError::Protocol(format!("UID SEARCH: {e}"))),
-            Err(_) => return Err(ImapError::Timeout { what: "UID SEARCH".into(), secs: 60 }),
+            Err(_) => return Err(ImapError::Timeout { what: "UID SEARCH".into(), secs: t }),
         };
         match response.parsed() {
             Response::MailboxData(MailboxDatum::Search(uids)) => found.extend(uids.iter().copied()),
@@ -497,6 +520,23 @@ async fn move_cursor(
 }
 
 async fn apply_after_ingest(
+    session: &mut ImapSession,
+    action: &AfterIngest,
+    folder: &str,
+    set: &str,
+    can_move: bool,
+    can_uidplus: bool,
+    t: u64,
+) -> Result<(), ImapError> {
+    with_timeout(
+        t,
+        "marking fetched messages",
+        apply_after_ingest_now(session, action, folder, set, can_move, can_uidplus),
+    )
+    .await
+}
+
+async fn apply_after_ingest_now(
     session: &mut ImapSession,
     action: &AfterIngest,
     folder: &str,
@@ -780,7 +820,8 @@ async fn watch(
 ) -> Result<(), ImapError> {
     let mut session = connect(cfg).await?;
     tracing::info!(mailbox = %cfg.name, host = %cfg.host, "connected");
-    let idle_ok = cfg.idle && session.capabilities().await.map(|c| c.has_str("IDLE")).unwrap_or(false);
+    let t = command_secs(cfg);
+    let idle_ok = cfg.idle && with_timeout(t, "CAPABILITY", session.capabilities()).await?.has_str("IDLE");
     loop {
         let synced = sync_mailbox(app, &mut session, cfg, shutdown).await?;
         *attempt = 0;
@@ -796,7 +837,7 @@ async fn watch(
         if idle_ok {
             // IDLE watches the main folder; a sent folder is picked up on every wake.
             if cfg.sent_folder.is_some() {
-                session.select(&cfg.folder).await?;
+                with_timeout(t, "SELECT", session.select(&cfg.folder)).await?;
                 drain(&mut session);
             }
             let mut idle = session.idle();
@@ -838,15 +879,20 @@ async fn watch(
 /// Appends a copy of a sent reply to `folder` (the team sees it in their mail program).
 pub async fn append_copy(cfg: &MailboxConfig, folder: &str, raw: &[u8]) -> Result<(), ImapError> {
     let mut session = connect(cfg).await?;
-    let r = session.append(folder, Some("(\\Seen)"), None, raw).await;
+    let t = command_secs(cfg);
+    let r = tokio::time::timeout(Duration::from_secs(t), session.append(folder, Some("(\\Seen)"), None, raw)).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
-    r.map_err(|e| ImapError::NoFolder { folder: folder.to_string(), message: e.to_string() })
+    match r {
+        Ok(r) => r.map_err(|e| ImapError::NoFolder { folder: folder.to_string(), message: e.to_string() }),
+        Err(_) => Err(ImapError::Timeout { what: format!("APPEND to {folder}"), secs: t }),
+    }
 }
 
 /// `check-config --connect`: log in and open every folder this mailbox uses.
 pub async fn check(cfg: &MailboxConfig) -> Result<String, ImapError> {
     let mut session = connect(cfg).await?;
-    let caps = session.capabilities().await?;
+    let t = command_secs(cfg);
+    let caps = with_timeout(t, "CAPABILITY", session.capabilities()).await?;
     let mut folders = vec![cfg.folder.clone()];
     folders.extend(cfg.sent_folder.iter().cloned());
     folders.extend(cfg.save_sent.iter().cloned());
@@ -855,11 +901,13 @@ pub async fn check(cfg: &MailboxConfig) -> Result<String, ImapError> {
     }
     let mut notes = Vec::new();
     for f in &folders {
-        let mb =
-            session.examine(f).await.map_err(|e| ImapError::NoFolder { folder: f.clone(), message: e.to_string() })?;
+        let mb = tokio::time::timeout(Duration::from_secs(t), session.examine(f))
+            .await
+            .map_err(|_| ImapError::Timeout { what: format!("EXAMINE {f}"), secs: t })?
+            .map_err(|e| ImapError::NoFolder { folder: f.clone(), message: e.to_string() })?;
         notes.push(format!("{f}: {} messages", mb.exists));
     }
-    let _ = session.logout().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
     let idle = if caps.has_str("IDLE") { "IDLE" } else { "no IDLE (polling)" };
     Ok(format!("{}; {idle}", notes.join(", ")))
 }

@@ -48,16 +48,25 @@ pub fn new_message_id(domain: &str) -> String {
     format!("attune.{token}@{domain}")
 }
 
+/// How mail programs mark a reply, in the languages we read.
+const REPLY_PREFIXES: [&str; 13] =
+    ["re:", "aw:", "antw:", "antwort:", "réf:", "rv:", "r:", "sv:", "vs:", "ref:", "res:", "re :", "réf :"];
+
+/// The subject says it answers an earlier mail ("Re:", "AW:", "RES:").
+pub fn is_reply_subject(subject: &str) -> bool {
+    let s = subject.trim_start();
+    REPLY_PREFIXES.iter().any(|p| crate::text::find_caseless(s, p).is_some_and(|at| at.start == 0))
+}
+
 /// "Re: <their subject without reply prefixes> [#123]".
 pub fn reply_subject(original: &str, token: &str) -> String {
     let mut s = single_line(original);
     loop {
         // The prefix's length is measured in the subject itself, never in a lower-cased copy.
-        let stripped =
-            ["re:", "aw:", "antw:", "antwort:", "réf:", "rv:", "r:", "sv:", "vs:", "ref:", "res:", "re :", "réf :"]
-                .iter()
-                .find_map(|p| crate::text::find_caseless(&s, p).filter(|at| at.start == 0))
-                .map(|at| s[at.end..].trim_start().to_string());
+        let stripped = REPLY_PREFIXES
+            .iter()
+            .find_map(|p| crate::text::find_caseless(&s, p).filter(|at| at.start == 0))
+            .map(|at| s[at.end..].trim_start().to_string());
         match stripped {
             Some(rest) => s = rest,
             None => break,

@@ -210,12 +210,14 @@ pub struct LoginQuery {
 pub fn safe_next(next: Option<&str>) -> String {
     fn local(p: &str) -> bool {
         let b = p.as_bytes();
-        b.first() == Some(&b'/')
-            && !matches!(b.get(1), Some(b'/' | b'\\'))
-            && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+        b.first() == Some(&b'/') && !matches!(b.get(1), Some(b'/' | b'\\')) && !p.contains('\\')
     }
+    // As sent, only printable ASCII can go in a Location header; decoded, a space is fine
+    // ("q=a%20b") but a control character is not.
+    let sendable = |p: &str| local(p) && p.bytes().all(|c| c.is_ascii_graphic());
+    let decoded_ok = |p: &str| local(p) && !p.chars().any(char::is_control);
     match next {
-        Some(n) if local(n) && local(&percent_decode(n)) => n.to_string(),
+        Some(n) if sendable(n) && decoded_ok(&percent_decode(n)) => n.to_string(),
         _ => "/".into(),
     }
 }

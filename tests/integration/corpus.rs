@@ -188,3 +188,86 @@ fn check_draft(d: &DraftRow, exp: &Expected, fail: &mut impl FnMut(String)) {
         fail(format!("must checks fail: {bad:?}\n{}", d.body));
     }
 }
+
+/// The gate's own corpus: tests/gate/*.eml, automatic mail that carries no machine header
+/// (bounces without a DSN, Lotus "AUTO:", list moderation, challenge-response, other help
+/// desks' status mails, spam without a verdict) and customers' mails that look like them,
+/// each with its expected kind beside it. Prints the figures per family; fails on any miss.
+#[test]
+fn gate_corpus() {
+    use attune::domain::EmailAddress;
+    use attune::mail::classify::{GateRules, Ours, classify};
+    use attune::mail::parse::{Parsed, parse};
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ExpectedKind {
+        kind: String,
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gate");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/gate exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "the gate corpus must not be empty (found {})", files.len());
+    let ours = [EmailAddress::parse("support@example.com").unwrap()];
+    let rules = GateRules::default();
+    let who = Ours { addresses: &ours, message_id_domain: "example.com", loop_token: "t", rules: &rules };
+    let mut per_family: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut misses = Vec::new();
+    for f in &files {
+        let name = f.file_stem().unwrap().to_string_lossy().to_string();
+        let expected: ExpectedKind = toml::from_str(
+            &std::fs::read_to_string(f.with_extension("expected.toml")).unwrap_or_else(|e| panic!("{name}: {e}")),
+        )
+        .unwrap_or_else(|e| panic!("{name}.expected.toml: {e}"));
+        let raw = std::fs::read(f).unwrap();
+        let Parsed::Ok(m) = parse(&raw) else { panic!("{name}: does not parse") };
+        let got = classify(&m, &who);
+        let family = name.split('-').next().unwrap_or("").to_string();
+        let entry = per_family.entry(family).or_default();
+        entry.1 += 1;
+        if got.kind.as_str() == expected.kind {
+            entry.0 += 1;
+        } else {
+            misses.push(format!("{name}: expected {}, got {} ({})", expected.kind, got.kind, got.reasons.join("; ")));
+        }
+    }
+    // Customers' mail that must never be caught: the 247 mails of the situations corpus,
+    // written by people in seven languages (grief, outages, anger, scams they ask about).
+    let mut customers = 0;
+    for lang in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/situations")).unwrap().flatten() {
+        if !lang.path().is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(lang.path()).unwrap().flatten().map(|e| e.path()) {
+            if f.extension().is_none_or(|x| x != "eml") {
+                continue;
+            }
+            let raw = std::fs::read(&f).unwrap();
+            let Parsed::Ok(m) = parse(&raw) else { continue };
+            customers += 1;
+            let got = classify(&m, &who);
+            if got.kind.as_str() != "human" {
+                misses.push(format!(
+                    "{}: a customer's mail read as {} ({})",
+                    f.display(),
+                    got.kind,
+                    got.reasons.join("; ")
+                ));
+            }
+        }
+    }
+    assert!(customers >= 200, "the situations corpus is there ({customers} mails)");
+    per_family.insert(
+        "customers".into(),
+        (customers - misses.iter().filter(|m| m.contains("a customer's mail")).count(), customers),
+    );
+    for (family, (right, all)) in &per_family {
+        eprintln!("gate corpus: {family:<12} {right}/{all}");
+    }
+    assert!(misses.is_empty(), "{} gate misses:\n{}", misses.len(), misses.join("\n"));
+}
