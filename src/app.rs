@@ -117,6 +117,9 @@ pub struct App {
     /// Messages an IMAP server lists but will not send, by origin ("imap:MAILBOX/FOLDER/UIDVALIDITY/UID"):
     /// when this instance first missed each (see `intake::imap::UNFETCHABLE_AFTER`).
     pub unfetchable_since: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
+    /// When each mailbox's loop last got an answer from its server (a sync round, a
+    /// batch, an IDLE wake, a NOOP): a lease is renewed only while this moves.
+    pub mailbox_progress: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -211,7 +214,19 @@ impl App {
             admin_marker: Arc::default(),
             leases_held: Arc::default(),
             unfetchable_since: Arc::default(),
+            mailbox_progress: Arc::default(),
         })
+    }
+
+    /// The mailbox's server answered just now.
+    pub fn mark_progress(&self, mailbox: &str) {
+        let now = self.now();
+        self.mailbox_progress.lock().unwrap_or_else(|p| p.into_inner()).insert(mailbox.to_string(), now);
+    }
+
+    /// When the mailbox's server last answered this instance.
+    pub fn last_progress(&self, mailbox: &str) -> Option<i64> {
+        self.mailbox_progress.lock().unwrap_or_else(|p| p.into_inner()).get(mailbox).copied()
     }
 
     pub fn policy(&self) -> Arc<Policy> {

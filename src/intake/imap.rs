@@ -101,6 +101,14 @@ pub fn keep_alive(tcp: &TcpStream) {
     }
 }
 
+/// How long a mailbox may go without an answer from its server before this instance
+/// lets its lease go: longer than any wait that is normal (an IDLE until its renewal, a
+/// poll interval, a command's deadline, a reconnect's backoff), so only a stall trips it.
+pub fn stall_limit(cfg: &MailboxConfig) -> i64 {
+    let wait = if cfg.idle { cfg.idle_renew.calendar_secs() } else { cfg.poll_interval.calendar_secs() };
+    wait + 2 * cfg.command_timeout.calendar_secs() + cfg.connect_timeout.calendar_secs() + 300
+}
+
 /// Connects, secures, reads the greeting and logs in.
 pub async fn connect(cfg: &MailboxConfig) -> Result<ImapSession, ImapError> {
     let secs = cfg.connect_timeout.calendar_secs().max(1) as u64;
@@ -313,13 +321,14 @@ pub async fn sync_folder(
             break;
         }
         let set = uid_set(chunk);
-        // The whole batch's answer within the deadline: a server that stops in the middle
-        // of a FETCH is dropped, and the cursor stays before what did not arrive.
-        let fetches: Vec<async_imap::types::Fetch> = with_timeout(t, "UID FETCH", async {
-            session.uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])").await?.try_collect().await
-        })
-        .await?;
-        drain(session);
+        // Each message of the answer within the deadline of the one before: a server that
+        // stops in the middle of a FETCH is dropped after what did arrive is stored, and
+        // the cursor stays before what did not (a slow link with big mail is not a stall).
+        let (fetches, stalled) = fetch_with_deadline(session, &set, t).await?;
+        if stalled.is_none() {
+            drain(session);
+        }
+        app.mark_progress(&cfg.name);
         let mut raws: Vec<(u32, RawMail)> = fetches
             .iter()
             .filter_map(|f| {
@@ -349,6 +358,9 @@ pub async fn sync_folder(
             if !matches!(o, Ingested::Duplicate(_)) {
                 result.fetched += 1;
             }
+        }
+        if let Some(stall) = stalled {
+            return Err(stall);
         }
         // A FETCH's response stream simply ends when the server says BYE, drops the
         // connection or answers NO, so fewer messages than asked is not an error by itself.
@@ -393,6 +405,29 @@ pub async fn sync_folder(
     db.record_sync(&cfg.name, folder, app.now(), (total - done) as i64).await?;
     db.commit().await?;
     Ok(result)
+}
+
+/// UID FETCH of `set`, each message due within `t` seconds of the one before. Returns
+/// what arrived, and the timeout if the server went quiet part-way (the session is then
+/// unusable; the caller stores what came and reconnects).
+async fn fetch_with_deadline(
+    session: &mut ImapSession,
+    set: &str,
+    t: u64,
+) -> Result<(Vec<async_imap::types::Fetch>, Option<ImapError>), ImapError> {
+    let mut stream = with_timeout(t, "UID FETCH", session.uid_fetch(set, "(UID INTERNALDATE BODY.PEEK[])")).await?;
+    let mut got = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(t), stream.try_next()).await {
+            Ok(Ok(Some(f))) => got.push(f),
+            Ok(Err(e)) => return Err(e.into()),
+            Ok(Ok(None)) => return Ok((got, None)),
+            Err(_) => {
+                let what = format!("UID FETCH (after {} message{})", got.len(), if got.len() == 1 { "" } else { "s" });
+                return Ok((got, Some(ImapError::Timeout { what, secs: t })));
+            }
+        }
+    }
 }
 
 /// Which of `missing` (sorted) are still in the folder: the rest were expunged between our
@@ -649,6 +684,7 @@ impl Lease {
             return Ok(None);
         }
         app.leases_held.fetch_add(1, Ordering::SeqCst);
+        app.mark_progress(&cfg.name);
         let handed_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (app, cfg, hand_over) = (app.clone(), cfg.clone(), handed_over.clone());
         let renewer = tokio::spawn(async move {
@@ -659,6 +695,22 @@ impl Lease {
                     _ = stop.cancelled() => return,
                 }
                 let now = app.now();
+                // A mailbox whose server has not answered for longer than any normal wait
+                // is stalled: the lease goes, so another instance (another route, another
+                // network) can take over, and the stall shows in status and /metrics.
+                if let Some(last) = app.last_progress(&cfg.name)
+                    && now - last > stall_limit(&cfg)
+                {
+                    let why =
+                        format!("stalled: no answer from the server for {}s; letting the sync lease go", now - last);
+                    tracing::warn!(mailbox = %cfg.name, "{why}");
+                    if let Ok(mut db) = app.store.tx().await {
+                        let _ = db.record_sync_error(&cfg.name, &cfg.folder, now, &why).await;
+                        let _ = db.commit().await;
+                    }
+                    stop.cancel();
+                    return;
+                }
                 let renewed = async {
                     let mut db = app.store.tx().await?;
                     let ok = db.take_lease(&cfg.name, &cfg.folder, &app.instance, now + ttl, now).await?;
@@ -819,11 +871,13 @@ async fn watch(
     attempt: &mut u32,
 ) -> Result<(), ImapError> {
     let mut session = connect(cfg).await?;
+    app.mark_progress(&cfg.name);
     tracing::info!(mailbox = %cfg.name, host = %cfg.host, "connected");
     let t = command_secs(cfg);
     let idle_ok = cfg.idle && with_timeout(t, "CAPABILITY", session.capabilities()).await?.has_str("IDLE");
     loop {
         let synced = sync_mailbox(app, &mut session, cfg, shutdown).await?;
+        app.mark_progress(&cfg.name);
         *attempt = 0;
         let new: u64 = synced.iter().map(|s| s.fetched).sum();
         if new > 0 {
@@ -855,6 +909,7 @@ async fn watch(
             session = tokio::time::timeout(Duration::from_secs(10), idle.done())
                 .await
                 .map_err(|_| ImapError::Timeout { what: "ending IDLE".into(), secs: 10 })??;
+            app.mark_progress(&cfg.name);
             drain(&mut session);
             if cancelled {
                 let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
@@ -871,6 +926,7 @@ async fn watch(
             }
             // A NOOP keeps the connection honest between polls.
             confirm_alive(&mut session).await?;
+            app.mark_progress(&cfg.name);
             drain(&mut session);
         }
     }
@@ -881,9 +937,12 @@ pub async fn append_copy(cfg: &MailboxConfig, folder: &str, raw: &[u8]) -> Resul
     let mut session = connect(cfg).await?;
     let t = command_secs(cfg);
     let r = tokio::time::timeout(Duration::from_secs(t), session.append(folder, Some("(\\Seen)"), None, raw)).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
     match r {
-        Ok(r) => r.map_err(|e| ImapError::NoFolder { folder: folder.to_string(), message: e.to_string() }),
+        Ok(r) => {
+            let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+            r.map_err(|e| ImapError::NoFolder { folder: folder.to_string(), message: e.to_string() })
+        }
+        // A server that does not answer will not answer LOGOUT either.
         Err(_) => Err(ImapError::Timeout { what: format!("APPEND to {folder}"), secs: t }),
     }
 }

@@ -102,6 +102,20 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     }
     let _ = writeln!(
         out,
+        "# HELP attune_mailbox_error Whether the folder's last sync attempt failed or stalled (1) since its last good sync (0).\n# TYPE attune_mailbox_error gauge"
+    );
+    for s in &states {
+        let failing = s.last_error_at.is_some_and(|e| s.last_sync_at.is_none_or(|ok| e > ok));
+        let _ = writeln!(
+            out,
+            "attune_mailbox_error{{mailbox=\"{}\",folder=\"{}\"}} {}",
+            esc(&s.mailbox),
+            esc(&s.folder),
+            u8::from(failing)
+        );
+    }
+    let _ = writeln!(
+        out,
         "# HELP attune_mailbox_backlog Messages seen but not yet stored.\n# TYPE attune_mailbox_backlog gauge"
     );
     for s in &states {

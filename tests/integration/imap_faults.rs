@@ -26,6 +26,9 @@ enum Fault {
     ExpungedBeforeFetch(u32),
     /// Like `NoFor`, and the SEARCH that follows is answered NO too.
     NoForThenSearchNo(u32),
+    /// Sends the first `n` messages asked for, then says nothing more and keeps the
+    /// connection open (a server that froze mid-FETCH).
+    StallAfter(usize),
 }
 
 #[derive(Default)]
@@ -38,6 +41,12 @@ struct Folder {
     fetches: usize,
     /// UIDs moved to another folder by UID MOVE, in order.
     moved: Vec<u32>,
+    /// The next APPEND is never answered (a server that froze mid-APPEND).
+    stall_append: bool,
+    /// The next IDLE is accepted, and its DONE never answered (frozen mid-IDLE).
+    stall_idle: bool,
+    /// Messages appended, in order.
+    appended: Vec<Vec<u8>>,
 }
 
 fn mail(uid: u32) -> Vec<u8> {
@@ -82,7 +91,7 @@ async fn serve(stream: TcpStream, folder: Arc<Mutex<Folder>>) -> std::io::Result
         let reply = if upper.starts_with("LOGIN") {
             format!("{tag} OK LOGIN completed\r\n")
         } else if upper.starts_with("CAPABILITY") {
-            format!("* CAPABILITY IMAP4rev1 UIDPLUS MOVE\r\n{tag} OK done\r\n")
+            format!("* CAPABILITY IMAP4rev1 UIDPLUS MOVE IDLE\r\n{tag} OK done\r\n")
         } else if upper.starts_with("SELECT") || upper.starts_with("EXAMINE") {
             let f = folder.lock().unwrap();
             let next = f.messages.keys().last().copied().unwrap_or(0) + 1;
@@ -140,6 +149,12 @@ async fn serve(stream: TcpStream, folder: Arc<Mutex<Folder>>) -> std::io::Result
                     write.write_all(&out).await?;
                     return Ok(());
                 }
+                if fault == Fault::StallAfter(i) {
+                    write.write_all(&out).await?;
+                    // Frozen: not another byte, until the client gives up and hangs up.
+                    let _ = read.read_to_end(&mut Vec::new()).await;
+                    return Ok(());
+                }
                 if fault == Fault::NoFor(*uid) {
                     continue;
                 }
@@ -170,6 +185,30 @@ async fn serve(stream: TcpStream, folder: Arc<Mutex<Folder>>) -> std::io::Result
                 f.moved.push(uid);
             }
             format!("{tag} OK moved\r\n")
+        } else if upper.starts_with("APPEND") {
+            let size: usize =
+                rest.rsplit_once('{').and_then(|(_, n)| n.trim_end_matches(['}', '+']).parse().ok()).unwrap_or(0);
+            if std::mem::take(&mut folder.lock().unwrap().stall_append) {
+                let _ = read.read_to_end(&mut Vec::new()).await;
+                return Ok(());
+            }
+            write.write_all(b"+ go ahead\r\n").await?;
+            let mut body = vec![0u8; size];
+            read.read_exact(&mut body).await?;
+            let mut rest_of_line = String::new();
+            read.read_line(&mut rest_of_line).await?;
+            folder.lock().unwrap().appended.push(body);
+            format!("{tag} OK [APPENDUID 77 1] appended\r\n")
+        } else if upper.starts_with("IDLE") {
+            write.write_all(b"+ idling\r\n").await?;
+            let stall = std::mem::take(&mut folder.lock().unwrap().stall_idle);
+            let mut done = String::new();
+            read.read_line(&mut done).await?;
+            if stall {
+                let _ = read.read_to_end(&mut Vec::new()).await;
+                return Ok(());
+            }
+            format!("{tag} OK IDLE terminated\r\n")
         } else if upper.starts_with("LOGOUT") {
             write.write_all(format!("* BYE see you\r\n{tag} OK bye\r\n").as_bytes()).await?;
             let _ = read.read_to_end(&mut Vec::new()).await;
@@ -336,4 +375,78 @@ async fn a_message_the_server_never_sends_is_quarantined_after_ten_minutes_and_t
         "{:?}",
         quarantined[0].quarantine_reason
     );
+}
+
+/// A server that freezes in the middle of a FETCH (sends two of five messages, then
+/// nothing, connection open) is dropped at the command deadline; what arrived is kept,
+/// the cursor stays before what did not, and the next sync stores the rest once.
+#[tokio::test]
+async fn a_server_frozen_mid_fetch_is_dropped_at_the_deadline_and_nothing_is_lost() {
+    let uids = [3, 4, 5, 8, 9];
+    let (t, cfg, folder) =
+        app_with_server(Folder { fault: Some(Fault::StallAfter(2)), ..Folder::default() }, &uids, |c| {
+            c.command_timeout = attune::config::DurationSpec::parse("2s").unwrap();
+        })
+        .await;
+    let started = std::time::Instant::now();
+    let err = imap::sync_once(&t.app, &cfg).await.expect_err("a frozen FETCH is an error");
+    let dropped_after = started.elapsed();
+    assert!(matches!(err, imap::ImapError::Timeout { .. }), "{err}");
+    assert!(err.is_transient(), "{err}");
+    assert!(err.to_string().contains("UID FETCH"), "{err}");
+    assert_eq!(stored_message_ids(&t).await, expected(&[3, 4]));
+    assert_eq!(cursor(&t).await, 0);
+    let again = imap::sync_once(&t.app, &cfg).await.expect("the next sync");
+    eprintln!("frozen mid-FETCH: dropped after {dropped_after:?}, recovered after {:?}", started.elapsed());
+    assert_eq!(again[0].last_uid, 9);
+    assert_eq!(stored_message_ids(&t).await, expected(&uids), "every message, once");
+    assert_eq!(folder.lock().unwrap().fetches, 2);
+}
+
+/// The Sent copy: a server that never answers an APPEND is dropped at the deadline with
+/// an error naming it; the next copy goes through.
+#[tokio::test]
+async fn a_server_frozen_mid_append_is_dropped_at_the_deadline() {
+    let (_t, mut cfg, folder) = app_with_server(Folder { stall_append: true, ..Folder::default() }, &[], |c| {
+        c.command_timeout = attune::config::DurationSpec::parse("2s").unwrap();
+    })
+    .await;
+    cfg.save_sent = Some("Sent".into());
+    let started = std::time::Instant::now();
+    let raw = b"From: support@attune.test\r\nTo: c@customer.example\r\nSubject: Re: hi\r\n\r\nHello\r\n";
+    let err = imap::append_copy(&cfg, "Sent", raw).await.expect_err("a frozen APPEND is an error");
+    assert!(err.to_string().contains("APPEND"), "{err}");
+    eprintln!("frozen mid-APPEND: dropped after {:?}", started.elapsed());
+    imap::append_copy(&cfg, "Sent", raw).await.expect("the next copy goes through");
+    assert_eq!(folder.lock().unwrap().appended.len(), 1);
+}
+
+/// The daemon's loop on a server that freezes when IDLE ends: the DONE is given up on,
+/// the loop reconnects with backoff and the mail that came meanwhile is stored, once.
+#[tokio::test]
+async fn a_server_frozen_mid_idle_is_reconnected_and_mail_keeps_flowing() {
+    let (t, cfg, folder) = app_with_server(Folder { stall_idle: true, ..Folder::default() }, &[1, 2], |c| {
+        c.idle = true;
+        c.idle_renew = attune::config::DurationSpec::parse("2s").unwrap();
+        c.command_timeout = attune::config::DurationSpec::parse("2s").unwrap();
+    })
+    .await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let daemon = tokio::spawn(imap::run_mailbox(t.app.clone(), cfg.clone(), stop.clone()));
+    let started = std::time::Instant::now();
+    while stored_message_ids(&t).await.len() < 2 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the first sync");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Mail arrives while the server is frozen in IDLE.
+    folder.lock().unwrap().messages.insert(3, mail(3));
+    let frozen_at = std::time::Instant::now();
+    while stored_message_ids(&t).await.len() < 3 {
+        assert!(frozen_at.elapsed() < std::time::Duration::from_secs(60), "recovered from a frozen IDLE");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    eprintln!("frozen mid-IDLE: new mail stored {:?} after it arrived", frozen_at.elapsed());
+    stop.cancel();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(20), daemon).await;
+    assert_eq!(stored_message_ids(&t).await, expected(&[1, 2, 3]), "every message, once");
 }
