@@ -128,15 +128,39 @@ pub enum BuildError {
     Store { url: String, source: crate::store::StoreError },
     #[error("{0}")]
     Templates(#[from] crate::templates::TemplateError),
+    #[error(
+        "the database schema is at version {applied}, older than this attune (version {known}): run `attune migrate` (on PostgreSQL with several instances, see \"Upgrading\" in the README)"
+    )]
+    SchemaBehind { applied: i64, known: i64 },
 }
 
 impl App {
-    /// Connects, migrates and loads templates.
+    /// Connects and loads templates. The schema is not changed, except that an empty
+    /// database gets one: an older schema is refused (`SchemaBehind`), so an old and a new
+    /// binary never fight over one database in a rolling upgrade; a newer one is used as
+    /// it is (migrations only add).
     pub async fn build(config: Config, clock: Clock) -> Result<App, BuildError> {
+        App::open(config, clock, false).await
+    }
+
+    /// Connects, brings the schema up to date, loads templates (`migrate`, `run`, `demo`).
+    pub async fn build_migrating(config: Config, clock: Clock) -> Result<App, BuildError> {
+        App::open(config, clock, true).await
+    }
+
+    async fn open(config: Config, clock: Clock, migrate: bool) -> Result<App, BuildError> {
         let url = crate::store::redacted_url(&config.database.url);
         let failed = |source| BuildError::Store { url: url.clone(), source };
         let store = Store::connect(&config.database.url, config.database.max_connections).await.map_err(failed)?;
-        store.migrate().await.map_err(failed)?;
+        match store.schema_version().await.map_err(failed)? {
+            crate::store::Schema::Behind { applied, known } if !migrate => {
+                return Err(BuildError::SchemaBehind { applied, known });
+            }
+            crate::store::Schema::Current | crate::store::Schema::Ahead => {}
+            crate::store::Schema::Empty | crate::store::Schema::Behind { .. } => {
+                store.migrate().await.map_err(failed)?
+            }
+        }
         let app = App::with_store(config, clock, store)?;
         app.reload().await.map_err(failed)?;
         Ok(app)

@@ -18,6 +18,7 @@ use crate::net::MailStream;
 
 use rand::Rng;
 use serde_json::json;
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::clock::ts;
@@ -306,168 +307,176 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
         return Ok(Some(SendOutcome::Lost(id)));
     }
     db.commit().await?;
+    // Every log line of this send carries the draft and its attempt.
+    let span = tracing::info_span!("send", draft = %id, attempt = tracing::field::Empty);
+    async {
+        let mut db = app.store.db().await?;
+        let Some(draft) = db.draft(id).await? else {
+            return Ok(Some(SendOutcome::Lost(id)));
+        };
+        tracing::Span::current().record("attempt", draft.attempts);
+        drop(db);
+        let message_id = draft.outgoing_message_id.clone().unwrap_or(fresh_id);
+        let mut facts: Facts = serde_json::from_str(&draft.facts)
+            .map_err(|e| StoreError::Invalid(format!("draft {id} has unreadable facts: {e}")))?;
 
-    let mut db = app.store.db().await?;
-    let Some(draft) = db.draft(id).await? else {
-        return Ok(Some(SendOutcome::Lost(id)));
-    };
-    drop(db);
-    let message_id = draft.outgoing_message_id.clone().unwrap_or(fresh_id);
-    let mut facts: Facts = serde_json::from_str(&draft.facts)
-        .map_err(|e| StoreError::Invalid(format!("draft {id} has unreadable facts: {e}")))?;
-
-    // Judged once more: sending may have been held up past the SLA since approval.
-    let mut body = draft.body.clone();
-    let at_send =
-        lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
-    let mut apology_added = false;
-    if at_send.late && !lint::apologizes_for_delay(&body, facts.language) {
-        facts.lateness = at_send;
-        let templates = app.templates();
-        let token = app.tokens().subject_token(TicketId(draft.ticket_id));
-        let apology = drafting::render_apology(
-            &templates,
-            &Context {
-                config: &app.config,
-                policy: &app.policy(),
-                facts: &facts,
-                ticket_token: &token,
-                agent: draft.approver_name.as_deref(),
-            },
-        )?;
-        body = drafting::insert_apology(&body, &apology);
-        apology_added = true;
-    }
-
-    let to = match crate::domain::EmailAddress::parse(&draft.to_addr) {
-        Ok(a) => a,
-        Err(e) => return fail(app, &draft, &format!("bad recipient: {e}"), now).await,
-    };
-    // A mailbox may answer from its own address and name.
-    let mut db = app.store.db().await?;
-    let mailbox_name = db.ticket(TicketId(draft.ticket_id)).await?.map(|t| t.mailbox).unwrap_or_default();
-    drop(db);
-    let mailbox = app.config.mailboxes.iter().find(|m| m.name == mailbox_name);
-    let from_address = mailbox.and_then(|m| m.address.clone()).unwrap_or_else(|| app.config.support.address.clone());
-    let from_name = mailbox.and_then(|m| m.display_name.clone()).unwrap_or_else(|| app.config.support.name.clone());
-    let built = compose::build(&Outgoing {
-        from_address: &from_address,
-        from_name: &from_name,
-        to_address: &to,
-        to_name: draft.to_name.as_deref(),
-        subject: &draft.subject,
-        message_id: &message_id,
-        in_reply_to: &draft.in_reply_to,
-        references: &draft.refs(),
-        body: &body,
-        date_secs: now,
-        automatic: draft.automatic,
-        loop_token: &app.loop_token,
-    });
-    let message = match built {
-        Ok(m) => m,
-        Err(e) => return fail(app, &draft, &e.to_string(), now).await,
-    };
-    let raw = message.formatted();
-
-    // Bounded well inside the claim, so nobody takes the reply over while it is sent.
-    let limit = SEND_TIMEOUT.min(Duration::from_secs((claim_secs / 2).max(1) as u64));
-    let result = match tokio::time::timeout(limit, delivery.deliver(id, &message_id, &from_address, &to, &raw)).await {
-        Ok(r) => r,
-        Err(_) => Err(DeliveryError::transient(format!("no answer within {}s", limit.as_secs()))),
-    };
-    let now = app.now();
-    match result {
-        Ok(location) => {
-            let mut db = app.store.tx().await?;
-            if !db.mark_sent(id, now, &body, &draft.subject).await? {
-                db.rollback().await?;
-                return Ok(Some(SendOutcome::Lost(id)));
-            }
-            let ticket = TicketId(draft.ticket_id);
-            let stored = db
-                .insert_message(&NewMessage {
-                    dedupe_key: crate::mail::parse::dedupe_key(Some(&message_id), &raw),
-                    message_id: Some(message_id.clone()),
-                    direction: "out",
-                    kind: Kind::Own,
-                    mailbox: mailbox_name.clone(),
-                    origin: location.clone(),
-                    from_addr: Some(from_address.to_string()),
-                    from_name: Some(from_name.clone()),
-                    reply_to: None,
-                    to_addrs: vec![draft.to_addr.clone()],
-                    cc_addrs: vec![],
-                    subject: draft.subject.clone(),
-                    in_reply_to: Some(draft.in_reply_to.clone()),
-                    refs: draft.refs(),
-                    received_at: now,
-                    ingested_at: now,
-                    body_text: body.clone(),
-                    body_html: None,
-                    attachments_json: "[]".into(),
-                    flags: vec![],
-                    reasons: vec![format!("reply to draft {id}")],
-                    quarantine_reason: None,
-                    raw: raw.clone(),
-                })
-                .await?;
-            if let Some(k) = stored {
-                db.set_message_ticket(k, ticket).await?;
-            }
-            db.add_thread_id(ticket, &message_id).await?;
-            db.set_last_outbound(ticket, now).await?;
-            db.audit(
-                now,
-                "attune",
-                "reply.sent",
-                Some(ticket),
-                Some(id),
-                &json!({
-                    "message_id": message_id,
-                    "to": draft.to_addr,
-                    "as_sent": body,
-                    "apology_added_at_send": apology_added,
-                    "delivery": delivery.describe(),
-                    "attempt": draft.attempts,
-                }),
-            )
-            .await?;
-            db.commit().await?;
-            // A copy in the mailbox's Sent folder, for the team's own mail program.
-            if let Some(m) = mailbox
-                && let Some(folder) = &m.save_sent
-                && let Err(e) = crate::intake::imap::append_copy(m, folder, &raw).await
-            {
-                tracing::warn!(mailbox = %m.name, folder, error = %e, "could not save a copy of the reply");
-            }
-            Ok(Some(SendOutcome::Sent { draft: id, message_id, location }))
+        // Judged once more: sending may have been held up past the SLA since approval.
+        let mut body = draft.body.clone();
+        let at_send =
+            lateness::judge(&app.policy().calendar, app.policy().sla.first_response, ts(facts.arrived_at), ts(now));
+        let mut apology_added = false;
+        if at_send.late && !lint::apologizes_for_delay(&body, facts.language) {
+            facts.lateness = at_send;
+            let templates = app.templates();
+            let token = app.tokens().subject_token(TicketId(draft.ticket_id));
+            let apology = drafting::render_apology(
+                &templates,
+                &Context {
+                    config: &app.config,
+                    policy: &app.policy(),
+                    facts: &facts,
+                    ticket_token: &token,
+                    agent: draft.approver_name.as_deref(),
+                },
+            )?;
+            body = drafting::insert_apology(&body, &apology);
+            apology_added = true;
         }
-        Err(e) if e.is_transient() && draft.attempts < i64::from(app.config.outbox.max_attempts) => {
-            let next = now + backoff_secs(app, draft.attempts);
-            let mut db = app.store.tx().await?;
-            db.mark_retry(id, next, &e.message, now).await?;
-            db.audit(
-                now,
-                "attune",
-                "reply.retry",
-                Some(TicketId(draft.ticket_id)),
-                Some(id),
-                &json!({"error": e.message, "attempt": draft.attempts, "next_attempt_at": next}),
-            )
-            .await?;
-            db.commit().await?;
-            Ok(Some(SendOutcome::Retrying { draft: id, error: e.message, next_attempt_at: next }))
-        }
-        Err(e) => {
-            let msg = if e.is_transient() {
-                format!("gave up after {} attempts: {}", draft.attempts, e.message)
-            } else {
-                e.message
+
+        let to = match crate::domain::EmailAddress::parse(&draft.to_addr) {
+            Ok(a) => a,
+            Err(e) => return fail(app, &draft, &format!("bad recipient: {e}"), now).await,
+        };
+        // A mailbox may answer from its own address and name.
+        let mut db = app.store.db().await?;
+        let mailbox_name = db.ticket(TicketId(draft.ticket_id)).await?.map(|t| t.mailbox).unwrap_or_default();
+        drop(db);
+        let mailbox = app.config.mailboxes.iter().find(|m| m.name == mailbox_name);
+        let from_address =
+            mailbox.and_then(|m| m.address.clone()).unwrap_or_else(|| app.config.support.address.clone());
+        let from_name = mailbox.and_then(|m| m.display_name.clone()).unwrap_or_else(|| app.config.support.name.clone());
+        let built = compose::build(&Outgoing {
+            from_address: &from_address,
+            from_name: &from_name,
+            to_address: &to,
+            to_name: draft.to_name.as_deref(),
+            subject: &draft.subject,
+            message_id: &message_id,
+            in_reply_to: &draft.in_reply_to,
+            references: &draft.refs(),
+            body: &body,
+            date_secs: now,
+            automatic: draft.automatic,
+            loop_token: &app.loop_token,
+        });
+        let message = match built {
+            Ok(m) => m,
+            Err(e) => return fail(app, &draft, &e.to_string(), now).await,
+        };
+        let raw = message.formatted();
+
+        // Bounded well inside the claim, so nobody takes the reply over while it is sent.
+        let limit = SEND_TIMEOUT.min(Duration::from_secs((claim_secs / 2).max(1) as u64));
+        let result =
+            match tokio::time::timeout(limit, delivery.deliver(id, &message_id, &from_address, &to, &raw)).await {
+                Ok(r) => r,
+                Err(_) => Err(DeliveryError::transient(format!("no answer within {}s", limit.as_secs()))),
             };
-            fail(app, &draft, &msg, now).await
+        let now = app.now();
+        match result {
+            Ok(location) => {
+                let mut db = app.store.tx().await?;
+                if !db.mark_sent(id, now, &body, &draft.subject).await? {
+                    db.rollback().await?;
+                    return Ok(Some(SendOutcome::Lost(id)));
+                }
+                let ticket = TicketId(draft.ticket_id);
+                let stored = db
+                    .insert_message(&NewMessage {
+                        dedupe_key: crate::mail::parse::dedupe_key(Some(&message_id), &raw),
+                        message_id: Some(message_id.clone()),
+                        direction: "out",
+                        kind: Kind::Own,
+                        mailbox: mailbox_name.clone(),
+                        origin: location.clone(),
+                        from_addr: Some(from_address.to_string()),
+                        from_name: Some(from_name.clone()),
+                        reply_to: None,
+                        to_addrs: vec![draft.to_addr.clone()],
+                        cc_addrs: vec![],
+                        subject: draft.subject.clone(),
+                        in_reply_to: Some(draft.in_reply_to.clone()),
+                        refs: draft.refs(),
+                        received_at: now,
+                        ingested_at: now,
+                        body_text: body.clone(),
+                        body_html: None,
+                        attachments_json: "[]".into(),
+                        flags: vec![],
+                        reasons: vec![format!("reply to draft {id}")],
+                        quarantine_reason: None,
+                        raw: raw.clone(),
+                    })
+                    .await?;
+                if let Some(k) = stored {
+                    db.set_message_ticket(k, ticket).await?;
+                }
+                db.add_thread_id(ticket, &message_id).await?;
+                db.set_last_outbound(ticket, now).await?;
+                db.audit(
+                    now,
+                    "attune",
+                    "reply.sent",
+                    Some(ticket),
+                    Some(id),
+                    &json!({
+                        "message_id": message_id,
+                        "to": draft.to_addr,
+                        "as_sent": body,
+                        "apology_added_at_send": apology_added,
+                        "delivery": delivery.describe(),
+                        "attempt": draft.attempts,
+                    }),
+                )
+                .await?;
+                db.commit().await?;
+                // A copy in the mailbox's Sent folder, for the team's own mail program.
+                if let Some(m) = mailbox
+                    && let Some(folder) = &m.save_sent
+                    && let Err(e) = crate::intake::imap::append_copy(m, folder, &raw).await
+                {
+                    tracing::warn!(mailbox = %m.name, folder, error = %e, "could not save a copy of the reply");
+                }
+                Ok(Some(SendOutcome::Sent { draft: id, message_id, location }))
+            }
+            Err(e) if e.is_transient() && draft.attempts < i64::from(app.config.outbox.max_attempts) => {
+                let next = now + backoff_secs(app, draft.attempts);
+                let mut db = app.store.tx().await?;
+                db.mark_retry(id, next, &e.message, now).await?;
+                db.audit(
+                    now,
+                    "attune",
+                    "reply.retry",
+                    Some(TicketId(draft.ticket_id)),
+                    Some(id),
+                    &json!({"error": e.message, "attempt": draft.attempts, "next_attempt_at": next}),
+                )
+                .await?;
+                db.commit().await?;
+                Ok(Some(SendOutcome::Retrying { draft: id, error: e.message, next_attempt_at: next }))
+            }
+            Err(e) => {
+                let msg = if e.is_transient() {
+                    format!("gave up after {} attempts: {}", draft.attempts, e.message)
+                } else {
+                    e.message
+                };
+                fail(app, &draft, &msg, now).await
+            }
         }
     }
+    .instrument(span)
+    .await
 }
 
 async fn fail(

@@ -3,6 +3,7 @@
 //! its cursor once `ingest` returns, and never before.
 
 use serde_json::json;
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::domain::{DraftId, Kind, MessageKey, Purpose, TicketId};
@@ -265,8 +266,19 @@ async fn duplicate(db: &mut Db, dedupe_key: &str) -> Result<Ingested, PipelineEr
     Ok(Ingested::Duplicate(existing.unwrap_or(MessageKey(0))))
 }
 
-/// The database part of one message, inside the caller's transaction.
+/// The database part of one message, inside the caller's transaction. Every log line
+/// of it carries the mailbox, the origin (IMAP UID, file) and the message's key.
 pub async fn ingest_prepared(
+    app: &App,
+    db: &mut Db,
+    prepared: &Prepared,
+    mailbox: &str,
+) -> Result<Ingested, PipelineError> {
+    let span = tracing::info_span!("message", mailbox, origin = %prepared.raw.origin, key = %prepared.key);
+    ingest_prepared_in_span(app, db, prepared, mailbox).instrument(span).await
+}
+
+async fn ingest_prepared_in_span(
     app: &App,
     db: &mut Db,
     prepared: &Prepared,

@@ -2,7 +2,8 @@
 -- changed by compare-and-swap on `version`: parallel attempts cannot all read "under the
 -- limit" before any of them is counted. Past the free attempts each further one waits
 -- (next_at), twice as long each time; there is no hard lock a stranger could set.
-DROP TABLE login_failures;
+-- login_failures stays (unused from here on) so an older binary still running during a
+-- rolling upgrade can sign people in; a later release drops it.
 CREATE TABLE login_throttle (
     key      TEXT    PRIMARY KEY,
     attempts BIGINT NOT NULL,

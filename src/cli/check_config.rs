@@ -13,7 +13,7 @@ pub struct Args {
 }
 
 pub async fn run(cli: &Cli, args: &Args) -> CliResult {
-    let c = Config::load(cli.config.as_deref()).map_err(|e| CliError::user(e.to_string().trim_end().to_string()))?;
+    let c = Config::load(cli.config.as_deref()).map_err(|e| CliError::usage(e.to_string().trim_end().to_string()))?;
     let from = c.source.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the embedded defaults".into());
     println!("config OK ({from})");
     println!("  support:   {} <{}>", c.support.name, c.support.address);

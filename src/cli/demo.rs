@@ -1,6 +1,6 @@
 //! `attune demo`: the whole pipeline on sample mail that ships with attune.
 
-use super::{Cli, CliError, CliResult, build_app, cut, load_config};
+use super::{Cli, CliError, CliResult, build_app_migrating, cut, load_config};
 use crate::approval::{self, Approver};
 use crate::demo;
 use crate::domain::DraftStatus;
@@ -26,7 +26,7 @@ pub async fn run(cli: &Cli, args: &Args) -> CliResult {
     if args.serve {
         config.web.demo_hint = Some(format!("Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}"));
     }
-    let app = build_app(config).await?;
+    let app = build_app_migrating(config).await?;
     let mut result = run_demo(&app, args).await;
     if result.is_ok() && args.serve {
         result = serve(&app).await;

@@ -1,5 +1,6 @@
-//! The command line: one file per command. Exit codes: 0 success, 1 an error the user can
-//! fix (the message says what), 2 bad usage.
+//! The command line: one file per command. Exit codes: 0 success, 1 a failure (the message
+//! says what), 2 bad usage or configuration (a flag, a config key, a database schema older
+//! than this attune: run `attune migrate`).
 
 mod bench;
 mod check_config;
@@ -35,6 +36,10 @@ pub struct Cli {
     /// Config file (TOML). Default: $ATTUNE_CONFIG, else the embedded defaults.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Log lines (on stderr) as text, or as one JSON object per line. Levels from
+    /// ATTUNE_LOG (e.g. `info`, `attune=debug`); default warn, info for `run`.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -96,8 +101,14 @@ impl Cli {
     }
 
     pub fn json_logs(&self) -> bool {
-        matches!(&self.command, Command::Run(a) if a.log_format == run::LogFormat::Json)
+        self.log_format == LogFormat::Json
     }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// An error with the exit code it deserves.
@@ -110,6 +121,26 @@ pub struct CliError {
 impl CliError {
     pub fn user(message: impl Into<String>) -> CliError {
         CliError { code: 1, message: message.into() }
+    }
+
+    /// Bad usage or configuration: exit code 2.
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError { code: 2, message: message.into() }
+    }
+}
+
+impl From<crate::config::ConfigError> for CliError {
+    fn from(e: crate::config::ConfigError) -> CliError {
+        CliError::usage(e.to_string())
+    }
+}
+
+impl From<crate::app::BuildError> for CliError {
+    fn from(e: crate::app::BuildError) -> CliError {
+        match e {
+            crate::app::BuildError::SchemaBehind { .. } => CliError::usage(e.to_string()),
+            other => CliError::user(other.to_string()),
+        }
     }
 }
 
@@ -127,9 +158,7 @@ macro_rules! user_error_from {
     )*};
 }
 user_error_from!(
-    crate::config::ConfigError,
     crate::store::StoreError,
-    crate::app::BuildError,
     crate::pipeline::PipelineError,
     crate::recompose::CorrectionError,
     crate::approval::ApprovalError,
@@ -146,9 +175,17 @@ pub fn load_config(cli: &Cli) -> Result<Config, CliError> {
     Ok(Config::load(cli.config.as_deref())?)
 }
 
+/// The app on a database whose schema is current (an empty database gets its schema);
+/// refused with exit code 2 when the schema is older than this attune.
 pub async fn build_app(config: Config) -> Result<App, CliError> {
-    let clock = Clock::from_env().map_err(CliError::user)?;
+    let clock = Clock::from_env().map_err(CliError::usage)?;
     Ok(App::build(config, clock).await?)
+}
+
+/// The app after bringing the schema up to date: `attune migrate` and `attune run`.
+pub async fn build_app_migrating(config: Config) -> Result<App, CliError> {
+    let clock = Clock::from_env().map_err(CliError::usage)?;
+    Ok(App::build_migrating(config, clock).await?)
 }
 
 pub async fn run(cli: Cli) -> CliResult {
@@ -159,7 +196,14 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Store(cmd) => store::run(&cli, cmd).await,
         command => {
             let config = load_config(&cli)?;
-            let app = build_app(config).await?;
+            let app = if matches!(command, Command::Migrate | Command::Run(_)) {
+                if matches!(command, Command::Run(_)) {
+                    tracing::info!("bringing the database schema up to date before starting");
+                }
+                build_app_migrating(config).await?
+            } else {
+                build_app(config).await?
+            };
             let result = match command {
                 Command::Ingest(args) => ingest::run(&app, args).await,
                 Command::Run(args) => run::run(&app, args).await,

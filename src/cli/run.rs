@@ -8,20 +8,10 @@ use crate::daemon;
 use crate::outbox::Delivery;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {
-    /// Log lines as text or JSON.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub struct Args {}
 
 pub async fn run(app: &App, _args: &Args) -> CliResult {
-    let delivery = Delivery::from_config(app).map_err(CliError::user)?;
+    let delivery = Delivery::from_config(app).map_err(CliError::usage)?;
     let web = daemon::bind_web(app).await.map_err(CliError::user)?;
     let shutdown = CancellationToken::new();
     daemon::cancel_on_signals(shutdown.clone());

@@ -20,6 +20,21 @@ use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
 
 pub use rows::*;
 
+/// A database's schema against this binary's migrations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// No attune tables yet.
+    Empty,
+    Current,
+    /// Older than this binary: `attune migrate` brings it up.
+    Behind {
+        applied: i64,
+        known: i64,
+    },
+    /// Newer than this binary (an upgrade in progress): used as it is.
+    Ahead,
+}
+
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -149,6 +164,44 @@ impl Store {
         } else {
             Err(StoreError::Invalid(format!("unsupported database url `{}`", redacted_url(url))))
         }
+    }
+
+    /// Where the database's schema stands against the migrations this binary carries.
+    pub async fn schema_version(&self) -> Result<Schema> {
+        let known = match self {
+            Store::Sqlite(_) => SQLITE_MIGRATOR.iter().map(|m| m.version).max(),
+            Store::Postgres(_) => POSTGRES_MIGRATOR.iter().map(|m| m.version).max(),
+        }
+        .unwrap_or(0);
+        let applied: Option<i64> = match self {
+            Store::Sqlite(p) => {
+                let has: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                )
+                .fetch_one(p)
+                .await?;
+                if has == 0 {
+                    None
+                } else {
+                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(p).await?
+                }
+            }
+            Store::Postgres(p) => {
+                let has: bool =
+                    sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(p).await?;
+                if !has {
+                    None
+                } else {
+                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(p).await?
+                }
+            }
+        };
+        Ok(match applied {
+            None => Schema::Empty,
+            Some(a) if a < known => Schema::Behind { applied: a, known },
+            Some(a) if a > known => Schema::Ahead,
+            Some(_) => Schema::Current,
+        })
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -213,7 +213,7 @@ fn exit_codes_and_clear_errors() {
     std::fs::write(p.join("bad.toml"), "[sla]\nfirst_response = \"4 hours\"\n\n[support]\nadress = \"x@y.z\"\n")
         .unwrap();
     let out = attune(p, &["--config", "bad.toml", "check-config"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a configuration error is exit code 2");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml:2") && err.contains("sla.first_response"), "{err}");
     assert!(err.contains("support.adress") && err.contains("unknown field"), "{err}");
@@ -223,7 +223,7 @@ fn exit_codes_and_clear_errors() {
         .env("ATTUNE_SLA__FIRST_RESPONSE", "soon")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ATTUNE_SLA__FIRST_RESPONSE"));
     assert!(ok(p, &["check-config"]).contains("config OK"));
 }
@@ -274,6 +274,61 @@ fn one_hostile_message_cannot_stop_a_batch() {
     assert!(quarantined.contains("internal error"), "{quarantined}");
 }
 
+/// A closed stdout (`attune tickets list | head`) ends the command quietly with 0; logs
+/// can be JSON, one object per line; only `migrate` and `run` change the schema, and an
+/// older schema is refused with exit code 2 and what to do.
+#[test]
+fn a_closed_pipe_json_logs_and_an_older_schema() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["demo"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attune"))
+        .args(["messages", "list"])
+        .current_dir(p)
+        .env_remove("ATTUNE_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_attune"))
+        .args(["--log-format", "json", "ingest", "does-not-exist"])
+        .current_dir(p)
+        .env_remove("ATTUNE_CONFIG")
+        .env("ATTUNE_LOG", "debug")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(!lines.is_empty(), "JSON log lines: {err}");
+    for l in lines {
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {l}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{l}");
+    }
+
+    // One migration fewer on record: an older schema, which only `attune migrate` changes.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite:{}", p.join("data/attune.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let out = attune(p, &["tickets", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("run `attune migrate`"), "{err}");
+}
+
 #[test]
 fn attune_now_sets_the_clock() {
     let dir = tempfile::tempdir().unwrap();
@@ -294,7 +349,7 @@ fn attune_now_sets_the_clock() {
         .env("ATTUNE_NOW", "tomorrow")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ATTUNE_NOW"));
 }
 
