@@ -95,3 +95,14 @@ pub fn describe_tls_error(e: &io::Error) -> String {
         text
     }
 }
+
+/// TCP keepalive on a mail connection (IMAP, SMTP): a peer that vanished (a host gone, a
+/// NAT that forgot us) is noticed by the kernel within minutes, even during IDLE.
+pub fn keep_alive(tcp: &tokio::net::TcpStream) {
+    let ka = socket2::TcpKeepalive::new()
+        .with_time(std::time::Duration::from_secs(60))
+        .with_interval(std::time::Duration::from_secs(15));
+    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&ka) {
+        tracing::debug!(error = %e, "cannot turn on TCP keepalive");
+    }
+}

@@ -81,6 +81,7 @@ impl SmtpDelivery {
             .await
             .map_err(|e| DeliveryError::transient(format!("{d}: cannot connect: {e}")))?;
         let _ = tcp.set_nodelay(true);
+        crate::net::keep_alive(&tcp);
         let hello = self.hello();
         let mut conn = match c.tls {
             TlsMode::Tls => {
@@ -168,14 +169,21 @@ impl SmtpDelivery {
 pub struct DeliveryError {
     pub message: String,
     transient: bool,
+    /// The SMTP reply code, when the server gave one (550, 452…).
+    code: Option<u16>,
 }
 
 impl DeliveryError {
     pub fn transient(message: impl Into<String>) -> DeliveryError {
-        DeliveryError { message: message.into(), transient: true }
+        DeliveryError { message: message.into(), transient: true, code: None }
     }
     pub fn permanent(message: impl Into<String>) -> DeliveryError {
-        DeliveryError { message: message.into(), transient: false }
+        DeliveryError { message: message.into(), transient: false, code: None }
+    }
+
+    /// The SMTP reply code (5xx permanent, 4xx transient), if the server answered one.
+    pub fn smtp_code(&self) -> Option<u16> {
+        self.code
     }
     /// Worth trying again later (4xx, timeouts, connection trouble).
     pub fn is_transient(&self) -> bool {
@@ -183,11 +191,13 @@ impl DeliveryError {
     }
 
     fn from_smtp(describe: &str, e: lettre::transport::smtp::Error) -> DeliveryError {
-        if e.is_permanent() {
+        let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
+        let base = if e.is_permanent() {
             DeliveryError::permanent(format!("{describe}: {e}"))
         } else {
             DeliveryError::transient(format!("{describe}: {e}"))
-        }
+        };
+        DeliveryError { code, ..base }
     }
 }
 
@@ -317,8 +327,12 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
         tracing::Span::current().record("attempt", draft.attempts);
         drop(db);
         let message_id = draft.outgoing_message_id.clone().unwrap_or(fresh_id);
-        let mut facts: Facts = serde_json::from_str(&draft.facts)
-            .map_err(|e| StoreError::Invalid(format!("draft {id} has unreadable facts: {e}")))?;
+        // A draft that cannot be read will not become readable by trying again: it fails
+        // now, visibly, instead of going back to `sending` for ever.
+        let mut facts: Facts = match serde_json::from_str(&draft.facts) {
+            Ok(f) => f,
+            Err(e) => return fail(app, &draft, &format!("the draft's stored facts cannot be read: {e}"), now, None).await,
+        };
 
         // Judged once more: sending may have been held up past the SLA since approval.
         let mut body = draft.body.clone();
@@ -345,7 +359,7 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
 
         let to = match crate::domain::EmailAddress::parse(&draft.to_addr) {
             Ok(a) => a,
-            Err(e) => return fail(app, &draft, &format!("bad recipient: {e}"), now).await,
+            Err(e) => return fail(app, &draft, &format!("bad recipient: {e}"), now, None).await,
         };
         // A mailbox may answer from its own address and name.
         let mut db = app.store.db().await?;
@@ -371,7 +385,7 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
         });
         let message = match built {
             Ok(m) => m,
-            Err(e) => return fail(app, &draft, &e.to_string(), now).await,
+            Err(e) => return fail(app, &draft, &e.to_string(), now, None).await,
         };
         let raw = message.formatted();
 
@@ -459,19 +473,20 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
                     "reply.retry",
                     Some(TicketId(draft.ticket_id)),
                     Some(id),
-                    &json!({"error": e.message, "attempt": draft.attempts, "next_attempt_at": next}),
+                    &json!({"error": e.message, "smtp_code": e.smtp_code(), "attempt": draft.attempts, "next_attempt_at": next}),
                 )
                 .await?;
                 db.commit().await?;
                 Ok(Some(SendOutcome::Retrying { draft: id, error: e.message, next_attempt_at: next }))
             }
             Err(e) => {
+                let code = e.smtp_code();
                 let msg = if e.is_transient() {
                     format!("gave up after {} attempts: {}", draft.attempts, e.message)
                 } else {
                     e.message
                 };
-                fail(app, &draft, &msg, now).await
+                fail(app, &draft, &msg, now, code).await
             }
         }
     }
@@ -484,6 +499,7 @@ async fn fail(
     draft: &crate::store::DraftRow,
     error: &str,
     now: i64,
+    smtp_code: Option<u16>,
 ) -> Result<Option<SendOutcome>, OutboxError> {
     let mut db = app.store.tx().await?;
     db.mark_failed(draft.id(), error, now).await?;
@@ -493,7 +509,7 @@ async fn fail(
         "reply.failed",
         Some(TicketId(draft.ticket_id)),
         Some(draft.id()),
-        &json!({"error": error}),
+        &json!({"error": error, "smtp_code": smtp_code}),
     )
     .await?;
     db.commit().await?;

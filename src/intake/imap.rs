@@ -92,15 +92,6 @@ fn command_secs(cfg: &MailboxConfig) -> u64 {
     cfg.command_timeout.calendar_secs().max(1) as u64
 }
 
-/// TCP keepalive: a peer that vanished (a host gone, a NAT that forgot us) is noticed by
-/// the kernel within minutes even while we wait on IDLE.
-pub fn keep_alive(tcp: &TcpStream) {
-    let ka = socket2::TcpKeepalive::new().with_time(Duration::from_secs(60)).with_interval(Duration::from_secs(15));
-    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&ka) {
-        tracing::debug!(error = %e, "cannot turn on TCP keepalive");
-    }
-}
-
 /// How long a mailbox may go without an answer from its server before this instance
 /// lets its lease go: longer than any wait that is normal (an IDLE until its renewal, a
 /// poll interval, a command's deadline, a reconnect's backoff), so only a stall trips it.
@@ -128,7 +119,7 @@ pub async fn connect(cfg: &MailboxConfig) -> Result<ImapSession, ImapError> {
         Err(_) => return Err(ImapError::Timeout { what: format!("connecting to {addr}"), secs }),
     };
     let _ = tcp.set_nodelay(true);
-    keep_alive(&tcp);
+    crate::net::keep_alive(&tcp);
     let server_name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
         .map_err(|e| ImapError::Config(format!("host {}: {e}", cfg.host)))?;
     let tls = || -> Result<TlsConnector, ImapError> {

@@ -198,7 +198,7 @@ fn shapes(m: &Inbound) -> Option<(Kind, Vec<String>)> {
             return Some((Kind::AutoReply, vec![format!("another help desk's status mail (\"{st}\", \"{au}\")")]));
         }
     }
-    spam_score(m, &subject, &head).map(|reasons| (Kind::Spam, reasons))
+    spam_score(m, &subject, &head, &body).map(|reasons| (Kind::Spam, reasons))
 }
 
 /// A ticket number in a subject as other help desks write it ("#33575", "##12345##").
@@ -209,7 +209,7 @@ static TICKET_NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"#{1,2}\s*\
 /// must never be silenced, so it takes several independent signs, a forwarded mail or one
 /// that asks whether something is a scam is never scored, and the threshold is
 /// `SPAM_THRESHOLD`. Some(reasons) when it is reached.
-fn spam_score(m: &Inbound, subject: &str, head: &str) -> Option<Vec<String>> {
+fn spam_score(m: &Inbound, subject: &str, head: &str, body_n: &str) -> Option<Vec<String>> {
     use crate::text::{any_phrase, normalize};
     let g = &*GATE;
     let own = crate::mail::quote::strip(head).text;
@@ -267,9 +267,8 @@ fn spam_score(m: &Inbound, subject: &str, head: &str) -> Option<Vec<String>> {
         score += 2;
         why.push(format!("+2 the display name claims another address ({})", claimed.address));
     }
-    let body_n = normalize(head);
     if m.header("list-unsubscribe").is_none()
-        && let Some(p) = any_phrase(&body_n, g.unsubscribe)
+        && let Some(p) = any_phrase(body_n, g.unsubscribe)
     {
         score += 1;
         why.push(format!("+1 \"{p}\" without a List-Unsubscribe header"));

@@ -80,7 +80,8 @@ pub fn strip(body: &str) -> Stripped {
         if MOBILE_FOOTER.is_match(trimmed) {
             break;
         }
-        if SEPARATOR.is_match(trimmed) {
+        // Separators are dashes or "begin/anfang … message:".
+        if (trimmed.starts_with('-') || trimmed.ends_with(':')) && SEPARATOR.is_match(trimmed) {
             had_quote = true;
             break;
         }
@@ -91,14 +92,17 @@ pub fn strip(body: &str) -> Stripped {
                 break;
             }
         }
-        if OUTLOOK_FROM.is_match(trimmed)
+        if trimmed.contains(':')
+            && OUTLOOK_FROM.is_match(trimmed)
             && lines[i + 1..lines.len().min(i + 5)].iter().any(|n| OUTLOOK_NEXT.is_match(n.trim()))
         {
             had_quote = true;
             break;
         }
         // Attribution lines, possibly wrapped over two or three lines by the mail program.
-        let is_attribution = |s: &str| ATTRIBUTION.iter().any(|r| r.is_match(s));
+        // Every form ends in a colon: lines that do not are passed without the regexes
+        // (most lines, and the regexes' bounded repeats are the costly part of reading).
+        let is_attribution = |s: &str| s.trim_end().ends_with(':') && ATTRIBUTION.iter().any(|r| r.is_match(s));
         let may_continue = !trimmed.is_empty() && !trimmed.ends_with(['.', '!', '?']);
         let next = |k: usize| lines.get(i + k).map(|n| n.trim()).filter(|n| !n.is_empty());
         let joined2 = next(1).filter(|_| may_continue).map(|n| format!("{trimmed} {n}"));

@@ -271,3 +271,64 @@ fn gate_corpus() {
     }
     assert!(misses.is_empty(), "{} gate misses:\n{}", misses.len(), misses.join("\n"));
 }
+
+/// A batch composes each acknowledgment on another thread while its transaction goes on:
+/// the drafts must be exactly those a message-by-message run writes. The golden corpus
+/// and the situations corpus (follow-ups, repeats, several mails from one sender) go in
+/// batches of 16 into one store and one by one into another; every draft compares equal
+/// (ticket, purpose, template, body, lint), in the same order.
+#[tokio::test]
+async fn batches_draft_exactly_what_one_by_one_drafts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut files: Vec<std::path::PathBuf> =
+        std::fs::read_dir(root.join("corpus")).unwrap().flatten().map(|e| e.path()).collect();
+    for lang in std::fs::read_dir(root.join("situations")).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        files.extend(std::fs::read_dir(lang.path()).unwrap().flatten().map(|e| e.path()));
+    }
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort();
+    let raws: Vec<attune::intake::RawMail> = files
+        .iter()
+        .map(|f| attune::intake::RawMail {
+            bytes: std::fs::read(f).unwrap(),
+            origin: f.display().to_string(),
+            arrived_at: None,
+        })
+        .collect();
+    let now = std::fs::read_to_string(root.join("corpus/NOW")).unwrap();
+    let one = spawn_app(Backend::Sqlite, now.trim()).await;
+    for r in &raws {
+        ingest(&one.app, r, "corpus").await.unwrap();
+    }
+    let batched = spawn_app(Backend::Sqlite, now.trim()).await;
+    for chunk in raws.chunks(16) {
+        for r in attune::pipeline::ingest_batch(&batched.app, chunk, "corpus").await {
+            r.unwrap();
+        }
+    }
+    let drafts = |t: &crate::helpers::TestApp| {
+        let app = t.app.clone();
+        async move {
+            let mut db = app.store.db().await.unwrap();
+            let mut out = Vec::new();
+            for d in db.list_drafts(None, 10_000, 0).await.unwrap() {
+                out.push((
+                    d.ticket_id,
+                    d.purpose.clone(),
+                    d.template_key.clone(),
+                    d.body.clone(),
+                    d.lint.clone(),
+                    d.to_addr.clone(),
+                ));
+            }
+            out.sort();
+            out
+        }
+    };
+    let (a, b) = (drafts(&one).await, drafts(&batched).await);
+    assert!(a.len() > 250, "drafts were written ({})", a.len());
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y);
+    }
+}
