@@ -823,6 +823,10 @@ const INSERT_TOKEN: &str =
 const USER_BY_TOKEN: &str =
     "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = $2";
 const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1";
+const CUSTOMER_TICKETS: &str = "SELECT t.id, t.subject, t.status, t.created_at, t.updated_at, t.last_outbound_at, (SELECT MAX(m.received_at) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in' AND m.kind = 'human') AS last_inbound_at FROM tickets t WHERE t.customer_email = $1 AND t.id <> $2 AND t.status <> 'merged' ORDER BY t.updated_at DESC, t.id DESC LIMIT $3";
+const CONTACT_NOTE: &str = "SELECT * FROM contact_notes WHERE email = $1";
+const SET_CONTACT_NOTE: &str = "INSERT INTO contact_notes (email, body, updated_by, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO UPDATE SET body = $2, updated_by = $3, updated_at = $4";
+const DELETE_CONTACT_NOTE: &str = "DELETE FROM contact_notes WHERE email = $1";
 const ENSURE_THROTTLE: &str = "INSERT INTO login_throttle (key, attempts, last_at, next_at, version) VALUES ($1, 0, 0, 0, 0) ON CONFLICT (key) DO NOTHING";
 const THROTTLE: &str = "SELECT attempts, last_at, next_at, version FROM login_throttle WHERE key = $1";
 const SWAP_THROTTLE: &str = "UPDATE login_throttle SET attempts = $2, last_at = $3, next_at = $4, version = version + 1 WHERE key = $1 AND version = $5";
@@ -945,6 +949,25 @@ impl Db {
             }
         }
         Ok(Err(busy))
+    }
+
+    /// The customer's other tickets, the most recently active first.
+    pub async fn customer_tickets(&mut self, email: &str, except: i64, limit: i64) -> Result<Vec<CustomerTicketRow>> {
+        Ok(fetch_all!(self, CustomerTicketRow, CUSTOMER_TICKETS, email.to_lowercase(), except, limit)?)
+    }
+
+    pub async fn contact_note(&mut self, email: &str) -> Result<Option<ContactNoteRow>> {
+        Ok(fetch_optional!(self, ContactNoteRow, CONTACT_NOTE, email.to_lowercase())?)
+    }
+
+    /// Keeps the note on a customer; an empty one is removed.
+    pub async fn set_contact_note(&mut self, email: &str, body: &str, by: &str, at: i64) -> Result<()> {
+        if body.trim().is_empty() {
+            execute!(self, DELETE_CONTACT_NOTE, email.to_lowercase())?;
+        } else {
+            execute!(self, SET_CONTACT_NOTE, email.to_lowercase(), body, by, at)?;
+        }
+        Ok(())
     }
 
     pub async fn clear_login_attempts(&mut self, key: &str) -> Result<()> {

@@ -296,6 +296,34 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
+/// One of a customer's other tickets, for the panel beside a ticket.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CustomerTicketRow {
+    pub id: i64,
+    pub subject: String,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_outbound_at: Option<i64>,
+    /// Their newest mail on it.
+    pub last_inbound_at: Option<i64>,
+}
+
+impl CustomerTicketRow {
+    /// They wrote after our last reply (or we never replied).
+    pub fn unanswered(&self) -> bool {
+        self.last_inbound_at.is_some_and(|i| self.last_outbound_at.is_none_or(|o| o < i))
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ContactNoteRow {
+    pub email: String,
+    pub body: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
 /// One key's sign-in attempts (see migrations/*/0006_login_throttle.sql).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct ThrottleRow {

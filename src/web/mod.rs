@@ -221,6 +221,7 @@ pub fn router(web: Web) -> Router {
         .route("/tickets/{id}/resolve", post(pages::resolve))
         .route("/tickets/{id}/reopen", post(pages::reopen))
         .route("/tickets/{id}/notes", post(pages::add_note))
+        .route("/tickets/{id}/contact-note", post(pages::contact_note))
         .route("/tickets/{id}/reply", post(pages::write_reply))
         .route("/drafts/{id}/act", post(pages::draft_act))
         .route("/drafts/{id}/reject", post(pages::draft_reject))

@@ -303,6 +303,8 @@ async fn ticket_page(
     let drafts = db.drafts_of_ticket(id).await?;
     let notes = db.notes(id).await?;
     let users = db.users().await?;
+    let history = db.customer_tickets(&t.customer_email, t.id, 20).await?;
+    let contact_note = db.contact_note(&t.customer_email).await?;
     let mut html_of = None;
     if let Some(mid) = q.html
         && messages.iter().any(|m| m.id == mid)
@@ -405,6 +407,30 @@ async fn ticket_page(
         json!(users.iter().filter(|u| !u.disabled).map(|u| json!({"email": u.email, "name": u.name, "selected": assignee_name.as_deref() == Some(u.email.as_str())})).collect::<Vec<_>>()),
     );
     data.insert("items".into(), json!(items.into_iter().map(|(_, v)| v).collect::<Vec<_>>()));
+    // The customer beside the ticket: their other tickets, the unanswered ones marked,
+    // and the note the team keeps on them.
+    let history: Vec<Value> = history
+        .iter()
+        .map(|h| {
+            let (at, exact) = time(h.updated_at, &tz);
+            json!({
+                "id": h.id,
+                "reference": tokens.reference(TicketId(h.id)),
+                "subject": h.subject,
+                "status": h.status,
+                "at": at,
+                "at_exact": exact,
+                "last_reply": h.last_outbound_at.map(|o| time(o, &tz).0),
+                "unanswered": h.unanswered(),
+            })
+        })
+        .collect();
+    data.insert("unanswered_elsewhere".into(), json!(history.iter().filter(|h| h["unanswered"] == true).count()));
+    data.insert("history".into(), json!(history));
+    data.insert(
+        "contact_note".into(),
+        json!(contact_note.map(|n| json!({"body": n.body, "by": n.updated_by, "at": time(n.updated_at, &tz).0}))),
+    );
     data.insert("sent".into(), json!(sent));
     if let Some(d) = pending {
         let facts: Option<Facts> = serde_json::from_str(&d.facts).ok();
@@ -851,6 +877,30 @@ pub async fn add_note(
     db.ticket(id).await?.ok_or_else(|| WebError::not_found(format!("there is no ticket {id}")))?;
     db.insert_note(id, &user.name, &body, now).await?;
     db.audit(now, &user.actor(), "note.added", Some(id), None, &json!({"note": body})).await?;
+    db.commit().await?;
+    Ok(Redirect::to(&format!("/tickets/{id}?done=noted")).into_response())
+}
+
+/// The note the team keeps on a customer (one per address; empty removes it).
+pub async fn contact_note(
+    State(web): State<Web>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.require_csrf(&form)?;
+    let id: TicketId = id.parse().map_err(WebError::bad_request)?;
+    let body = field(&form, "note")?.replace("\r\n", "\n").trim().to_string();
+    approval::refuse_control_characters(&body)?;
+    if body.chars().count() > 4000 {
+        return Err(WebError::bad_request("the note is longer than 4,000 characters"));
+    }
+    let now = web.app.now();
+    let mut db = web.app.store.tx().await?;
+    let t = db.ticket(id).await?.ok_or_else(|| WebError::not_found(format!("there is no ticket {id}")))?;
+    db.set_contact_note(&t.customer_email, &body, &user.name, now).await?;
+    db.audit(now, &user.actor(), "contact.noted", Some(id), None, &json!({"email": t.customer_email, "note": body}))
+        .await?;
     db.commit().await?;
     Ok(Redirect::to(&format!("/tickets/{id}?done=noted")).into_response())
 }

@@ -947,3 +947,37 @@ fn slow_clients_cannot_hold_the_door() {
     assert_eq!(open, 0, "{open} slow connections still open after the header deadline");
     assert_eq!(agent.get("/").status, 200);
 }
+
+// The customer beside the ticket: their other tickets (the unanswered one marked, with
+// when we last replied), and a note the team keeps on them, editable.
+on_both_backends!(sync the_customer_beside_the_draft_history_and_a_note);
+fn the_customer_beside_the_draft_history_and_a_note(backend: Backend) {
+    let web = TestWeb::start_on(backend);
+    let (first, _) = jane(&web);
+    let (second, _) = web.customer_writes(
+        "Jane Doe <jane@x.org>",
+        "w9@x.org",
+        "Still no parcel",
+        "",
+        "Hello,\n\nthis is the third time I write about my order 4711.\n\nJane",
+    );
+    let mut agent = web.signed_in(AGENT);
+    let page = agent.get(&format!("/tickets/{second}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&format!("href=\"/tickets/{first}\"")), "the earlier ticket is listed: {}", page.body);
+    assert!(page.body.contains("class=\"unanswered\"") && page.body.contains("never answered"), "{}", page.body);
+    assert!(page.body.contains("have mail nobody answered yet") || page.body.contains("has mail nobody answered yet"));
+    let csrf = page.csrf();
+    let r = agent.post(
+        &format!("/tickets/{second}/contact-note"),
+        &[("_csrf", &csrf), ("note", "Prefers phone calls after 5pm.")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = agent.get(&format!("/tickets/{first}"));
+    assert!(page.body.contains("Prefers phone calls after 5pm."), "the note shows on every ticket of theirs");
+    assert!(page.body.contains(&format!("href=\"/tickets/{second}\"")));
+    let r = agent.post(&format!("/tickets/{second}/contact-note"), &[("_csrf", &csrf), ("note", "bad\u{1}byte")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = agent.post(&format!("/tickets/{second}/contact-note"), &[("note", "no token")]);
+    assert_eq!(r.status, 403);
+}
