@@ -911,6 +911,35 @@ mod situation_tests {
     }
 
     #[test]
+    fn sending_the_customer_elsewhere_is_caught_in_every_language() {
+        let c = |lang| customer(lang, "Where is my refund?", "Sarah Jones", &[]);
+        for (lang, body) in [
+            (
+                Lang::En,
+                "Hello Sarah,\n\nPlease contact our billing department or visit our FAQ.\n\nBest regards,\nExample Support",
+            ),
+            (Lang::En, "Hello Sarah,\n\nThe answer is in our FAQ.\n\nBest regards,\nExample Support"),
+            (
+                Lang::De,
+                "Guten Tag Frau Jones,\n\nbitte wenden Sie sich an unsere Buchhaltung oder schauen Sie in unsere FAQ.\n\nMit freundlichen Grüßen\nExample Support",
+            ),
+            (Lang::Fr, "Bonjour Madame Jones,\n\nconsultez notre FAQ.\n\nCordialement,\nExample Support"),
+            (Lang::Es, "Hola, Sarah:\n\nconsulte nuestras preguntas frecuentes.\n\nUn saludo,\nExample Support"),
+            (Lang::It, "Gentile Sarah Jones,\n\nconsulti le nostre FAQ.\n\nCordiali saluti,\nExample Support"),
+            (Lang::Nl, "Beste Sarah,\n\nkijk in onze FAQ.\n\nMet vriendelijke groet,\nExample Support"),
+            (
+                Lang::Pt,
+                "Olá, Sarah,\n\nconsulte as nossas perguntas frequentes.\n\nCom os melhores cumprimentos,\nExample Support",
+            ),
+        ] {
+            assert!(failed(lang, body, &c(lang)).contains(&"no-deflection".to_string()), "{lang:?}: {body}");
+        }
+        // A hand-off that says who follows up is not a deflection.
+        let body = "Hello Sarah,\n\nI have passed this to our billing team, who will contact you by Friday.\n\nBest regards,\nExample Support";
+        assert!(!failed(Lang::En, body, &c(Lang::En)).contains(&"no-deflection".to_string()));
+    }
+
+    #[test]
     fn greetings_references_and_variants_are_judged() {
         let sie = customer(Lang::De, "Könnten Sie mir bitte helfen? Mit freundlichen Grüßen", "Jürgen Weber", &[]);
         let body = "Guten Tag Jürgen,\n\nvielen Dank für Ihre Nachricht. Ich kümmere mich darum und melde mich innerhalb eines Werktags mit einer Antwort bei Ihnen. Wenn sich etwas ändert, antworten Sie einfach auf diese E-Mail, sie erreicht mich direkt.\n\nMit freundlichen Grüßen\nExample Support";
