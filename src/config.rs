@@ -502,6 +502,75 @@ fn default_max_connections() -> u32 {
     512
 }
 
+/// A size in bytes, written "50MB", "512 KB", "1GB" or a plain number of bytes (KB, MB
+/// and GB are powers of 1,000, as mail servers state their limits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "toml::Value")]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    pub fn parse(s: &str) -> Result<ByteSize, String> {
+        let t = s.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (like \"50MB\" or \"512KB\")"))?;
+        let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+            "" | "B" => 1,
+            "KB" | "K" => 1_000,
+            "MB" | "M" => 1_000_000,
+            "GB" | "G" => 1_000_000_000,
+            other => return Err(format!("`{s}`: unknown unit `{other}` (use B, KB, MB or GB)")),
+        };
+        match n.checked_mul(factor) {
+            Some(0) => Err(format!("`{s}` must be more than zero")),
+            Some(v) => Ok(ByteSize(v)),
+            None => Err(format!("`{s}` is too large")),
+        }
+    }
+}
+
+impl TryFrom<toml::Value> for ByteSize {
+    type Error = String;
+    fn try_from(v: toml::Value) -> Result<Self, String> {
+        match v {
+            toml::Value::String(s) => ByteSize::parse(&s),
+            toml::Value::Integer(i) if i > 0 => Ok(ByteSize(i as u64)),
+            other => Err(format!("`{other}` is not a size (like \"50MB\")")),
+        }
+    }
+}
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        if b >= 1_000_000_000 && b % 1_000_000_000 == 0 {
+            write!(f, "{}GB", b / 1_000_000_000)
+        } else if b >= 1_000_000 && b % 1_000_000 == 0 {
+            write!(f, "{}MB", b / 1_000_000)
+        } else if b >= 1_000 && b % 1_000 == 0 {
+            write!(f, "{}KB", b / 1_000)
+        } else {
+            write!(f, "{b} bytes")
+        }
+    }
+}
+
+/// What intake reads.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeConfig {
+    /// A larger message is stored with its headers and size only, flagged `too-large`,
+    /// left on the server (or in the file) and shown to agents, so one huge mail can
+    /// neither exhaust memory nor be skipped in silence.
+    pub max_message_size: ByteSize,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig { max_message_size: ByteSize(50_000_000) }
+    }
+}
+
 /// What an admin adds to the gate: senders and subjects of automatic mail the gate does
 /// not know (another team's status notices, a vendor's reports). Matching mail is stored
 /// and threaded as an auto-reply, never acknowledged.
@@ -590,6 +659,8 @@ pub struct Config {
     pub web: WebConfig,
     /// Mail the gate should treat as automatic beyond what it recognises itself.
     pub gate: GateConfig,
+    /// Limits on what intake reads.
+    pub intake: IntakeConfig,
     /// The file this came from (None: embedded defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -635,9 +706,10 @@ impl std::error::Error for ConfigError {}
 /// Environment variables starting with `ATTUNE_` that are not config keys.
 const OTHER_ATTUNE_VARS: [&str; 3] = ["ATTUNE_CONFIG", "ATTUNE_NOW", "ATTUNE_LOG"];
 
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "support",
     "gate",
+    "intake",
     "database",
     "outbox",
     "sla",
@@ -785,6 +857,9 @@ impl Config {
         }
         if let Some(v) = ctx.section("gate") {
             config.gate = v;
+        }
+        if let Some(v) = ctx.section("intake") {
+            config.intake = v;
         }
 
         config.resolve_paths(base_dir.as_deref());

@@ -181,7 +181,9 @@ fn prepare_unguarded(app: &App, raw: &RawMail) -> PreparedParts {
                 rules: &app.gate,
             };
             let class = classify::classify(m, &ours);
-            let reading = (class.kind == Kind::Human).then(|| drafting::read_customer(&app.config, m, None));
+            // A too-large message has only its headers here: nothing of the customer to read.
+            let reading = (class.kind == Kind::Human && raw.truncated_from.is_none())
+                .then(|| drafting::read_customer(&app.config, m, None));
             (Some(class), reading)
         }
         Parsed::Malformed { .. } => (None, None),
@@ -199,7 +201,7 @@ pub const POISON: &[u8] = b"X-Attune-Test-Poison: panic";
 pub fn unreadable(origin: String, reason: String) -> Prepared {
     Prepared {
         key: format!("unreadable:{origin}"),
-        raw: RawMail { bytes: Vec::new(), origin, arrived_at: None },
+        raw: RawMail { bytes: Vec::new(), origin, arrived_at: None, truncated_from: None },
         parsed: Parsed::Malformed { reason, message_id: None },
         class: None,
         reading: None,
@@ -358,6 +360,18 @@ async fn ingest_prepared_in_span(
     if class.dmarc_fail {
         flags.push("dmarc-fail".into());
     }
+    let mut reasons = class.reasons.clone();
+    let too_large = raw.truncated_from.map(|size| {
+        format!(
+            "too large: {:.1} MB, more than intake.max_message_size ({}); only its headers were read, and it is still in the mailbox",
+            size as f64 / 1_000_000.0,
+            app.config.intake.max_message_size
+        )
+    });
+    if let Some(why) = &too_large {
+        flags.push("too-large".into());
+        reasons.push(why.clone());
+    }
 
     let new = NewMessage {
         dedupe_key: key,
@@ -376,11 +390,14 @@ async fn ingest_prepared_in_span(
         refs: m.references.clone(),
         received_at: arrived_at,
         ingested_at: now,
-        body_text: m.text.clone(),
+        body_text: match &too_large {
+            Some(why) => format!("({why}.)"),
+            None => m.text.clone(),
+        },
         body_html: m.html.clone(),
         attachments_json: serde_json::to_string(&m.attachments).unwrap_or_else(|_| "[]".into()),
         flags: flags.clone(),
-        reasons: class.reasons.clone(),
+        reasons,
         quarantine_reason: None,
         raw: raw.bytes.clone(),
     };
@@ -390,7 +407,7 @@ async fn ingest_prepared_in_span(
 
     // Reading the customer is only worth it for mail we may answer, but the name also
     // goes on a new ticket, so read it for human mail.
-    let reading = match (&prepared.reading, class.kind == Kind::Human) {
+    let reading = match (&prepared.reading, class.kind == Kind::Human && too_large.is_none()) {
         (_, false) => None,
         (ready, true) => match db.contact_name(m.reply_target().address.as_str()).await? {
             // An agent set this contact's name: only the name changes, the rest of the
@@ -474,9 +491,24 @@ async fn ingest_prepared_in_span(
         }
     }
 
-    let draft = match reading {
-        Some(reading) => acknowledge(app, db, m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
-        None => DraftOutcome::Skipped(format!("{} mail is never acknowledged", class.kind)),
+    let draft = match (reading, &too_large) {
+        // A person's mail we could not read whole: no acknowledgment from its headers
+        // alone; a person is asked to open it in the mailbox.
+        (_, Some(why)) if class.kind == Kind::Human => {
+            db.flag_needs_person(threaded.ticket, why, arrived_at).await?;
+            db.audit(
+                now,
+                "attune",
+                "ticket.needs_person",
+                Some(threaded.ticket),
+                None,
+                &json!({"reason": why, "message": msg_key.0}),
+            )
+            .await?;
+            DraftOutcome::Skipped(format!("{why}: flagged for a person"))
+        }
+        (Some(reading), _) => acknowledge(app, db, m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
+        (None, _) => DraftOutcome::Skipped(format!("{} mail is never acknowledged", class.kind)),
     };
     if let DraftOutcome::Skipped(reason) = &draft
         && reason.starts_with("thank-you")

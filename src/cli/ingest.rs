@@ -67,7 +67,7 @@ pub async fn ingest_entries(
     let load = |chunk: &[files::Entry], summary: &mut Summary| {
         let mut raws = Vec::with_capacity(chunk.len());
         for entry in chunk {
-            match entry.load() {
+            match entry.load(app.config.intake.max_message_size.0) {
                 Ok(r) => raws.push(r),
                 Err(e) => {
                     eprintln!("cannot read {}: {e}", entry.origin());

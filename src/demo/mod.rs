@@ -60,6 +60,7 @@ pub fn materialize(sample: &Sample, anchor: i64, app: &App) -> RawMail {
         bytes: format!("{received}{text}").into_bytes(),
         origin: format!("demo/{}", sample.file),
         arrived_at: Some(arrived),
+        truncated_from: None,
     }
 }
 

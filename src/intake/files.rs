@@ -175,19 +175,44 @@ impl Entry {
         }
     }
 
-    pub fn load(&self) -> Result<RawMail, IntakeError> {
-        let bytes = match &self.location {
-            Location::File(p) => std::fs::read(p).map_err(|e| io_err(p, e))?,
-            Location::MboxSpan { path, start, len, .. } => {
-                let mut f = File::open(path).map_err(|e| io_err(path, e))?;
-                f.seek(SeekFrom::Start(*start)).map_err(|e| io_err(path, e))?;
-                let mut buf = vec![0u8; *len as usize];
-                f.read_exact(&mut buf).map_err(|e| io_err(path, e))?;
-                unescape_mbox(&buf)
-            }
+    /// Reads the message; one larger than `max` bytes is read up to the end of its header
+    /// section only (`truncated_from` says how large it is).
+    pub fn load(&self, max: u64) -> Result<RawMail, IntakeError> {
+        let (path, start, len) = match &self.location {
+            Location::File(p) => (p, 0, std::fs::metadata(p).map_err(|e| io_err(p, e))?.len()),
+            Location::MboxSpan { path, start, len, .. } => (path, *start, *len),
         };
-        Ok(RawMail { bytes, origin: self.origin(), arrived_at: self.arrived_at })
+        let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+        f.seek(SeekFrom::Start(start)).map_err(|e| io_err(path, e))?;
+        let (bytes, truncated_from) = if len > max {
+            (header_section(&mut f, len).map_err(|e| io_err(path, e))?, Some(len))
+        } else {
+            let mut buf = Vec::with_capacity(len as usize);
+            f.take(len).read_to_end(&mut buf).map_err(|e| io_err(path, e))?;
+            (buf, None)
+        };
+        let bytes = if matches!(self.location, Location::MboxSpan { .. }) { unescape_mbox(&bytes) } else { bytes };
+        Ok(RawMail { bytes, origin: self.origin(), arrived_at: self.arrived_at, truncated_from })
     }
+}
+
+/// The header section of a message (up to and including the blank line), at most 1 MB:
+/// what a too-large message is stored with.
+pub fn header_section(r: &mut impl Read, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut reader = BufReader::new(r.take(len.min(1_000_000)));
+    let mut out = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        out.extend_from_slice(&line);
+        if line == b"\n" || line == b"\r\n" {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// Undoes mboxrd quoting (">From " → "From ", ">>From " → ">From ") and drops the
@@ -232,11 +257,11 @@ mod tests {
         .unwrap();
         let entries = scan(std::slice::from_ref(&p)).unwrap();
         assert_eq!(entries.len(), 2);
-        let one = String::from_utf8(entries[0].load().unwrap().bytes).unwrap();
+        let one = String::from_utf8(entries[0].load(u64::MAX).unwrap().bytes).unwrap();
         assert!(one.starts_with("From: a@x.org"));
         assert!(one.contains("\nFrom the start"), "{one}");
         assert!(!one.ends_with("\n\n"));
-        let two = String::from_utf8(entries[1].load().unwrap().bytes).unwrap();
+        let two = String::from_utf8(entries[1].load(u64::MAX).unwrap().bytes).unwrap();
         assert!(two.contains("Subject: two"));
         assert_eq!(entries[1].origin(), format!("mbox:{}#2", p.display()));
     }

@@ -4,7 +4,7 @@
 //! server's 30 minutes; every wake resyncs by UID because unsolicited responses can be
 //! dropped), polling where it does not; reconnect with exponential backoff and jitter.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -315,9 +315,36 @@ pub async fn sync_folder(
         // Each message of the answer within the deadline of the one before: a server that
         // stops in the middle of a FETCH is dropped after what did arrive is stored, and
         // the cursor stays before what did not (a slow link with big mail is not a stall).
-        let (fetches, stalled) = fetch_with_deadline(session, &set, t).await?;
-        if stalled.is_none() {
-            drain(session);
+        // Sizes first: a message over intake.max_message_size is fetched as its header
+        // section only, stored flagged too-large, and left on the server untouched.
+        let max = app.config.intake.max_message_size.0;
+        let (sized, stalled) = fetch_with_deadline(session, &set, "(UID RFC822.SIZE)", t).await?;
+        if let Some(stall) = stalled {
+            return Err(stall);
+        }
+        drain(session);
+        let too_large: HashMap<u32, u64> = sized
+            .iter()
+            .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
+            .filter(|(uid, size)| *size > max && chunk.binary_search(uid).is_ok())
+            .collect();
+        drop(sized);
+        let whole: Vec<u32> = chunk.iter().copied().filter(|u| !too_large.contains_key(u)).collect();
+        let big: Vec<u32> = chunk.iter().copied().filter(|u| too_large.contains_key(u)).collect();
+        let mut fetches = Vec::new();
+        let mut stalled = None;
+        for (uids, query) in
+            [(&whole, "(UID INTERNALDATE BODY.PEEK[])"), (&big, "(UID INTERNALDATE BODY.PEEK[HEADER])")]
+        {
+            if uids.is_empty() || stalled.is_some() {
+                continue;
+            }
+            let (got, stall) = fetch_with_deadline(session, &uid_set(uids), query, t).await?;
+            if stall.is_none() {
+                drain(session);
+            }
+            fetches.extend(got);
+            stalled = stall;
         }
         app.mark_progress(&cfg.name);
         let mut raws: Vec<(u32, RawMail)> = fetches
@@ -327,13 +354,15 @@ pub async fn sync_folder(
                 if uid <= last_uid || chunk.binary_search(&uid).is_err() {
                     return None;
                 }
-                let body = f.body()?;
+                let truncated_from = too_large.get(&uid).copied();
+                let bytes = if truncated_from.is_some() { f.header()? } else { f.body()? };
                 Some((
                     uid,
                     RawMail {
-                        bytes: body.to_vec(),
+                        bytes: bytes.to_vec(),
                         origin: origin_of(cfg, folder, uidvalidity, uid),
                         arrived_at: f.internal_date().map(|d| d.timestamp()),
+                        truncated_from,
                     },
                 ))
             })
@@ -367,7 +396,12 @@ pub async fn sync_folder(
             if let Some(first) = waiting.first() {
                 let safe = first.saturating_sub(1).max(last_uid);
                 move_cursor(app, cfg, &owner, folder, uidvalidity, safe).await?;
-                let mut taken: Vec<u32> = fetched.iter().chain(&refused).copied().filter(|u| *u <= safe).collect();
+                let mut taken: Vec<u32> = fetched
+                    .iter()
+                    .chain(&refused)
+                    .copied()
+                    .filter(|u| *u <= safe && !too_large.contains_key(u))
+                    .collect();
                 taken.sort_unstable();
                 if !taken.is_empty() {
                     apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&taken), can_move, can_uidplus, t)
@@ -389,7 +423,9 @@ pub async fn sync_folder(
         let mut db = app.store.tx().await?;
         db.record_sync(&cfg.name, folder, app.now(), (total - done) as i64).await?;
         db.commit().await?;
-        apply_after_ingest(session, &cfg.after_ingest, folder, &set, can_move, can_uidplus, t).await?;
+        if !whole.is_empty() {
+            apply_after_ingest(session, &cfg.after_ingest, folder, &uid_set(&whole), can_move, can_uidplus, t).await?;
+        }
     }
     result.last_uid = last_uid;
     let mut db = app.store.tx().await?;
@@ -404,9 +440,10 @@ pub async fn sync_folder(
 async fn fetch_with_deadline(
     session: &mut ImapSession,
     set: &str,
+    query: &str,
     t: u64,
 ) -> Result<(Vec<async_imap::types::Fetch>, Option<ImapError>), ImapError> {
-    let mut stream = with_timeout(t, "UID FETCH", session.uid_fetch(set, "(UID INTERNALDATE BODY.PEEK[])")).await?;
+    let mut stream = with_timeout(t, "UID FETCH", session.uid_fetch(set, query)).await?;
     let mut got = Vec::new();
     loop {
         match tokio::time::timeout(Duration::from_secs(t), stream.try_next()).await {

@@ -12,4 +12,8 @@ pub struct RawMail {
     pub origin: String,
     /// When it reached the mailbox (unix seconds), if the source knows.
     pub arrived_at: Option<i64>,
+    /// The message was larger than `intake.max_message_size`: `bytes` holds its header
+    /// section only, and this is its full size. It is stored, flagged `too-large`, and
+    /// left where it is for a person to open.
+    pub truncated_from: Option<u64>,
 }

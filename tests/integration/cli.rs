@@ -329,6 +329,31 @@ fn a_closed_pipe_json_logs_and_an_older_schema() {
     assert!(err.contains("run `attune migrate`"), "{err}");
 }
 
+/// A file over intake.max_message_size is stored as its headers, flagged too-large, not
+/// read whole; a size that is not one is a configuration error naming the key.
+#[test]
+fn a_file_over_the_size_limit_is_kept_as_its_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir(p.join("emls")).unwrap();
+    let body = "x".repeat(60_000);
+    std::fs::write(p.join("emls/big.eml"), format!("From: Alice <alice@example.org>\r\nTo: support@example.com\r\nSubject: Big one\r\nMessage-ID: <big@example.org>\r\n\r\n{body}\r\n")).unwrap();
+    std::fs::write(p.join("attune.toml"), "[intake]\nmax_message_size = \"20KB\"\n").unwrap();
+    let summary = json(p, &["--config", "attune.toml", "ingest", "emls", "--json"]);
+    assert_eq!(summary["ingested"].as_i64(), Some(1), "{summary}");
+    let messages = json(p, &["--config", "attune.toml", "messages", "list", "--json"]);
+    let text = messages.to_string();
+    assert!(text.contains("too-large") && text.contains("too large"), "{text}");
+    std::fs::write(p.join("bad.toml"), "[intake]\nmax_message_size = \"lots\"\n").unwrap();
+    let out = attune(p, &["--config", "bad.toml", "check-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("intake.max_message_size"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn attune_now_sets_the_clock() {
     let dir = tempfile::tempdir().unwrap();

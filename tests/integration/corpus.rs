@@ -55,8 +55,12 @@ async fn golden_corpus(backend: Backend) {
         let text = std::fs::read_to_string(&expected_path)
             .unwrap_or_else(|_| panic!("{name}: no {}", expected_path.display()));
         let exp: Expected = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: bad expected file: {e}"));
-        let raw =
-            attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
+        let raw = attune::intake::RawMail {
+            bytes: std::fs::read(file).unwrap(),
+            origin: name.clone(),
+            arrived_at: None,
+            truncated_from: None,
+        };
         let outcome = ingest(app, &raw, "corpus").await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut fail = |m: String| failures.push(format!("{name}: {m}"));
 
@@ -293,6 +297,7 @@ async fn batches_draft_exactly_what_one_by_one_drafts() {
             bytes: std::fs::read(f).unwrap(),
             origin: f.display().to_string(),
             arrived_at: None,
+            truncated_from: None,
         })
         .collect();
     let now = std::fs::read_to_string(root.join("corpus/NOW")).unwrap();

@@ -156,6 +156,7 @@ pub fn raw(text: &str) -> RawMail {
         bytes: text.replace("\r\n", "\n").replace('\n', "\r\n").into_bytes(),
         origin: "test".into(),
         arrived_at: None,
+        truncated_from: None,
     }
 }
 

@@ -107,6 +107,17 @@ async fn serve(stream: TcpStream, folder: Arc<Mutex<Folder>>) -> std::io::Result
                 let found: Vec<String> = uids_in(set.trim(), &f.messages).iter().map(u32::to_string).collect();
                 format!("* SEARCH {}\r\n{tag} OK search done\r\n", found.join(" "))
             }
+        } else if let Some(args) = upper.strip_prefix("UID FETCH ").filter(|a| a.contains("RFC822.SIZE")) {
+            // Sizes only: never faulty, not counted as a fetch.
+            let set = args.split(' ').next().unwrap_or("");
+            let f = folder.lock().unwrap();
+            let mut out = String::new();
+            for uid in uids_in(set, &f.messages) {
+                let seq = f.messages.keys().position(|k| *k == uid).unwrap_or(0) + 1;
+                out.push_str(&format!("* {seq} FETCH (UID {uid} RFC822.SIZE {})\r\n", f.messages[&uid].len()));
+            }
+            out.push_str(&format!("{tag} OK fetch done\r\n"));
+            out
         } else if let Some(args) = upper.strip_prefix("UID FETCH ") {
             let set = args.split(' ').next().unwrap_or("");
             let (fault, wanted, bodies) = {

@@ -464,3 +464,54 @@ async fn the_cli_checks_syncs_reports_and_stops_cleanly() {
         assert!(text.contains("FAIL  mailbox support") && text.contains(says), "{says}: {text}");
     }
 }
+
+/// A message over intake.max_message_size, on the real Dovecot: stored with its headers
+/// and size, flagged too-large, its ticket flagged for a person, not acknowledged, and
+/// left in the folder (the after-ingest move leaves it); the small one beside it flows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_size_limit_is_kept_as_its_headers_and_left_on_the_server() {
+    let servers = MailServers::start();
+    let mut s = imap_session(&servers).await;
+    s.create("Big").await.unwrap();
+    s.create("Done").await.unwrap();
+    let attachment = "QUJD".repeat(60_000); // 240 KB of base64
+    let big = customer_mail(
+        "big1@customer.example",
+        "The photos you asked for",
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"",
+        &format!(
+            "--b\nContent-Type: text/plain\n\nHere they are.\n\nAlice\n--b\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n{attachment}\n--b--"
+        ),
+    );
+    let small = customer_mail("small1@customer.example", "Order 5511", "", "Where is my order 5511?\n\nAlice");
+    for m in [&big, &small] {
+        s.append("Big", None, None, m.replace('\n', "\r\n")).await.unwrap();
+    }
+    let t = app_for(&servers, None, |c| {
+        c.mailboxes[0].folder = "Big".into();
+        c.mailboxes[0].after_ingest = attune::config::AfterIngest::Move("Done".into());
+        c.intake.max_message_size = attune::config::ByteSize::parse("100KB").unwrap();
+    })
+    .await;
+    let cfg = t.app.config.mailboxes[0].clone();
+    let synced = imap::sync_once(&t.app, &cfg).await.unwrap();
+    assert_eq!(synced[0].fetched, 2);
+    let mut db = t.app.store.db().await.unwrap();
+    let messages = db.list_messages(None, None, 10, 0).await.unwrap();
+    let stored_big =
+        messages.iter().find(|m| m.message_id.as_deref() == Some("big1@customer.example")).expect("stored");
+    assert!(stored_big.flags().contains(&"too-large".to_string()), "{:?}", stored_big.flags());
+    assert!(stored_big.body_text.contains("too large"), "{}", stored_big.body_text);
+    assert_eq!(stored_big.subject, "The photos you asked for");
+    let raw = db.raw(stored_big.key()).await.unwrap().unwrap();
+    assert!(raw.len() < 10_000, "only the headers are kept: {} bytes", raw.len());
+    let ticket = db.ticket(attune::domain::TicketId(stored_big.ticket_id.unwrap())).await.unwrap().unwrap();
+    assert!(ticket.needs_a_person().is_some_and(|r| r.contains("too large")), "{:?}", ticket.needs_person);
+    assert!(db.pending_draft_of_ticket(ticket.id()).await.unwrap().is_none(), "no acknowledgment from headers alone");
+    drop(db);
+    let big_left = s.select("Big").await.unwrap();
+    assert_eq!(big_left.exists, 1, "the big one stays where it was");
+    let done = s.select("Done").await.unwrap();
+    assert_eq!(done.exists, 1, "the small one was moved as configured");
+    let _ = s.logout().await;
+}

@@ -52,10 +52,13 @@ on_both_backends!(async malformed_mail_is_quarantined_with_its_raw_bytes);
 async fn malformed_mail_is_quarantined_with_its_raw_bytes(backend: Backend) {
     let t = spawn_app(backend, "2026-11-26T12:00:00Z").await;
     let bytes = b"Subject: nobody\r\nMessage-ID: <q@x>\r\n\r\n\xff\xfe binary \x00 junk".to_vec();
-    let out =
-        ingest(&t.app, &attune::intake::RawMail { bytes: bytes.clone(), origin: "t".into(), arrived_at: None }, "t")
-            .await
-            .unwrap();
+    let out = ingest(
+        &t.app,
+        &attune::intake::RawMail { bytes: bytes.clone(), origin: "t".into(), arrived_at: None, truncated_from: None },
+        "t",
+    )
+    .await
+    .unwrap();
     let Ingested::Quarantined { key, reason } = out else { panic!("{out:?}") };
     assert!(reason.contains("sender"), "{reason}");
     let mut db = t.app.store.db().await.unwrap();
@@ -66,10 +69,13 @@ async fn malformed_mail_is_quarantined_with_its_raw_bytes(backend: Backend) {
     // NUL in a readable message, raw and inside a base64 part ("Hi\0 there"): stored
     // (PostgreSQL's TEXT refuses NUL), read without it, raw bytes kept as they came.
     let bytes = b"From: Nul <nul@example.org>\r\nSubject: zero\x00byte\r\nMessage-ID: <nul@x>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nSGkAIHRoZXJl\r\n".to_vec();
-    let out =
-        ingest(&t.app, &attune::intake::RawMail { bytes: bytes.clone(), origin: "t".into(), arrived_at: None }, "t")
-            .await
-            .unwrap();
+    let out = ingest(
+        &t.app,
+        &attune::intake::RawMail { bytes: bytes.clone(), origin: "t".into(), arrived_at: None, truncated_from: None },
+        "t",
+    )
+    .await
+    .unwrap();
     let Ingested::Stored { key, .. } = out else { panic!("{out:?}") };
     let mut db = t.app.store.db().await.unwrap();
     let row = db.message(key).await.unwrap().unwrap();

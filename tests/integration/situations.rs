@@ -88,8 +88,12 @@ async fn situation_corpus() {
         let expected_path = file.with_extension("expected.toml");
         let Ok(text) = std::fs::read_to_string(&expected_path) else {
             // An earlier mail of a repeated-contact chain may have no expectations of its own.
-            let raw =
-                attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
+            let raw = attune::intake::RawMail {
+                bytes: std::fs::read(file).unwrap(),
+                origin: name.clone(),
+                arrived_at: None,
+                truncated_from: None,
+            };
             ingest(app, &raw, "situations").await.unwrap_or_else(|e| panic!("{name}: {e}"));
             continue;
         };
@@ -100,8 +104,12 @@ async fn situation_corpus() {
                 continue;
             }
         };
-        let raw =
-            attune::intake::RawMail { bytes: std::fs::read(file).unwrap(), origin: name.clone(), arrived_at: None };
+        let raw = attune::intake::RawMail {
+            bytes: std::fs::read(file).unwrap(),
+            origin: name.clone(),
+            arrived_at: None,
+            truncated_from: None,
+        };
         let outcome = ingest(app, &raw, "situations").await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut fail = |m: String| failures.push(format!("{name}: {m}"));
         let draft = match &outcome {
