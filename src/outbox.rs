@@ -429,7 +429,7 @@ pub async fn try_send_one(app: &App, delivery: &Delivery, worker: &str) -> Resul
                         flags: vec![],
                         reasons: vec![format!("reply to draft {id}")],
                         quarantine_reason: None,
-                        raw: raw.clone(),
+                        raw: &raw,
                     })
                     .await?;
                 if let Some(k) = stored {

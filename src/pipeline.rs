@@ -217,12 +217,16 @@ pub fn prepare_batch(app: &App, raws: Vec<RawMail>) -> tokio::task::JoinHandle<V
 /// Ingests several messages in one transaction (a source's batch); if anything fails the
 /// batch is rolled back and the messages go one by one, so one bad apple spoils nothing.
 /// Returns one result per message, in order.
-pub async fn ingest_batch(app: &App, raws: &[RawMail], mailbox: &str) -> Vec<Result<Ingested, PipelineError>> {
-    let prepared = match prepare_batch(app, raws.to_vec()).await {
-        Ok(p) => p,
-        Err(_) => raws.iter().map(|r| prepare(app, r.clone())).collect(),
-    };
-    ingest_prepared_batch(app, prepared, mailbox).await
+pub async fn ingest_batch(app: &App, raws: Vec<RawMail>, mailbox: &str) -> Vec<Result<Ingested, PipelineError>> {
+    let n = raws.len();
+    match prepare_batch(app, raws).await {
+        Ok(prepared) => ingest_prepared_batch(app, prepared, mailbox).await,
+        // Each message's step is guarded, so this is the runtime shutting down: nothing is
+        // stored and the source's cursor does not move.
+        Err(e) => (0..n)
+            .map(|_| Err(PipelineError::Store(StoreError::Invalid(format!("preparing the batch stopped: {e}")))))
+            .collect(),
+    }
 }
 
 pub async fn ingest_prepared_batch(
@@ -324,7 +328,7 @@ async fn ingest_prepared_in_span(
             flags: vec!["quarantined".into()],
             reasons: vec![reason.clone()],
             quarantine_reason: Some(reason.clone()),
-            raw: raw.bytes.clone(),
+            raw: &raw.bytes,
         };
         let Some(k) = db.insert_message(&new).await? else {
             return duplicate(db, &new.dedupe_key).await;
@@ -399,7 +403,7 @@ async fn ingest_prepared_in_span(
         flags: flags.clone(),
         reasons,
         quarantine_reason: None,
-        raw: raw.bytes.clone(),
+        raw: &raw.bytes,
     };
     let Some(msg_key) = db.insert_message(&new).await? else {
         return duplicate(db, &new.dedupe_key).await;

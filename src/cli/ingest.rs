@@ -40,8 +40,30 @@ pub async fn run(app: &App, args: &Args) -> CliResult {
     }
 }
 
-/// Messages per transaction.
+/// Messages per transaction, at most.
 const BATCH: usize = 64;
+/// Bytes per batch, at most (a larger message goes alone): with the next batch read
+/// ahead, memory stays near twice this however large the mail is.
+const BATCH_BYTES: u64 = 64_000_000;
+
+/// Consecutive runs of entries, each at most `BATCH` long and `BATCH_BYTES` large.
+fn batches<'a>(entries: &'a [files::Entry], max_message: u64) -> Vec<&'a [files::Entry]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0usize, 0u64);
+    for (i, e) in entries.iter().enumerate() {
+        // A too-large message is read as its headers only.
+        let size = e.size().min(max_message);
+        if i > start && (i - start >= BATCH || bytes + size > BATCH_BYTES) {
+            out.push(&entries[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < entries.len() {
+        out.push(&entries[start..]);
+    }
+    out
+}
 
 pub async fn ingest_entries(
     app: &App,
@@ -77,7 +99,7 @@ pub async fn ingest_entries(
         }
         pipeline::prepare_batch(app, raws)
     };
-    let chunks: Vec<&[files::Entry]> = entries.chunks(BATCH).collect();
+    let chunks = batches(entries, app.config.intake.max_message_size.0);
     let mut next = chunks.first().map(|c| load(c, &mut summary));
     for (i, chunk) in chunks.iter().enumerate() {
         let Some(handle) = next.take() else { break };

@@ -166,6 +166,15 @@ fn scan_mbox(path: &Path, out: &mut Vec<Entry>) -> Result<(), IntakeError> {
 }
 
 impl Entry {
+    /// Its size in bytes as it will be read (0 when the file cannot be looked at now; the
+    /// read then says why).
+    pub fn size(&self) -> u64 {
+        match &self.location {
+            Location::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Location::MboxSpan { len, .. } => *len,
+        }
+    }
+
     pub fn origin(&self) -> String {
         match &self.location {
             Location::File(p) => p.display().to_string(),

@@ -370,8 +370,8 @@ pub async fn sync_folder(
         drop(fetches);
         raws.sort_by_key(|(u, _)| *u);
         raws.dedup_by_key(|(u, _)| *u);
-        let batch: Vec<RawMail> = raws.iter().map(|(_, r)| r.clone()).collect();
-        let outcomes = pipeline::ingest_batch(app, &batch, &cfg.name).await;
+        let (fetched, batch): (Vec<u32>, Vec<RawMail>) = raws.into_iter().unzip();
+        let outcomes = pipeline::ingest_batch(app, batch, &cfg.name).await;
         for o in outcomes {
             let o = o?;
             result.summary.add(&o);
@@ -386,7 +386,6 @@ pub async fn sync_folder(
         // connection or answers NO, so fewer messages than asked is not an error by itself.
         // The cursor may only pass a UID we did not get if it is gone from the folder, or
         // if the server has refused it for `UNFETCHABLE_AFTER` (then it is quarantined).
-        let fetched: Vec<u32> = raws.iter().map(|(u, _)| *u).collect();
         forget_unfetchable(app, cfg, folder, uidvalidity, &fetched);
         if !chunk.iter().all(|u| fetched.binary_search(u).is_ok()) {
             let missing: Vec<u32> = chunk.iter().copied().filter(|u| fetched.binary_search(u).is_err()).collect();

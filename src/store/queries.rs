@@ -115,7 +115,7 @@ const LAST_INBOUND_OF_TICKET: &str = "SELECT * FROM messages WHERE ticket_id = $
 
 impl Db {
     /// Stores a message and its raw bytes; `None` when the same message is already stored.
-    pub async fn insert_message(&mut self, m: &NewMessage) -> Result<Option<MessageKey>> {
+    pub async fn insert_message(&mut self, m: &NewMessage<'_>) -> Result<Option<MessageKey>> {
         let postgres = matches!(self.exec(), Exec::Postgres(_));
         let id = scalar_optional!(
             self,
@@ -145,11 +145,11 @@ impl Db {
             &m.quarantine_reason,
             // $23, used by the PostgreSQL statement only (SQLite leaves an argument its
             // statement does not name unbound, and stores the raw bytes just below).
-            &m.raw,
+            m.raw,
         )?;
         let Some(id) = id else { return Ok(None) };
         if !postgres {
-            execute!(self, INSERT_RAW, id, &m.raw)?;
+            execute!(self, INSERT_RAW, id, m.raw)?;
         }
         Ok(Some(MessageKey(id)))
     }

@@ -114,8 +114,9 @@ impl MessageRow {
     }
 }
 
+/// A message to store. The raw bytes are borrowed: a 20 MB mail is not copied to be stored.
 #[derive(Clone, Debug)]
-pub struct NewMessage {
+pub struct NewMessage<'a> {
     pub dedupe_key: String,
     pub message_id: Option<String>,
     pub direction: &'static str,
@@ -138,7 +139,7 @@ pub struct NewMessage {
     pub flags: Vec<String>,
     pub reasons: Vec<String>,
     pub quarantine_reason: Option<String>,
-    pub raw: Vec<u8>,
+    pub raw: &'a [u8],
 }
 
 #[derive(Clone, Debug)]

@@ -307,7 +307,7 @@ async fn batches_draft_exactly_what_one_by_one_drafts() {
     }
     let batched = spawn_app(Backend::Sqlite, now.trim()).await;
     for chunk in raws.chunks(16) {
-        for r in attune::pipeline::ingest_batch(&batched.app, chunk, "corpus").await {
+        for r in attune::pipeline::ingest_batch(&batched.app, chunk.to_vec(), "corpus").await {
             r.unwrap();
         }
     }
