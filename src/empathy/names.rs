@@ -1004,7 +1004,13 @@ fn formal_greeting(lang: Lang, name: &PersonName, full: &str) -> String {
             match h {
                 Some(Honorific::Mr) => format!("Sehr geehrter Herr {t}{surname},"),
                 Some(Honorific::Ms | Honorific::Mrs) => format!("Sehr geehrte Frau {t}{surname},"),
-                None => format!("Guten Tag {t}{surname},"),
+                // Without Herr or Frau the title alone before the surname reads clipped
+                // ("Guten Tag Dr. Roth"): German names the whole person then, "Guten Tag
+                // Dr. Sabine Roth", and guesses no gender.
+                None => match &name.given {
+                    Some(given) => format!("Guten Tag {t}{given} {surname},"),
+                    None => format!("Guten Tag {t}{surname},"),
+                },
             }
         }
         Lang::Fr => match (h, a) {
@@ -1184,7 +1190,7 @@ mod tests {
         assert_eq!(p.academic, Some(Academic::Dr));
         assert_eq!(p.honorific, None);
         assert_eq!(greeting(Lang::En, Register::Formal, Some(&p)), "Dear Dr Watson,");
-        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Guten Tag Dr. Watson,");
+        assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Guten Tag Dr. John Watson,");
         let p = parse_person("Frau Dr. Jane Doe").unwrap();
         assert_eq!(greeting(Lang::De, Register::Formal, Some(&p)), "Sehr geehrte Frau Dr. Doe,");
         let p = parse_person("Jane Doe").unwrap();

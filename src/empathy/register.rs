@@ -180,6 +180,20 @@ pub fn choose(
 mod tests {
     use super::*;
 
+    #[test]
+    fn swiss_spelling_closes_as_german_does() {
+        // Swiss German writes no ß: "Freundliche Grüsse" is as formal as "Freundliche Grüße".
+        let ch =
+            "Grüezi\n\nKönnten Sie mir bitte die Rechnung 4411 noch einmal senden?\n\nFreundliche Grüsse\nHans Muster";
+        let de = ch.replace("Grüsse", "Grüße");
+        assert_eq!(detect(ch, Lang::De).score, detect(&de, Lang::De).score);
+        assert_eq!(
+            crate::empathy::names::from_sign_off(ch).map(|n| n.full()).as_deref(),
+            Some("Hans Muster"),
+            "the name under a Swiss closing"
+        );
+    }
+
     fn reg(text: &str, lang: Lang) -> Register {
         detect(text, lang).register
     }
