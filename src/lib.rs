@@ -13,6 +13,8 @@ pub mod demo;
 pub mod domain;
 pub mod drafting;
 pub mod empathy;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod intake;
 pub mod mail;
 pub mod net;

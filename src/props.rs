@@ -6,10 +6,10 @@
 
 use proptest::prelude::*;
 
-use crate::domain::{EmailAddress, Kind, Lang, Purpose};
+use crate::domain::Lang;
 use crate::empathy::language;
 use crate::empathy::{names, register, situations};
-use crate::mail::{classify, parse, quote};
+use crate::mail::{parse, quote};
 
 /// Text that is hard on byte offsets: characters whose lower or upper case has another
 /// byte length (İ, ẞ, ΐ, ligatures, Kelvin sign), combining marks, RTL, emoji, controls,
@@ -54,47 +54,10 @@ fn folded(s: &str) -> String {
     crate::text::fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
-/// The whole CPU path one message takes before the store, as the pipeline runs it.
+/// The whole CPU path one message takes before the store, as the pipeline runs it (the
+/// fuzz target's entry point too).
 fn through_the_pipeline(raw: &[u8]) {
-    let config = crate::config::Config::from_parts(None, "", &[]).expect("the embedded defaults load");
-    let policy = crate::app::Policy::new(config.sla.clone(), config.business_hours.clone());
-    let templates = crate::templates::Templates::load(&[]).expect("the shipped templates load");
-    let parse::Parsed::Ok(m) = parse::parse(raw) else { return };
-    let ours_addr = [EmailAddress::parse("help@example.com").expect("a valid address")];
-    let class = classify::classify(
-        &m,
-        &classify::Ours {
-            addresses: &ours_addr,
-            message_id_domain: "example.com",
-            loop_token: "t",
-            rules: &classify::GateRules::default(),
-        },
-    );
-    if class.kind != Kind::Human {
-        return;
-    }
-    let reading = crate::drafting::read_customer(&config, &m, None);
-    let now = 1_796_292_000; // 2026-12-03T10:00:00Z
-    let facts = crate::drafting::Facts::from_reading(
-        &config,
-        &policy,
-        &reading,
-        crate::drafting::Occasion {
-            purpose: Purpose::AckNew,
-            kind: class.kind,
-            dmarc_fail: false,
-            waited_from: now - 90_000,
-            now,
-            ticket_ref: "#1".into(),
-            customer_subject: m.subject.clone(),
-        },
-    );
-    let ctx =
-        crate::drafting::Context { config: &config, policy: &policy, facts: &facts, ticket_token: "[#1]", agent: None };
-    if let Ok(body) = crate::drafting::render(&templates, &ctx) {
-        let subject = crate::mail::compose::reply_subject(&m.subject, "[#1]");
-        let _ = crate::drafting::lint_body(&config, &facts, &body, &subject, true, None);
-    }
+    crate::fuzzing::one_message(raw);
 }
 
 proptest! {
