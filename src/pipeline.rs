@@ -499,16 +499,7 @@ async fn ingest_prepared_in_span(
         // A person's mail we could not read whole: no acknowledgment from its headers
         // alone; a person is asked to open it in the mailbox.
         (_, Some(why)) if class.kind == Kind::Human => {
-            db.flag_needs_person(threaded.ticket, why, arrived_at).await?;
-            db.audit(
-                now,
-                "attune",
-                "ticket.needs_person",
-                Some(threaded.ticket),
-                None,
-                &json!({"reason": why, "message": msg_key.0}),
-            )
-            .await?;
+            flag_for_person(db, threaded.ticket, why, msg_key, arrived_at, now).await?;
             DraftOutcome::Skipped(format!("{why}: flagged for a person"))
         }
         (Some(reading), _) => acknowledge(app, db, m, msg_key, &class, reading, &threaded, arrived_at, now).await?,
@@ -527,6 +518,28 @@ async fn ingest_prepared_in_span(
         new_ticket: threaded.new_ticket,
         draft,
     })
+}
+
+/// Asks a person to look at the ticket (first in the queue), with the reason, audited.
+async fn flag_for_person(
+    db: &mut Db,
+    ticket: TicketId,
+    reason: &str,
+    message: MessageKey,
+    arrived_at: i64,
+    now: i64,
+) -> Result<(), PipelineError> {
+    db.flag_needs_person(ticket, reason, arrived_at).await?;
+    db.audit(
+        now,
+        "attune",
+        "ticket.needs_person",
+        Some(ticket),
+        None,
+        &json!({"reason": reason, "message": message.0}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Why a follow-up needs a person rather than silence: it is upset, names a deadline,
@@ -590,16 +603,7 @@ async fn acknowledge(
                 // No second acknowledgment so soon, but a follow-up that escalates must not
                 // drop out of sight: a person is asked to look, first in the queue.
                 if let Some(reason) = escalation(&reading) {
-                    db.flag_needs_person(threaded.ticket, &reason, arrived_at).await?;
-                    db.audit(
-                        now,
-                        "attune",
-                        "ticket.needs_person",
-                        Some(threaded.ticket),
-                        None,
-                        &json!({"reason": reason, "message": msg_key.0}),
-                    )
-                    .await?;
+                    flag_for_person(db, threaded.ticket, &reason, msg_key, arrived_at, now).await?;
                     return Ok(DraftOutcome::Skipped(format!(
                         "we wrote to the customer less than {} before this follow-up; it escalates ({reason}): flagged for a person",
                         app.config.ack.quiet_period
@@ -710,16 +714,7 @@ async fn acknowledge(
         // The message is stored and threaded; only the draft is missing, so a person is
         // asked to answer it by hand.
         Err(reason) => {
-            db.flag_needs_person(threaded.ticket, &reason, arrived_at).await?;
-            db.audit(
-                now,
-                "attune",
-                "ticket.needs_person",
-                Some(threaded.ticket),
-                None,
-                &json!({"reason": reason, "message": msg_key.0}),
-            )
-            .await?;
+            flag_for_person(db, threaded.ticket, &reason, msg_key, arrived_at, now).await?;
             return Ok(DraftOutcome::Skipped(format!("{reason}: flagged for a person")));
         }
     };

@@ -590,47 +590,35 @@ async fn apply_after_ingest(
     can_uidplus: bool,
     t: u64,
 ) -> Result<(), ImapError> {
-    with_timeout(
-        t,
-        "marking fetched messages",
-        apply_after_ingest_now(session, action, folder, set, can_move, can_uidplus),
-    )
-    .await
-}
-
-async fn apply_after_ingest_now(
-    session: &mut ImapSession,
-    action: &AfterIngest,
-    folder: &str,
-    set: &str,
-    can_move: bool,
-    can_uidplus: bool,
-) -> Result<(), ImapError> {
-    match action {
-        AfterIngest::Keep => Ok(()),
-        AfterIngest::Seen => {
-            let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await?;
-            drain(session);
-            Ok(())
-        }
-        AfterIngest::Move(target) if target == folder => Ok(()),
-        AfterIngest::Move(target) => {
-            if can_move {
-                session.uid_mv(set, target).await?;
-            } else {
-                session.uid_copy(set, target).await?;
-                let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;
-                // Only with UIDPLUS can we expunge just these messages; a bare EXPUNGE would
-                // also remove what other clients marked deleted, so without it we leave the
-                // \Deleted flag for the server's owner to expunge.
-                if can_uidplus {
-                    let _: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
-                }
+    with_timeout(t, "marking fetched messages", async {
+        let done: Result<(), ImapError> = match action {
+            AfterIngest::Keep => Ok(()),
+            AfterIngest::Seen => {
+                let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Seen)").await?.try_collect().await?;
+                drain(session);
+                Ok(())
             }
-            drain(session);
-            Ok(())
-        }
-    }
+            AfterIngest::Move(target) if target == folder => Ok(()),
+            AfterIngest::Move(target) => {
+                if can_move {
+                    session.uid_mv(set, target).await?;
+                } else {
+                    session.uid_copy(set, target).await?;
+                    let _: Vec<_> = session.uid_store(set, "+FLAGS.SILENT (\\Deleted)").await?.try_collect().await?;
+                    // Only with UIDPLUS can we expunge just these messages; a bare EXPUNGE would
+                    // also remove what other clients marked deleted, so without it we leave the
+                    // \Deleted flag for the server's owner to expunge.
+                    if can_uidplus {
+                        let _: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
+                    }
+                }
+                drain(session);
+                Ok(())
+            }
+        };
+        done
+    })
+    .await
 }
 
 /// One pass over the mailbox's folder and, if set, its sent folder.

@@ -223,7 +223,7 @@ fn spam_score(m: &Inbound, subject: &str, head: &str, body_n: &str) -> Option<Ve
     for hay in [subject, own_n.as_str()] {
         let mut rest: &[&str] = g.spam;
         // Distinct phrases: each found one is taken out of the list for the next look.
-        while let Some(p) = any_phrase_in(hay, rest) {
+        while let Some(p) = any_phrase(hay, rest) {
             if !phrases.contains(&p) {
                 phrases.push(p);
             }
@@ -312,11 +312,6 @@ static MONEY: LazyLock<Regex> =
 static DOMAIN_IN_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[a-z0-9-]+(\.[a-z0-9-]+)*\.(com|net|org|de|fr|es|it|nl|pt|br|io|co|uk)\b").expect("static regex")
 });
-
-/// `any_phrase` over a list that is a tail of a static list.
-fn any_phrase_in(hay: &str, list: &'static [&'static str]) -> Option<&'static str> {
-    crate::text::any_phrase(hay, list)
-}
 
 static OUT_OF_OFFICE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
