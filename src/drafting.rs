@@ -38,6 +38,9 @@ pub struct Facts {
     /// Every reference the customer wrote, as written (order, invoice, return, contract…).
     #[serde(default)]
     pub details: Vec<Detail>,
+    /// What the mail is about, from its subject, when it names no reference.
+    #[serde(default)]
+    pub topic: Option<String>,
     /// Which Portuguese they write (pt only).
     #[serde(default)]
     pub variant: Option<PtVariant>,
@@ -76,6 +79,7 @@ impl Facts {
             name: self.name.clone(),
             detail: self.detail.clone(),
             details: self.details.clone(),
+            topic: self.topic.clone(),
             situations: self.situations.clone(),
             variant: self.variant,
             local_hour: self.local_hour(),
@@ -132,6 +136,7 @@ impl Facts {
             sentiment_score: reading.sentiment_score,
             detail: reading.detail.clone(),
             details: reading.details.clone(),
+            topic: reading.topic.clone(),
             variant: reading.variant,
             situations: reading.situations.clone(),
             sentiment_reason: reading.sentiment_reason.clone(),
@@ -174,6 +179,7 @@ pub struct CustomerReading {
     pub sentiment_score: f64,
     pub detail: Option<Detail>,
     pub details: Vec<Detail>,
+    pub topic: Option<String>,
     pub variant: Option<PtVariant>,
     pub situations: SituationReading,
     pub sentiment_reason: Option<String>,
@@ -229,6 +235,7 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
         sentiment,
         sentiment_score: score,
         detail: all_details.first().cloned(),
+        topic: crate::empathy::topic::read(&m.subject, lang.lang),
         details: all_details,
         variant,
         situations,
@@ -368,6 +375,12 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
         "voucher": detail_of(DetailKind::Voucher),
         "error": detail_of(DetailKind::Error),
         "product": detail_of(DetailKind::Product),
+        // The subject names the matter only where no reference does, and never to the
+        // grieving or to a notice to end: there the reply answers the person, not a subject line.
+        "topic": match &f.topic {
+            Some(t) if details.is_empty() && !f.is(SituationName::Bereavement) && !f.is(SituationName::Cancellation) => t.clone(),
+            _ => String::new(),
+        },
         "ticket_ref": f.ticket_ref,
         "ticket_token": c.ticket_token,
         "next_update": loc.within_business(next_secs, day),
@@ -488,6 +501,7 @@ mod tests {
             sentiment_score: 0.5,
             detail: None,
             details: Vec::new(),
+            topic: None,
             variant: None,
             situations: SituationReading::default(),
             sentiment_reason: None,

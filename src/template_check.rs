@@ -88,6 +88,7 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
         sentiment_score: if sentiment == Sentiment::Negative { -0.6 } else { 0.0 },
         detail: None,
         details: Vec::new(),
+        topic: None,
         variant: key.locale.variant,
         situations: SituationReading::default(),
         sentiment_reason: None,
@@ -107,17 +108,23 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
     for (name_label, name) in &names {
         for (wait_label, lateness) in &waits {
             for sentiment in [Sentiment::Neutral, Sentiment::Negative] {
-                for detail in [None, Some(order.clone())] {
+                let references = [(None, None), (Some(order.clone()), None), (None, Some("Gift vouchers"))];
+                for (detail, topic) in &references {
                     for followup in [false, true] {
                         let label = format!(
                             "{name_label}, {wait_label}, {}, {}{}",
                             sentiment.as_str(),
-                            if detail.is_some() { "order 4711-A" } else { "no detail" },
+                            match (detail, topic) {
+                                (Some(_), _) => "order 4711-A",
+                                (None, Some(_)) => "topic \"Gift vouchers\"",
+                                (None, None) => "no detail",
+                            },
                             if followup { ", follow-up" } else { "" }
                         );
                         let mut facts = base(name, lateness, sentiment);
                         facts.details = detail.iter().cloned().collect();
                         facts.detail = detail.clone();
+                        facts.topic = topic.map(str::to_string);
                         if followup {
                             facts.purpose = Purpose::AckFollowup;
                         }

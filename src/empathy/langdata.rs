@@ -188,6 +188,32 @@ impl Default for GreetingFile {
     }
 }
 
+/// When a subject line can be named back to the customer as the topic of their mail
+/// (topic.toml): "Geschenkgutschein für Kollegen" can; "Frage", "Hilfe!!" and "My order
+/// hasn't arrived, please help" cannot.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicFile {
+    /// Words that say nothing of the matter ("question", "request", "help"): a subject made
+    /// only of these (and numbers) is not a topic.
+    #[serde(default)]
+    pub generic: Vec<String>,
+    /// Words that make the subject a sentence to the reader rather than a title ("my",
+    /// "please", "can't"): quoted back, it would read as an echo, so it is not a topic.
+    #[serde(default)]
+    pub sentence_words: Vec<String>,
+}
+
+impl TopicFile {
+    fn normalize(&mut self) {
+        for list in [&mut self.generic, &mut self.sentence_words] {
+            for p in list.iter_mut() {
+                *p = crate::text::normalize(p);
+            }
+        }
+    }
+}
+
 /// What automatic mail that carries no machine header says, in this language (gate.toml):
 /// the gate checks every language's lists, since it runs before the language is read.
 #[derive(Debug, Default, Deserialize)]
@@ -248,6 +274,7 @@ pub struct LangData {
     pub calendar: CalendarFile,
     pub variant: VariantFile,
     pub greeting: GreetingFile,
+    pub topic: TopicFile,
 }
 
 impl CalendarFile {
@@ -329,6 +356,10 @@ fn load() -> Loaded {
             "calendar" => data.calendar = parse_into(lang_code, stem, source, &mut problems),
             "variant" => data.variant = parse_into(lang_code, stem, source, &mut problems),
             "greeting" => data.greeting = parse_into(lang_code, stem, source, &mut problems),
+            "topic" => {
+                data.topic = parse_into(lang_code, stem, source, &mut problems);
+                data.topic.normalize();
+            }
             "gate" => {
                 data.gate = parse_into(lang_code, stem, source, &mut problems);
                 data.gate.normalize();

@@ -95,6 +95,8 @@ pub struct CustomerFacts {
     pub detail: Option<Detail>,
     /// Every reference they wrote, as written.
     pub details: Vec<Detail>,
+    /// What the mail is about, from its subject, when it names no reference.
+    pub topic: Option<String>,
     pub situations: SituationReading,
     /// Which Portuguese they write (pt only).
     pub variant: Option<PtVariant>,
@@ -203,7 +205,22 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         }
         Some(d) if norm.contains(&normalize(&d.value)) => push(6, Outcome::Pass, format!("reuses \"{}\"", d.value)),
         Some(d) => push(6, Outcome::Fail, format!("does not mention \"{}\" from the customer's message", d.value)),
-        None => push(6, Outcome::NotApplicable, "no order number, error or product in the message".into()),
+        // A subject that names the matter is named back, except where the reply answers the
+        // person rather than the matter (grief, a notice to end).
+        None => match &c.topic {
+            Some(_)
+                if no_reference_needed || sit.is(SituationName::Bereavement) || sit.is(SituationName::Cancellation) =>
+            {
+                push(
+                    6,
+                    Outcome::NotApplicable,
+                    "grief, a notice to end, praise, an idea or a worry: no topic to repeat".into(),
+                )
+            }
+            Some(t) if norm.contains(&normalize(t)) => push(6, Outcome::Pass, format!("names the topic \"{t}\"")),
+            Some(t) => push(6, Outcome::Fail, format!("does not name what the mail is about (\"{t}\")")),
+            None => push(6, Outcome::NotApplicable, "no order number, error, product or topic in the message".into()),
+        },
     }
 
     // 7 Empathy, not sympathy.
@@ -857,6 +874,7 @@ mod situation_tests {
             name: crate::empathy::names::parse_person(name),
             detail: None,
             details: Vec::new(),
+            topic: None,
             situations: s,
             variant: None,
             local_hour: None,

@@ -11,3 +11,4 @@ pub mod names;
 pub mod register;
 pub mod sentiment;
 pub mod situations;
+pub mod topic;
