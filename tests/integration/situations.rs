@@ -4,7 +4,9 @@
 //! are in the store when the next one comes.
 //!
 //! Besides the failures, the test prints the precision and recall of situation detection per
-//! situation and language (run with `--nocapture` to read them).
+//! situation and language (run with `--nocapture` to read them). With SITUATIONS_DUMP=DIR
+//! it also writes every draft into DIR/LANG.txt beside its mail's name and situations, for
+//! reading them aloud and for native-speaker reviews.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -80,6 +82,8 @@ async fn situation_corpus() {
     let mut failures: Vec<String> = Vec::new();
     let mut tally: BTreeMap<(String, String), Tally> = BTreeMap::new();
     let mut per_situation_mails: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let dump = std::env::var_os("SITUATIONS_DUMP").map(PathBuf::from);
+    let mut dumped: BTreeMap<String, String> = BTreeMap::new();
     for file in &files {
         let lang =
             file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -167,6 +171,11 @@ async fn situation_corpus() {
             ));
         }
 
+        if dump.is_some() {
+            let text = dumped.entry(lang.clone()).or_default();
+            text.push_str(&format!("=== {name}\nsituations: {}\n\n{}\n\n", facts.situations.summary(), d.body));
+        }
+
         let first = d.body.lines().next().unwrap_or("");
         if let Some(g) = &exp.greeting
             && first != g
@@ -215,6 +224,13 @@ async fn situation_corpus() {
         }
         if failures.last().is_some_and(|f| f.starts_with(&format!("{name}: "))) {
             failures.push(format!("{name}: the draft ({}):\n{}", facts.situations.summary(), indent(&d.body)));
+        }
+    }
+
+    if let Some(dir) = &dump {
+        std::fs::create_dir_all(dir).expect("SITUATIONS_DUMP folder");
+        for (lang, text) in &dumped {
+            std::fs::write(dir.join(format!("{lang}.txt")), text).expect("write the dump");
         }
     }
 
