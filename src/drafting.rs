@@ -210,6 +210,7 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
         local_part: Some(m.reply_target().address.local_part()),
         stripped_body: &stripped,
         correction,
+        domain: Some(m.reply_target().address.domain()),
     });
     let lang_sample = format!("{}\n{}", m.subject, stripped);
     let lang = language::detect(&lang_sample, config.support.default_language);
@@ -218,12 +219,21 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
     let all_details = details::all(&format!("{}\n{}", m.subject, stripped), &config.drafting.products);
     let variant =
         (lang.lang == Lang::Pt).then(|| language::pt_variant(&lang_sample, m.reply_target().address.domain()));
-    let situations = situations::read(&situations::Clues {
+    let mut situations = situations::read(&situations::Clues {
         text: &stripped,
         subject: &m.subject,
         lang: lang.lang,
         has_detail: !all_details.is_empty(),
     });
+    if situations.is(SituationName::SecurityWorry) {
+        let message_id_domain = config.support.message_id_domain();
+        let ours = [config.support.address.domain(), message_id_domain.as_str()];
+        situations.suspect_domain = situations::suspect_domain(
+            &format!("{}\n{}", m.subject, stripped),
+            &ours,
+            m.reply_target().address.domain(),
+        );
+    }
     let (sentiment, sentiment_reason) = agree(sentiment::classify(score), &situations);
     CustomerReading {
         stripped,
@@ -360,8 +370,9 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
         "given_name": name.and_then(|n| n.given.clone()).unwrap_or_default(),
         "has_name": name.is_some(),
         "followup": f.purpose == Purpose::AckFollowup,
-        "late": f.lateness.late,
-        "very_late": f.lateness.very_late,
+        // Praise and ideas are thanked, not apologized to for a wait.
+        "late": f.lateness.late && !f.situations.only_thanks(),
+        "very_late": f.lateness.very_late && !f.situations.only_thanks(),
         "wait": loc.wait(f.lateness.waited_calendar_secs),
         "apology": apology,
         "negative": f.sentiment == Sentiment::Negative,
@@ -403,6 +414,17 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
         "colleague": s.colleague.clone().unwrap_or_default(),
     });
     if let Some(map) = ctx.as_object_mut() {
+        let described = s.described && s.is(SituationName::Technical);
+        let worry = s.is(SituationName::SecurityWorry);
+        map.insert(
+            "suspect_domain".into(),
+            serde_json::Value::String(s.suspect_domain.clone().filter(|_| worry).unwrap_or_default()),
+        );
+        map.insert("untouched".into(), serde_json::Value::Bool(worry && s.untouched));
+        // Earlier mails we hold are ours to admit ("I can see you wrote…"); those we only
+        // know of from their words are theirs to tell ("You wrote to us on…").
+        map.insert("earlier_in_store".into(), serde_json::Value::Bool(s.earlier_unanswered > 0));
+        map.insert("described".into(), serde_json::Value::Bool(described));
         for name in SituationName::ALL {
             map.insert(name.variable().to_string(), serde_json::Value::Bool(s.is(name)));
         }
@@ -412,7 +434,7 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
 
 /// Renders the apology snippet for these facts (empty when not late).
 pub fn render_apology(templates: &Templates, c: &Context<'_>) -> Result<String, TemplateError> {
-    if !c.facts.lateness.late {
+    if !c.facts.lateness.late || c.facts.situations.only_thanks() {
         return Ok(String::new());
     }
     let key = TemplateKey::new(Letter::Apology, c.facts.locale(), c.facts.register);

@@ -172,6 +172,15 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
             if mix.contains(&SituationName::MultipleQuestions) {
                 s.question_count = 3;
             }
+            // The worried elderly customer names the look-alike sender and clicked nothing;
+            // the technical one alone wrote out the steps: both branches get rendered.
+            if mix == [SituationName::SecurityWorry, SituationName::Vulnerable] {
+                s.suspect_domain = Some("examp1e-billing.com".into());
+                s.untouched = true;
+            }
+            if mix == [SituationName::Technical] {
+                s.described = true;
+            }
             if mix.contains(&SituationName::Praise) {
                 s.colleague = Some("Sarah".into());
             }

@@ -54,7 +54,16 @@ fn build_keyword_res(words: fn(Lang) -> &'static [&'static str]) -> Vec<Regex> {
 }
 
 static ERROR_QUOTED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\b(?:error|fehler|fehlermeldung|erreur|errore|fout|foutmelding|erro|message|meldung|says|sagt|dit|dice|zegt|diz)\b[^"“„«\n]{0,40}["“„«]([^"”“«»\n]{3,80})["”“»]"#).expect("static regex")
+    Regex::new(r#"(?i)\b(?:error|fehler|fehlermeldung|erreur|errore|fout|foutmelding|erro|message|meldung)\b[^"“„«\n]{0,40}["“„«]([^"”“«»\n]{3,80})["”“»]"#).expect("static regex")
+});
+/// A quoted HTTP status ("503 Service Unavailable"), whatever word comes before it.
+static ERROR_STATUS_QUOTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"["“„«]([45]\d{2}\s[^"”“«»\n]{2,60})["”“»]"#).expect("static regex"));
+/// Quoted after "says", "sagt", "dit": only when nothing better names the error, since
+/// what a status page "says" ("All systems operational") is not the error they see.
+static SAYS_QUOTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b(?:says|sagt|dit|dice|zegt|diz)\b[^"“„«\n]{0,40}["“„«]([^"”“«»\n]{3,80})["”“»]"#)
+        .expect("static regex")
 });
 static ERROR_CODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b((?:E|ERR|ERROR|Err|Error)[-_ ]?\d{2,6}|[A-Z]{2,}(?:_[A-Z0-9]{2,}){1,5})\b").expect("static regex")
@@ -113,9 +122,11 @@ pub fn all(text: &str, products: &[String]) -> Vec<Detail> {
     push(DetailKind::Booking, first_capture(&BOOKING_RE, text));
     push(DetailKind::Voucher, first_capture(&VOUCHER_RE, text));
     let error = first_capture(&ERROR_QUOTED, text)
+        .or_else(|| first_capture(&ERROR_STATUS_QUOTED, text))
         .or_else(|| first_capture(&ERROR_NAMED, text))
         .or_else(|| first_capture(&ERROR_CODE, text))
-        .or_else(|| first_capture(&ERROR_HTTP, text));
+        .or_else(|| first_capture(&ERROR_HTTP, text))
+        .or_else(|| first_capture(&SAYS_QUOTED, text));
     push(DetailKind::Error, error);
     push(DetailKind::Product, product(text, products));
     out
@@ -176,6 +187,10 @@ mod tests {
             Some((DetailKind::Error, "Sync failed: token expired".into()))
         );
         assert_eq!(v("it shows ERR_CONNECTION_REFUSED"), Some((DetailKind::Error, "ERR_CONNECTION_REFUSED".into())));
+        assert_eq!(
+            v("Customers get a \"503 Service Unavailable\" page. Your status page says \"All systems operational\"."),
+            Some((DetailKind::Error, "503 Service Unavailable".into()))
+        );
         assert_eq!(v("code E-1042 again"), Some((DetailKind::Error, "E-1042".into())));
         assert_eq!(v("my router x2 keeps rebooting"), Some((DetailKind::Product, "router x2".into())));
         assert_eq!(v("I ordered something and it's late"), None);

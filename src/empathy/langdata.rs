@@ -38,6 +38,29 @@ pub struct SituationLists {
     pub colleague: Vec<String>,
     #[serde(default)]
     pub age: Vec<String>,
+    /// "charged ~ twice": the two phrases in one sentence, at most five words apart, in this
+    /// order ("charged to our company card twice"). A strong sign, unless a `not` covers it.
+    #[serde(default)]
+    pub near: Vec<String>,
+    /// Pairs as in `near` that veto the signs they cover ("hatte ~ falsche größe": the
+    /// customer ordered the wrong size).
+    #[serde(default)]
+    pub not_near: Vec<String>,
+    /// technical only: they described the steps, what they tried, or sent a screenshot, so
+    /// the reply asks for none of it.
+    #[serde(default)]
+    pub described: Vec<String>,
+    /// cancellation only: words that make a notice a condition ("if … I'll cancel",
+    /// "sinon je résilie"): then it is a threat to leave, not a notice.
+    #[serde(default)]
+    pub conditional: Vec<String>,
+    /// security_worry only: they say they clicked or entered nothing, so the reply does not
+    /// ask whether they did.
+    #[serde(default)]
+    pub untouched: Vec<String>,
+    /// cancellation only: conditional words that set no condition ("if possible").
+    #[serde(default)]
+    pub not_conditional: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

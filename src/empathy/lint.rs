@@ -167,7 +167,12 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
     // 4 Late apology.
     let apology = any_phrase(&norm, loc.delay_apology);
     let l = input.lateness;
-    if l.late {
+    if l.late && c.situations.only_thanks() {
+        match apology {
+            Some(p) => push(4, Outcome::Fail, format!("apologizes for a wait (\"{p}\") on praise or an idea")),
+            None => push(4, Outcome::NotApplicable, "praise or an idea: nobody waits for a thank-you".into()),
+        }
+    } else if l.late {
         match apology {
             None => push(4, Outcome::Fail, "the wait broke the SLA but the reply does not apologize for it".into()),
             Some(_) if l.very_late && !names_a_wait(&norm, loc) => push(
@@ -253,19 +258,16 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
 
     // 8 Ownership.
     let judging = &crate::empathy::langdata::data(input.lang).judging;
-    let only_thanks = (sit.is(SituationName::Praise) || sit.is(SituationName::FeatureIdea))
-        && ![
-            SituationName::OurFault,
-            SituationName::Urgent,
-            SituationName::RepeatedContact,
-            SituationName::ThreatToLeave,
-        ]
-        .into_iter()
-        .any(|n| sit.is(n));
+    let only_thanks = sit.only_thanks();
     match any_phrase(&norm, loc.ownership).map(str::to_string).or_else(|| find_any(&norm, &judging.fault_admission)) {
         None if only_thanks => {
             push(8, Outcome::NotApplicable, "praise or an idea: passed on, nothing to work on".into())
         }
+        None if sit.is(SituationName::SecurityWorry) && sit.suspect_domain.is_some() => push(
+            8,
+            Outcome::NotApplicable,
+            "a message that is not ours: the answer is that it is not, nothing to work on".into(),
+        ),
         Some(p) => push(8, Outcome::Pass, format!("takes ownership (\"{p}\")")),
         None => push(8, Outcome::Fail, "no first-person commitment (\"I am working with the team…\")".into()),
     }
@@ -298,6 +300,8 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         push(11, Outcome::Pass, format!("says when (\"{t}\")"));
     } else if thanked_for {
         push(11, Outcome::NotApplicable, "praise or an idea: nothing to schedule".into());
+    } else if sit.is(SituationName::SecurityWorry) && sit.suspect_domain.is_some() {
+        push(11, Outcome::NotApplicable, "a message that is not ours: nothing to schedule".into());
     } else {
         push(11, Outcome::Fail, "does not say what happens next and when".into());
     }
@@ -653,7 +657,9 @@ fn names_a_wait(norm: &str, loc: &Locale) -> bool {
     ws.windows(2).any(|w| {
         let is_number =
             w[0].chars().all(|c| c.is_ascii_digit()) || loc.numbers.iter().skip(1).any(|n| n.to_lowercase() == w[0]);
-        is_number && units.iter().any(|u| u.to_lowercase() == w[1])
+        // "einen Tag", "un día", "uma semana": one, agreeing with its unit.
+        let unit = units.iter().find(|u| u.to_lowercase() == w[1]);
+        unit.is_some_and(|u| is_number || loc.counted(1, u).to_lowercase() == w[0])
     })
 }
 

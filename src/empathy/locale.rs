@@ -106,9 +106,12 @@ impl Locale {
         let (n, unit) = if calendar_secs < 3600 {
             let m = (calendar_secs / 60).max(1);
             (m, if m == 1 { self.minute.0 } else { self.minute.1 })
-        } else if hours < 36 {
+        } else if hours < 12 {
             (hours, if hours == 1 { self.hour.0 } else { self.hour.1 })
         } else if days < 21 {
+            // Past half a day people count in days: "it took us a day", not "29 hours",
+            // which reads like a machine's stopwatch.
+            let days = days.max(1);
             (days, if days == 1 { self.day.0 } else { self.day.1 })
         } else {
             (weeks, if weeks == 1 { self.week.0 } else { self.week.1 })
@@ -119,7 +122,7 @@ impl Locale {
 
     /// The number before a unit, agreeing with it: "duas horas", "une heure", "un'ora",
     /// "eine Stunde" (accusative, as the letters use a wait: "Sie haben eine Stunde gewartet").
-    fn counted(&self, n: i64, unit: &str) -> String {
+    pub fn counted(&self, n: i64, unit: &str) -> String {
         let feminine = matches!(
             (self.lang, unit),
             (Lang::De, "Stunde" | "Woche" | "Minute")
@@ -129,6 +132,10 @@ impl Locale {
                 | (Lang::Pt, "hora" | "horas" | "semana" | "semanas")
         );
         match (self.lang, n, feminine) {
+            // "it took us a day", "an hour": the article, as people say a single unit.
+            (Lang::En, 1, _) if unit == "hour" => "an".into(),
+            (Lang::En, 1, _) => "a".into(),
+            (Lang::Nl, 1, _) => "een".into(),
             (Lang::De, 1, true) => "eine".into(),
             (Lang::De, 1, false) => "einen".into(),
             (Lang::Fr, 1, true) => "une".into(),
@@ -2472,7 +2479,12 @@ mod tests {
     fn waits_read_as_a_customer_would_say_them() {
         assert_eq!(EN.wait(3 * 86_400 + 3600), "three days");
         assert_eq!(EN.wait(5 * 3600), "five hours");
-        assert_eq!(EN.wait(3600), "one hour");
+        assert_eq!(EN.wait(3600), "an hour");
+        // Past half a day, in days: "a day", never "29 hours".
+        assert_eq!(EN.wait(29 * 3600), "a day");
+        assert_eq!(ES.wait(16 * 3600), "un día");
+        assert_eq!(NL.wait(20 * 3600), "een dag");
+        assert_eq!(EN.wait(11 * 3600), "eleven hours");
         assert_eq!(DE.wait(2 * 86_400), "zwei Tage");
         assert_eq!(FR.wait(30 * 86_400), "quatre semaines");
         assert_eq!(EN.wait(15 * 86_400), "15 days");

@@ -315,6 +315,30 @@ pub fn is_role(name: &str) -> bool {
                 | "ristorante"
                 | "bouwbedrijf"
                 | "schreinerei"
+                | "co"
+                | "company"
+                | "plc"
+                | "limited"
+                | "corporation"
+                | "kg"
+                | "ohg"
+                | "gbr"
+                | "sas"
+                | "eurl"
+                | "nv"
+                | "vof"
+                | "bvba"
+                | "srls"
+                | "sagl"
+                | "agency"
+                | "agentur"
+                | "consulting"
+                | "solutions"
+                | "librairie"
+                | "ottica"
+                | "apotheke"
+                | "farmacia"
+                | "pharmacie"
         )
     })
 }
@@ -582,9 +606,9 @@ pub fn from_sign_off(stripped_body: &str) -> Option<PersonName> {
     }
     // No closing: "…Não dá mais.\nMarcos Vieira\nPadaria Pão Quente": a full name under the
     // last sentence, maybe a company below it.
-    for up in 1..=2 {
+    for up in 1..=3 {
         if n > up
-            && looks_like_sentence(lines[n - up - 1])
+            && (looks_like_sentence(lines[n - up - 1]) || !looks_like_name_line(lines[n - up - 1]))
             && lines[n - up].split_whitespace().count() >= 2
             && looks_like_name_line(lines[n - up])
             && lines[n - up + 1..].iter().all(|l| !looks_like_prose(l))
@@ -688,6 +712,18 @@ const ROLE_ADDRESSES: &[&str] = &[
     "oficina",
     "escritorio",
     "escritório",
+    "financeiro",
+    "financas",
+    "finanças",
+    "faturacao",
+    "faturação",
+    "administracao",
+    "administração",
+    "verwaltung",
+    "buero",
+    "büro",
+    "enquiries",
+    "inquiries",
     "geral",
     "general",
     "kontor",
@@ -788,6 +824,30 @@ pub struct NameInputs<'a> {
     pub stripped_body: &'a str,
     /// A name an agent set for this contact.
     pub correction: Option<&'a str>,
+    /// From's domain: a display name spelled out in it is the company's ("Lakeside Print"
+    /// at lakesideprint.com), not a person's.
+    pub domain: Option<&'a str>,
+}
+
+/// "Lakeside Print" <ops@lakesideprint.com>, "Papelería Martínez" <pedidos@papeleriamartinez.mx>:
+/// every word of the display name is in the domain, and the mailbox is shared or named for
+/// none of them. "Jane Doe" <jane@janedoe.com> stays a person: her mailbox has her name.
+fn is_company_display(display: &str, local_part: Option<&str>, domain: Option<&str>) -> bool {
+    let Some(domain) = domain else {
+        return false;
+    };
+    let label = domain.split('.').map(fold).max_by_key(|l| l.chars().count()).unwrap_or_default();
+    let words: Vec<String> = display
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(|w| fold(w).chars().filter(|c| c.is_alphanumeric()).collect())
+        .collect();
+    if words.len() < 2 || !words.iter().all(|w| label.contains(w.as_str())) {
+        return false;
+    }
+    let local = local_part.map(fold).unwrap_or_default();
+    local_part.is_some_and(is_role_address)
+        || !words.iter().any(|w| w.chars().count() >= 3 && local.contains(w.as_str()))
 }
 
 pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
@@ -797,7 +857,8 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
         return NameFinding { name: Some(p), source: NameSource::Correction };
     }
     let via = input.display_name.is_some_and(|d| d.to_lowercase().contains(" via "));
-    let display = input.display_name.and_then(parse_person);
+    let display =
+        input.display_name.filter(|d| !is_company_display(d, input.local_part, input.domain)).and_then(parse_person);
     let sign = from_sign_off(input.stripped_body)
         .or_else(|| display.as_ref().and_then(|d| lone_short_form(input.stripped_body, d, input.local_part)));
     let shared = input.local_part.is_some_and(is_role_address);
@@ -824,10 +885,34 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
 /// what it leaves out comes from the display name.
 fn merge(display: &PersonName, sign: &PersonName) -> PersonName {
     let mut out = display.clone();
+    // "Iannone Anna Maria" under "Anna Maria Iannone": the same words, surname first as on
+    // forms; the display name's order is the one to greet by, the sign-off's titles count.
+    let mut d_words: Vec<String> = display.full().split_whitespace().map(fold).collect();
+    let mut s_words: Vec<String> = sign.full().split_whitespace().map(fold).collect();
+    d_words.sort();
+    s_words.sort();
+    if d_words == s_words && d_words.len() >= 2 {
+        out.honorific = sign.honorific.or(display.honorific);
+        out.academic = sign.academic.or(display.academic);
+        return out;
+    }
     let display_surname = display.surname.as_deref().map(fold);
     match (&sign.given, &sign.surname) {
+        // "Pottier Jacqueline" or "Iannone Anna Maria" signed under "Jacqueline Pottier":
+        // surname first, as on forms; the display name's order is the one to greet by.
+        (Some(g), Some(s))
+            if display_surname.as_deref() == Some(fold(g).as_str())
+                && display.given.as_deref().map(fold).is_some_and(|dg| fold(s) == dg) => {}
         (Some(g), Some(s)) => {
-            out.given = Some(g.clone());
+            // "G. Whitlock" under "Gary Whitlock": the initial stands for the given name we have.
+            let initial_of_display = is_initial(g)
+                && display
+                    .given
+                    .as_deref()
+                    .is_some_and(|dg| !is_initial(dg) && fold(dg).chars().next() == fold(g).chars().next());
+            if !initial_of_display {
+                out.given = Some(g.clone());
+            }
             out.surname = Some(s.clone());
         }
         (Some(g), None) => {
@@ -944,8 +1029,13 @@ pub fn greeting(lang: Lang, register: Register, name: Option<&PersonName>) -> St
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         return nameless_greeting(lang, register).to_string();
     };
-    let given = name.given.clone().unwrap_or_else(|| name.full());
-    let full = name.full();
+    // "Kevin D.": an initial surname is not one to greet by.
+    let full = match (&name.given, &name.surname) {
+        (Some(g), Some(sur)) if is_initial(sur) && !is_initial(g) => g.clone(),
+        _ => name.full(),
+    };
+    // "Hello G.," greets no one: an initial is not a name to call someone by.
+    let given = name.given.clone().filter(|g| !is_initial(g)).unwrap_or_else(|| full.clone());
     match register {
         Register::Casual => match lang {
             Lang::En => format!("Hi {given},"),
@@ -1095,8 +1185,14 @@ pub fn expected_greeting_name(register: Register, name: &PersonName) -> String {
     match register {
         Register::Formal if name.has_title() && name.surname.is_some() => name.surname.clone().unwrap_or_default(),
         Register::Formal => name.full(),
-        _ => name.given.clone().unwrap_or_else(|| name.full()),
+        _ => name.given.clone().filter(|g| !is_initial(g)).unwrap_or_else(|| name.full()),
     }
+}
+
+/// "G." or "G": an initial, not a given name.
+fn is_initial(word: &str) -> bool {
+    let w = word.trim_end_matches('.');
+    w.chars().count() == 1 && w.chars().all(char::is_alphabetic)
 }
 
 #[cfg(test)]
@@ -1104,7 +1200,13 @@ mod tests {
     use super::*;
 
     fn find(display: Option<&str>, local: &str, body: &str) -> NameFinding {
-        find_name(&NameInputs { display_name: display, local_part: Some(local), stripped_body: body, correction: None })
+        find_name(&NameInputs {
+            display_name: display,
+            local_part: Some(local),
+            stripped_body: body,
+            correction: None,
+            domain: None,
+        })
     }
 
     fn given(f: &NameFinding) -> Option<String> {
@@ -1235,8 +1337,51 @@ mod tests {
             local_part: Some("jd"),
             stripped_body: "",
             correction: Some("Janet Doe"),
+            domain: None,
         });
         assert_eq!(f.source, NameSource::Correction);
         assert_eq!(f.name.unwrap().given.as_deref(), Some("Janet"));
+    }
+
+    fn at(display: &str, local: &str, domain: &str, body: &str) -> Option<PersonName> {
+        find_name(&NameInputs {
+            display_name: Some(display),
+            local_part: Some(local),
+            stripped_body: body,
+            correction: None,
+            domain: Some(domain),
+        })
+        .name
+    }
+
+    #[test]
+    fn a_company_display_name_gives_way_to_the_person_who_signs() {
+        let body =
+            "Please call me back.\nStore ID: lakeside-print\nMarcus Reyes\nOperations Manager\nLakeside Print Co.";
+        let n = at("Lakeside Print Co.", "ops", "lakesideprint.com", body).expect("the person who signed");
+        assert_eq!(n.full(), "Marcus Reyes");
+        // A person's own domain is still a person's.
+        let n = at("Jane Doe", "jane", "janedoe.com", "Thanks").expect("Jane");
+        assert_eq!(n.full(), "Jane Doe");
+        assert!(at("Papelería Martínez", "pedidos", "papeleriamartinez.mx", "Gracias.").is_none());
+    }
+
+    #[test]
+    fn initials_and_surname_first_sign_offs_keep_the_name_to_greet_by() {
+        let n = at("Gary Whitlock", "gwhitlock77", "gmail.com", "Sort it out.\n\nG. Whitlock").unwrap();
+        assert_eq!(greeting(Lang::En, Register::Neutral, Some(&n)), "Hello Gary,");
+        let n = parse_person("G. Whitlock").unwrap();
+        assert_eq!(greeting(Lang::En, Register::Neutral, Some(&n)), "Hello G. Whitlock,");
+        let n = at(
+            "Jacqueline Pottier",
+            "jacqueline.pottier42",
+            "orange.fr",
+            "Merci.\n\nCordialement,\nMme Pottier Jacqueline",
+        )
+        .unwrap();
+        assert_eq!(n.given.as_deref(), Some("Jacqueline"));
+        assert_eq!(n.surname.as_deref(), Some("Pottier"));
+        let n = parse_person("Kevin D.").unwrap();
+        assert_eq!(greeting(Lang::Fr, Register::Neutral, Some(&n)), "Bonjour Kevin,");
     }
 }

@@ -230,11 +230,38 @@ pub struct SituationReading {
     pub question_count: u32,
     #[serde(default)]
     pub colleague: Option<String>,
+    /// A technical mail that already gives the steps, what they tried or a screenshot.
+    #[serde(default)]
+    pub described: bool,
+    /// A security worry about a message that says which domain it came from, when that
+    /// domain is not ours but looks like it ("examp1e-billing.com").
+    #[serde(default)]
+    pub suspect_domain: Option<String>,
+    /// A security worry from someone who says they clicked and entered nothing.
+    #[serde(default)]
+    pub untouched: bool,
 }
 
 impl SituationReading {
     pub fn is(&self, name: SituationName) -> bool {
         self.found.iter().any(|s| s.name == name && s.confidence >= CONFIDENT)
+    }
+
+    /// Praise or an idea and nothing to put right: the reply thanks and passes it on; there
+    /// is nothing to work on and no wait to apologize for (nobody waits for a thank-you).
+    pub fn only_thanks(&self) -> bool {
+        (self.is(SituationName::Praise) || self.is(SituationName::FeatureIdea))
+            && ![
+                SituationName::OurFault,
+                SituationName::Urgent,
+                SituationName::RepeatedContact,
+                SituationName::ThreatToLeave,
+                SituationName::Technical,
+                SituationName::Vague,
+                SituationName::Continuing,
+            ]
+            .into_iter()
+            .any(|n| self.is(n))
     }
 
     pub fn confident(&self) -> impl Iterator<Item = &Situation> {
@@ -323,6 +350,33 @@ struct Compiled {
     colleague: Vec<Regex>,
     age: Vec<Regex>,
     times: Vec<(String, u32)>,
+    /// `near` pairs, each with the target it is a sign of.
+    near: Vec<(usize, Regex)>,
+    not_near: Vec<(usize, Regex)>,
+    described: Vec<String>,
+    untouched: Vec<String>,
+    conditional: Vec<String>,
+    not_conditional: Vec<String>,
+}
+
+/// Words between the two halves of a `near` pair, at most.
+const NEAR_GAP: usize = 5;
+
+/// "charged ~ twice" → a regex over the normalised text: the halves on word boundaries,
+/// up to NEAR_GAP words apart, not across a sentence end. `word*` matches any word
+/// starting with it, as in the phrase lists.
+fn near_regex(pair: &str) -> Option<Regex> {
+    let (a, b) = pair.split_once('~')?;
+    let half = |h: &str| -> Option<String> {
+        let (norm, stem) = normalize_phrase(h);
+        if norm.is_empty() {
+            return None;
+        }
+        let words: Vec<String> = norm.split(' ').map(regex::escape).collect();
+        Some(format!("{}{}", words.join(r"\s+"), if stem { r"\w*" } else { "" }))
+    };
+    let (a, b) = (half(a)?, half(b)?);
+    Regex::new(&format!(r"\b{a}\b(?:[^\w.!?]+\w+){{0,{NEAR_GAP}}}?[^\w.!?]+{b}\b")).ok()
 }
 
 fn normalize_phrase(p: &str) -> (String, bool) {
@@ -338,9 +392,13 @@ fn compile(lang: Lang) -> Compiled {
     let mut targets = Vec::new();
     let mut phrases = Vec::new();
     let mut entries = Vec::new();
+    let mut near = Vec::new();
+    let mut not_near = Vec::new();
     let mut add = |target: Target, lists: &SituationLists| {
         let index = targets.len();
         targets.push(target);
+        near.extend(lists.near.iter().filter_map(|p| near_regex(p)).map(|re| (index, re)));
+        not_near.extend(lists.not_near.iter().filter_map(|p| near_regex(p)).map(|re| (index, re)));
         for (list, strength) in [
             (&lists.phrases, Strength::Strong),
             (&lists.weak, Strength::Weak),
@@ -387,6 +445,12 @@ fn compile(lang: Lang) -> Compiled {
         colleague: langdata::compile(&file.praise.colleague, true),
         age: langdata::compile(&file.vulnerable.age, false),
         times,
+        near,
+        not_near,
+        described: file.technical.described.iter().map(|p| crate::text::normalize(p)).collect(),
+        untouched: file.security_worry.untouched.iter().map(|p| crate::text::normalize(p)).collect(),
+        conditional: file.cancellation.conditional.iter().map(|p| crate::text::normalize(p)).collect(),
+        not_conditional: file.cancellation.not_conditional.iter().map(|p| crate::text::normalize(p)).collect(),
     }
 }
 
@@ -425,6 +489,45 @@ fn hits(c: &Compiled, norm: &str) -> Vec<Hit> {
     out
 }
 
+static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b").expect("static regex")
+});
+
+/// The domain a worried customer names for the message they got ("an address ending in
+/// example-billing-secure.com") when it is not ours but carries our name, or a look-alike
+/// of it ("examp1e"): that message is not from us, and the reply can say so at once.
+pub fn suspect_domain(text: &str, ours: &[&str], customer_domain: &str) -> Option<String> {
+    let plain = |d: &str| -> String {
+        d.to_lowercase()
+            .chars()
+            .map(|c| match c {
+                '1' | '|' => 'l',
+                '0' => 'o',
+                '3' => 'e',
+                '5' => 's',
+                '4' => 'a',
+                c => c,
+            })
+            .collect()
+    };
+    let brands: Vec<String> = ours
+        .iter()
+        .filter_map(|d| d.split('.').max_by_key(|l| l.len()).map(str::to_lowercase))
+        .filter(|l| l.chars().count() >= 4)
+        .collect();
+    DOMAIN
+        .captures_iter(text)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().trim_end_matches('.').to_lowercase()))
+        .filter(|d| {
+            let is_ours = ours.iter().any(|o| {
+                let o = o.to_lowercase();
+                *d == o || d.ends_with(&format!(".{o}"))
+            });
+            !is_ours && !d.eq_ignore_ascii_case(customer_domain)
+        })
+        .find(|d| brands.iter().any(|b| plain(d).contains(b.as_str())))
+}
+
 /// What the reading needs besides the text.
 pub struct Clues<'a> {
     /// The customer's own words, quotes and signature stripped.
@@ -444,11 +547,18 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
     let norm = crate::text::normalize(&whole);
     let found_hits = hits(c, &norm);
 
-    // The spans each target's `not` phrases cover: hits inside them do not count.
+    // The spans each target's `not` phrases and `not_near` pairs cover: hits inside them do
+    // not count.
+    let not_near: Vec<(usize, usize, usize)> = c
+        .not_near
+        .iter()
+        .flat_map(|(target, re)| re.find_iter(&norm).map(move |m| (*target, m.start(), m.end())))
+        .collect();
     let vetoed = |target: usize, start: usize, end: usize| {
         found_hits
             .iter()
             .any(|h| h.entry.target == target && h.entry.strength == Strength::Not && h.start <= start && end <= h.end)
+            || not_near.iter().any(|(t, s, e)| *t == target && *s <= start && end <= *e)
     };
     let mut strong: HashMap<usize, Vec<String>> = HashMap::new();
     let mut weak: HashMap<usize, Vec<String>> = HashMap::new();
@@ -473,6 +583,56 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
             list.push(text);
         }
     }
+    // A `not` phrase anywhere inside a `near` match vetoes it ("pagar en dos veces" is
+    // paying in two instalments, not a double charge).
+    let overlapped = |target: usize, start: usize, end: usize| {
+        found_hits
+            .iter()
+            .any(|h| h.entry.target == target && h.entry.strength == Strength::Not && h.start < end && start < h.end)
+    };
+    for (target, re) in &c.near {
+        for m in re.find_iter(&norm) {
+            if overlapped(*target, m.start(), m.end()) {
+                continue;
+            }
+            let list = strong.entry(*target).or_default();
+            let text = m.as_str().to_string();
+            if !list.contains(&text) {
+                list.push(text);
+            }
+            break;
+        }
+    }
+    // "Si ça ne marche pas d'ici vendredi, je résilie": a notice that is a condition is a
+    // threat to leave. It is one only when every sentence that gives notice sets a condition.
+    let cancellation = c.targets.iter().position(|t| *t == Target::Situation(SituationName::Cancellation));
+    if let Some(target) = cancellation
+        && !c.conditional.is_empty()
+    {
+        let notices: Vec<&Hit> = found_hits
+            .iter()
+            .filter(|h| h.entry.target == target && h.entry.strength == Strength::Strong)
+            .filter(|h| !vetoed(target, h.start, h.end))
+            .collect();
+        // Only what comes before the notice in its sentence: "if not fixed by Friday, I
+        // cancel", "sinon je résilie"; "I want to cancel and would like to know if…" is a notice.
+        let conditional = |h: &&Hit| {
+            let start = norm[..h.start].rfind(['.', '!', '?']).map_or(0, |i| i + 1);
+            let mut sentence = norm[start..h.start].to_string();
+            for p in &c.not_conditional {
+                sentence = sentence.replace(p.as_str(), " ");
+            }
+            c.conditional.iter().any(|w| crate::text::contains_phrase(&sentence, w))
+        };
+        if !notices.is_empty() && notices.iter().all(conditional) {
+            let evidence: Vec<String> = strong.remove(&target).unwrap_or_default();
+            if let Some(threat) = c.targets.iter().position(|t| *t == Target::Situation(SituationName::ThreatToLeave)) {
+                strong.entry(threat).or_default().extend(evidence.into_iter().map(|e| format!("if …: {e}")));
+            }
+            weak.remove(&target);
+        }
+    }
+
     let judge = |target: usize| -> Option<(f32, Vec<String>)> {
         if let Some(s) = strong.get(&target).filter(|s| !s.is_empty()) {
             let mut ev = s.clone();
@@ -566,19 +726,46 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
     }
 
     // The deadline as written, the number to call, and the sentence that says what is at stake.
-    reading.deadline = c.deadline.iter().find_map(|re| re.find(&body_plain)).map(|m| trim_quote(m.as_str()));
+    // Quoted back mid-sentence: "Bis 11 Uhr" at the start of their sentence is "bis 11 Uhr"
+    // in ours (every deadline pattern starts with a preposition or an adverb).
+    reading.deadline =
+        c.deadline.iter().find_map(|re| re.find(&body_plain)).map(|m| lower_first(&trim_quote(m.as_str())));
     if call_requested {
         reading.phone = find_phone(&body_plain);
     }
     if reading.is(SituationName::Urgent) {
         reading.impact = impact_sentence(clues.text, &reading, &c.phrases_for_calls());
     }
-    if reading.is(SituationName::Praise) {
-        reading.colleague = c
-            .colleague
+    // A colleague named beside one word of praise ("say thank you to Priya … brilliant")
+    // is praise for that colleague.
+    let colleague = || {
+        c.colleague
             .iter()
             .filter(|re| re.is_match(&body_plain))
-            .find_map(|re| re.captures(&body_plain)?.name("name").map(|n| n.as_str().to_string()));
+            .find_map(|re| re.captures(&body_plain)?.name("name").map(|n| n.as_str().to_string()))
+    };
+    let unsure_praise = reading.found.iter().any(|s| s.name == SituationName::Praise && s.confidence < CONFIDENT);
+    if unsure_praise && let Some(name) = colleague() {
+        upgrade_weakly(&mut reading, SituationName::Praise, format!("a colleague named: {name}"));
+    }
+    if reading.is(SituationName::Praise) {
+        reading.colleague = colleague();
+    }
+    if reading.is(SituationName::SecurityWorry) {
+        reading.untouched = c.untouched.iter().any(|p| crate::text::contains_phrase(&norm, p));
+    }
+    // Steps written out (two numbered lines or more) or words that say what they tried.
+    if reading.is(SituationName::Technical) {
+        let numbered = clues
+            .text
+            .lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                let digits = l.chars().take_while(char::is_ascii_digit).count();
+                (1..=2).contains(&digits) && l[digits..].starts_with(['.', ')'])
+            })
+            .count();
+        reading.described = numbered >= 2 || c.described.iter().any(|p| crate::text::contains_phrase(&norm, p));
     }
     reading.sort();
     reading
@@ -617,6 +804,14 @@ fn upgrade_weakly(reading: &mut SituationReading, name: SituationName, evidence:
         None => {
             reading.found.push(Situation { name, evidence: vec![evidence], confidence: ONE_WEAK, source: Source::Text })
         }
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -745,6 +940,76 @@ mod tests {
 
     fn read_en(text: &str) -> SituationReading {
         read(&Clues { text, subject: "", lang: Lang::En, has_detail: false })
+    }
+
+    fn read_in(lang: Lang, text: &str) -> SituationReading {
+        read(&Clues { text, subject: "", lang, has_detail: true })
+    }
+
+    #[test]
+    fn near_pairs_read_words_apart_but_not_across_sentences_or_vetoes() {
+        let r = read_en("Order ORD-55812 has been charged to our company card twice.");
+        assert_eq!(r.fault, Some(FaultKind::DoubleCharge), "{r:?}");
+        // Too far apart, or in another sentence: no sign.
+        let r = read_en("We were charged for the standing desk. The courier came twice.");
+        assert_eq!(r.fault, None, "{r:?}");
+        let r = read_in(Lang::De, "Die Bestellung B-48213 wurde zweimal von meiner Kreditkarte abgebucht.");
+        assert_eq!(r.fault, Some(FaultKind::DoubleCharge), "{r:?}");
+        // The customer's own mistake is not ours.
+        let r = read_in(Lang::De, "Ich hatte letzte Woche die falsche Größe bestellt, Tobias hat es getauscht.");
+        assert_eq!(r.fault, None, "{r:?}");
+        // Instalments are not a double charge.
+        let r = read_in(Lang::Es, "¿Me pueden cobrar el pedido en dos veces?");
+        assert_eq!(r.fault, None, "{r:?}");
+        // Every near pair of every language compiles.
+        for lang in Lang::ALL {
+            let file = &langdata::data(lang).situations;
+            let written = SituationName::ALL
+                .iter()
+                .filter_map(|n| n.lists(file))
+                .chain(file.our_fault.values())
+                .map(|l| l.near.len() + l.not_near.len())
+                .sum::<usize>();
+            assert_eq!(
+                COMPILED[&lang].near.len() + COMPILED[&lang].not_near.len(),
+                written,
+                "{lang}: a near pair without '~' or that does not compile"
+            );
+        }
+    }
+
+    #[test]
+    fn a_technical_mail_that_gives_its_steps_is_described() {
+        let steps =
+            "The export fails with error 500.\n1. Go to Orders > Export\n2. Click Export\nSame in Chrome and Firefox.";
+        assert!(read_en(steps).described, "{:?}", read_en(steps));
+        let tried = "The app keeps crashing since the update. I've already tried reinstalling it.";
+        assert!(read_en(tried).described);
+        let bare = "The app keeps crashing since the update, what can I do?";
+        assert!(read_en(bare).is(SituationName::Technical) && !read_en(bare).described);
+    }
+
+    #[test]
+    fn a_look_alike_sender_is_named_and_ours_are_not() {
+        let ours = ["example.com"];
+        let text =
+            "It came from an address ending in example-billing-secure.com, and another from examp1e-cuentas.com.";
+        assert_eq!(suspect_domain(text, &ours, "sky.com").as_deref(), Some("example-billing-secure.com"));
+        assert_eq!(suspect_domain("avisos@examp1e-cuentas.com", &ours, "x.es").as_deref(), Some("examp1e-cuentas.com"));
+        // Our own domain, a subdomain of it, their own and unrelated domains are not suspects.
+        assert_eq!(
+            suspect_domain("from support@example.com or mail.example.com, or gmail.com", &ours, "gmail.com"),
+            None
+        );
+        let r = read_en("Is this email really from you? I haven't clicked anything.");
+        assert!(r.is(SituationName::SecurityWorry) && r.untouched, "{r:?}");
+    }
+
+    #[test]
+    fn a_colleague_named_beside_praise_is_praise() {
+        let r = read_en("Just a quick one to say thank you to Priya on your live chat, she was brilliant.");
+        assert!(r.is(SituationName::Praise), "{r:?}");
+        assert_eq!(r.colleague.as_deref(), Some("Priya"));
     }
 
     #[test]
