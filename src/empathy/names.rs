@@ -604,20 +604,28 @@ pub fn from_sign_off(stripped_body: &str) -> Option<PersonName> {
     if lines[n - 1].starts_with(['-', '–', '—', '~']) && looks_like_name_line(last) {
         return parse_person(last);
     }
-    // No closing: "…Não dá mais.\nMarcos Vieira\nPadaria Pão Quente": a full name under the
-    // last sentence, maybe a company below it.
-    for up in 1..=3 {
-        if n > up
-            && (looks_like_sentence(lines[n - up - 1]) || !looks_like_name_line(lines[n - up - 1]))
-            && lines[n - up].split_whitespace().count() >= 2
-            && looks_like_name_line(lines[n - up])
-            && lines[n - up + 1..].iter().all(|l| !looks_like_prose(l))
-            && let Some(p) = parse_person(lines[n - up])
-            && p.given.is_some()
+    // No closing: "…Não dá mais.\nMarcos Vieira\nPadaria Pão Quente": the signature block
+    // is what follows the last sentence (at most five lines); its first line that reads as
+    // a full name, before any prose, is the person. Field lines ("Store ID: …") are skipped.
+    let last_sentence = lines.iter().rposition(|l| is_prose_sentence(l))?;
+    let block = &lines[last_sentence + 1..];
+    if block.is_empty() || block.len() > 5 {
+        return None;
+    }
+    for (at, line) in block.iter().enumerate().take(3) {
+        if !looks_like_name_line(line) {
+            continue;
+        }
+        if line.split_whitespace().count() >= 2
+            && block[at + 1..].iter().all(|l| !is_prose_sentence(l))
+            && let Some(p) = parse_person(line)
+            && p.given.as_deref().is_some_and(|g| !g.ends_with('.') || is_initial(g))
             && p.surname.is_some()
         {
             return Some(p);
         }
+        // The first name-like line is the name or nothing: a title or a town below it is not.
+        return None;
     }
     None
 }
@@ -736,6 +744,20 @@ const ROLE_ADDRESSES: &[&str] = &[
 fn looks_like_prose(line: &str) -> bool {
     let words = line.split_whitespace().count();
     words > 6 || line.ends_with(['?', '!']) || (line.ends_with('.') && words > 4)
+}
+
+/// A line of the message, not of a signature: "Quedo atento." is one, "Lakeside Print Co.",
+/// "Papelería La Pluma S.A. de C.V." and "Guadalajara, Jal." are not (their words are
+/// capitalised like a name's, and a full stop after "Co." or "Jal." ends an abbreviation).
+fn is_prose_sentence(line: &str) -> bool {
+    if line.ends_with(['?', '!']) {
+        return true;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let lower = |w: &str| w.chars().next().is_some_and(char::is_lowercase);
+    let particles = ["de", "la", "del", "da", "di", "van", "von", "der", "den", "du", "le", "y", "e", "et", "and", "&"];
+    let lowercase_words = words.iter().filter(|w| lower(w) && !particles.contains(&w.to_lowercase().as_str())).count();
+    (line.ends_with('.') && words.last().is_some_and(|w| lower(w))) || (words.len() > 5 && lowercase_words >= 2)
 }
 
 fn looks_like_sentence(line: &str) -> bool {
@@ -1364,6 +1386,15 @@ mod tests {
         let n = at("Jane Doe", "jane", "janedoe.com", "Thanks").expect("Jane");
         assert_eq!(n.full(), "Jane Doe");
         assert!(at("Papelería Martínez", "pedidos", "papeleriamartinez.mx", "Gracias.").is_none());
+    }
+
+    #[test]
+    fn a_signature_block_under_the_last_sentence_names_its_first_line() {
+        let body = "Necesitamos que esto quede resuelto.\n\nQuedo atento.\n\nJorge Méndez\nGerente de Operaciones\nPapelería La Pluma S.A. de C.V.\nGuadalajara, Jal.";
+        let n = at("Papelería La Pluma", "ventas", "papelerialapluma.com.mx", body).expect("Jorge");
+        assert_eq!(n.full(), "Jorge Méndez");
+        // A town or a title under the last sentence is not a name.
+        assert!(from_sign_off("We need it today.\nGuadalajara, Jal.").is_none());
     }
 
     #[test]
