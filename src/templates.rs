@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::LazyLock;
 
 use handlebars::{Handlebars, no_escape};
 use serde::Serialize;
@@ -144,7 +145,7 @@ impl fmt::Display for TemplateKey {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template {key}: line {line}: {reason}")]
     Syntax { key: String, line: usize, reason: String },
@@ -198,17 +199,28 @@ fn compile_error(key: &TemplateKey, e: &handlebars::TemplateError) -> TemplateEr
     }
 }
 
+/// The shipped templates, compiled once per process: parsing them is a quarter of a second
+/// (the parser finds line numbers by rescanning), and every load starts from them.
+static SHIPPED_COMPILED: LazyLock<
+    Result<(Handlebars<'static>, BTreeMap<TemplateKey, (String, Origin)>), TemplateError>,
+> = LazyLock::new(|| {
+    let mut registry = new_registry();
+    let mut sources = BTreeMap::new();
+    for (key, source) in SHIPPED {
+        let Some(k) = TemplateKey::parse(key) else {
+            continue;
+        };
+        registry.register_template_string(key, keep_block_lines(source)).map_err(|e| compile_error(&k, &e))?;
+        sources.insert(k, (source.to_string(), Origin::Shipped));
+    }
+    Ok((registry, sources))
+});
+
 impl Templates {
     /// The shipped templates plus the admin's overrides (which win).
     pub fn load(overrides: &[(TemplateKey, String)]) -> Result<Templates, TemplateError> {
-        let mut t = Templates { registry: new_registry(), sources: BTreeMap::new() };
-        for (key, source) in SHIPPED {
-            let Some(k) = TemplateKey::parse(key) else {
-                continue;
-            };
-            t.registry.register_template_string(key, keep_block_lines(source)).map_err(|e| compile_error(&k, &e))?;
-            t.sources.insert(k, (source.to_string(), Origin::Shipped));
-        }
+        let (registry, sources) = SHIPPED_COMPILED.as_ref().map_err(Clone::clone)?;
+        let mut t = Templates { registry: registry.clone(), sources: sources.clone() };
         for (k, source) in overrides {
             t.registry
                 .register_template_string(&k.to_string(), keep_block_lines(source))

@@ -760,10 +760,6 @@ fn is_prose_sentence(line: &str) -> bool {
     (line.ends_with('.') && words.last().is_some_and(|w| lower(w))) || (words.len() > 5 && lowercase_words >= 2)
 }
 
-fn looks_like_sentence(line: &str) -> bool {
-    line.split_whitespace().count() > 5 || line.ends_with(['.', '?', '!'])
-}
-
 fn looks_like_name_line(line: &str) -> bool {
     // "Margaret Hughes (Mrs)": a title in brackets after the name.
     let line = match line.split_once('(') {

@@ -351,8 +351,8 @@ struct Compiled {
     age: Vec<Regex>,
     times: Vec<(String, u32)>,
     /// `near` pairs, each with the target it is a sign of.
-    near: Vec<(usize, Regex)>,
-    not_near: Vec<(usize, Regex)>,
+    near: Vec<(usize, NearPair)>,
+    not_near: Vec<(usize, NearPair)>,
     described: Vec<String>,
     untouched: Vec<String>,
     conditional: Vec<String>,
@@ -362,21 +362,77 @@ struct Compiled {
 /// Words between the two halves of a `near` pair, at most.
 const NEAR_GAP: usize = 5;
 
-/// "charged ~ twice" → a regex over the normalised text: the halves on word boundaries,
-/// up to NEAR_GAP words apart, not across a sentence end. `word*` matches any word
-/// starting with it, as in the phrase lists.
-fn near_regex(pair: &str) -> Option<Regex> {
+/// "charged ~ twice": two phrases in one sentence, the second at most NEAR_GAP words after
+/// the first. Matched over the words of the normalised text (no regex: a Unicode-aware
+/// regex per pair would cost megabytes each). `word*` matches any word starting with it.
+struct NearPair {
+    a: Vec<String>,
+    a_stem: bool,
+    b: Vec<String>,
+    b_stem: bool,
+}
+
+fn near_pair(pair: &str) -> Option<NearPair> {
     let (a, b) = pair.split_once('~')?;
-    let half = |h: &str| -> Option<String> {
+    let half = |h: &str| -> Option<(Vec<String>, bool)> {
         let (norm, stem) = normalize_phrase(h);
-        if norm.is_empty() {
-            return None;
-        }
-        let words: Vec<String> = norm.split(' ').map(regex::escape).collect();
-        Some(format!("{}{}", words.join(r"\s+"), if stem { r"\w*" } else { "" }))
+        let words: Vec<String> = words_of(&norm).into_iter().map(|(_, _, w)| w.to_string()).collect();
+        (!words.is_empty()).then_some((words, stem))
     };
-    let (a, b) = (half(a)?, half(b)?);
-    Regex::new(&format!(r"\b{a}\b(?:[^\w.!?]+\w+){{0,{NEAR_GAP}}}?[^\w.!?]+{b}\b")).ok()
+    let ((a, a_stem), (b, b_stem)) = (half(a)?, half(b)?);
+    Some(NearPair { a, a_stem, b, b_stem })
+}
+
+/// The words of a text with their byte spans, and whether a sentence ends before each.
+fn words_of(text: &str) -> Vec<(usize, usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, ch) in text.char_indices() {
+        match (is_word_char(ch), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i, &text[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, text.len(), &text[s..]));
+    }
+    out
+}
+
+impl NearPair {
+    /// Byte spans of every match in `norm`, whose words are `words`.
+    fn find(&self, norm: &str, words: &[(usize, usize, &str)]) -> Vec<(usize, usize)> {
+        let at = |i: usize, half: &[String], stem: bool| -> bool {
+            half.iter().enumerate().all(|(k, w)| {
+                words.get(i + k).is_some_and(|(_, _, got)| {
+                    if stem && k + 1 == half.len() { got.starts_with(w.as_str()) } else { got == w }
+                })
+            })
+        };
+        // A sentence ends between two words when the text between them holds . ! or ?
+        let breaks = |from: usize, to: usize| norm[words[from].1..words[to].0].contains(['.', '!', '?']);
+        let mut out = Vec::new();
+        for i in 0..words.len() {
+            if !at(i, &self.a, self.a_stem) {
+                continue;
+            }
+            let after_a = i + self.a.len();
+            for j in after_a..=(after_a + NEAR_GAP).min(words.len().saturating_sub(1)) {
+                if j > 0 && breaks(j - 1, j) {
+                    break;
+                }
+                if at(j, &self.b, self.b_stem) {
+                    out.push((words[i].0, words[j + self.b.len() - 1].1));
+                    break;
+                }
+            }
+        }
+        out
+    }
 }
 
 fn normalize_phrase(p: &str) -> (String, bool) {
@@ -397,8 +453,8 @@ fn compile(lang: Lang) -> Compiled {
     let mut add = |target: Target, lists: &SituationLists| {
         let index = targets.len();
         targets.push(target);
-        near.extend(lists.near.iter().filter_map(|p| near_regex(p)).map(|re| (index, re)));
-        not_near.extend(lists.not_near.iter().filter_map(|p| near_regex(p)).map(|re| (index, re)));
+        near.extend(lists.near.iter().filter_map(|p| near_pair(p)).map(|n| (index, n)));
+        not_near.extend(lists.not_near.iter().filter_map(|p| near_pair(p)).map(|n| (index, n)));
         for (list, strength) in [
             (&lists.phrases, Strength::Strong),
             (&lists.weak, Strength::Weak),
@@ -549,10 +605,11 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
 
     // The spans each target's `not` phrases and `not_near` pairs cover: hits inside them do
     // not count.
+    let words = if c.near.is_empty() && c.not_near.is_empty() { Vec::new() } else { words_of(&norm) };
     let not_near: Vec<(usize, usize, usize)> = c
         .not_near
         .iter()
-        .flat_map(|(target, re)| re.find_iter(&norm).map(move |m| (*target, m.start(), m.end())))
+        .flat_map(|(target, pair)| pair.find(&norm, &words).into_iter().map(move |(s, e)| (*target, s, e)))
         .collect();
     let vetoed = |target: usize, start: usize, end: usize| {
         found_hits
@@ -590,13 +647,13 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
             .iter()
             .any(|h| h.entry.target == target && h.entry.strength == Strength::Not && h.start < end && start < h.end)
     };
-    for (target, re) in &c.near {
-        for m in re.find_iter(&norm) {
-            if overlapped(*target, m.start(), m.end()) {
+    for (target, pair) in &c.near {
+        for (start, end) in pair.find(&norm, &words) {
+            if overlapped(*target, start, end) {
                 continue;
             }
             let list = strong.entry(*target).or_default();
-            let text = m.as_str().to_string();
+            let text = norm[start..end].to_string();
             if !list.contains(&text) {
                 list.push(text);
             }
