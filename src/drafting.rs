@@ -421,6 +421,7 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
             serde_json::Value::String(s.suspect_domain.clone().filter(|_| worry).unwrap_or_default()),
         );
         map.insert("untouched".into(), serde_json::Value::Bool(worry && s.untouched));
+        map.insert("deadline_passed".into(), serde_json::Value::Bool(s.deadline.is_some() && s.deadline_passed));
         // Earlier mails we hold are ours to admit ("I can see you wrote…"); those we only
         // know of from their words are theirs to tell ("You wrote to us on…").
         map.insert("earlier_in_store".into(), serde_json::Value::Bool(s.earlier_unanswered > 0));

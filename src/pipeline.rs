@@ -663,6 +663,12 @@ async fn acknowledge(
         s.set(SituationName::RepeatedContact, vec![evidence], situations::Source::Store);
     }
 
+    // "By 2pm today", written on Monday and answered on Thursday: that time is gone.
+    if let Some(d) = reading.situations.deadline.as_deref() {
+        reading.situations.deadline_passed =
+            situations::deadline_passed(d, reading.language, arrived_at, now, reading.utc_offset_secs);
+    }
+
     // The wait counts from the oldest message the pending acknowledgment answers, or the
     // first of their unanswered mails.
     let waited_from = pending.as_ref().map(|p| p.trigger_received_at.min(arrived_at)).unwrap_or(arrived_at);

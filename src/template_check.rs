@@ -181,6 +181,10 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
             if mix == [SituationName::Technical] {
                 s.described = true;
             }
+            // An outage mail answered after the day its deadline named.
+            if mix == [SituationName::Urgent, SituationName::Technical] {
+                s.deadline_passed = true;
+            }
             if mix.contains(&SituationName::Praise) {
                 s.colleague = Some("Sarah".into());
             }

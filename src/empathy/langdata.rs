@@ -54,6 +54,16 @@ pub struct SituationLists {
     /// "sinon je résilie"): then it is a threat to leave, not a notice.
     #[serde(default)]
     pub conditional: Vec<String>,
+    /// urgent only: deadline words for the day they wrote ("today", "heute"), for the day
+    /// after ("tomorrow"), and words that name another day ("friday", "weekend"). A
+    /// deadline of the day they wrote (or a bare time: "by 2pm") or the day after has
+    /// passed when we answer on a later day.
+    #[serde(default)]
+    pub same_day: Vec<String>,
+    #[serde(default)]
+    pub next_day: Vec<String>,
+    #[serde(default)]
+    pub dated: Vec<String>,
     /// security_worry only: they say they clicked or entered nothing, so the reply does not
     /// ask whether they did.
     #[serde(default)]

@@ -240,6 +240,9 @@ pub struct SituationReading {
     /// A security worry from someone who says they clicked and entered nothing.
     #[serde(default)]
     pub untouched: bool,
+    /// Their deadline ("by 2pm", "heute", "tomorrow morning") was over before we answered.
+    #[serde(default)]
+    pub deadline_passed: bool,
 }
 
 impl SituationReading {
@@ -584,6 +587,29 @@ pub fn suspect_domain(text: &str, ours: &[&str], customer_domain: &str) -> Optio
         .find(|d| brands.iter().any(|b| plain(d).contains(b.as_str())))
 }
 
+/// Whether a deadline as they wrote it was over when we answer: one for the day they wrote
+/// ("today", a bare "by 2pm") or the day after ("tomorrow") is over on any later day in
+/// their time zone. A deadline that names a weekday or a date is not judged (None stays
+/// "not passed"): precision over recall.
+pub fn deadline_passed(deadline: &str, lang: Lang, written_at: i64, now: i64, offset_secs: Option<i32>) -> bool {
+    let lists = &langdata::data(lang).situations.urgent;
+    let norm = crate::text::normalize(deadline);
+    let has = |list: &[String]| list.iter().any(|w| crate::text::contains_stem(&norm, &crate::text::normalize(w)));
+    let months = &langdata::data(lang).calendar.read_months;
+    let dated = has(&lists.dated) || months.keys().any(|m| crate::text::contains_phrase(&norm, m));
+    let clock_only = !dated && norm.chars().any(|c| c.is_ascii_digit());
+    let days_after = if has(&lists.next_day) && !dated {
+        1
+    } else if (has(&lists.same_day) && !dated) || clock_only {
+        0
+    } else {
+        return false;
+    };
+    let offset = i64::from(offset_secs.unwrap_or(0));
+    let day = |t: i64| (t + offset).div_euclid(86_400);
+    day(now) > day(written_at) + days_after
+}
+
 /// What the reading needs besides the text.
 pub struct Clues<'a> {
     /// The customer's own words, quotes and signature stripped.
@@ -864,12 +890,18 @@ fn upgrade_weakly(reading: &mut SituationReading, name: SituationName, evidence:
     }
 }
 
+/// "Bis 11 Uhr" → "bis 11 Uhr", "AVANT 11h" → "avant 11h": the first word as it reads
+/// mid-sentence, the rest as they wrote it.
 fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    let (first, rest) = s.split_once(' ').unwrap_or((s, ""));
+    let shouted = first.chars().filter(|c| c.is_alphabetic()).count() > 1 && !first.chars().any(char::is_lowercase);
+    let first = if shouted {
+        first.to_lowercase()
+    } else {
+        let mut chars = first.chars();
+        chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    };
+    if rest.is_empty() { first } else { format!("{first} {rest}") }
 }
 
 /// Apostrophes made plain and whitespace collapsed, case kept.
@@ -1060,6 +1092,30 @@ mod tests {
         );
         let r = read_en("Is this email really from you? I haven't clicked anything.");
         assert!(r.is(SituationName::SecurityWorry) && r.untouched, "{r:?}");
+    }
+
+    #[test]
+    fn deadlines_of_the_day_they_wrote_are_over_the_next_day() {
+        let mon_9 = 1_796_029_200; // Mon 30 Nov 2026 09:00 UTC
+        let thu = mon_9 + 3 * 86_400;
+        assert!(deadline_passed("by 2pm", Lang::En, mon_9, thu, Some(0)));
+        assert!(deadline_passed("bis 11 Uhr", Lang::De, mon_9, thu, Some(3600)));
+        assert!(deadline_passed("today", Lang::En, mon_9, mon_9 + 86_400, None));
+        assert!(!deadline_passed("today", Lang::En, mon_9, mon_9 + 3600, None));
+        assert!(!deadline_passed("tomorrow", Lang::En, mon_9, mon_9 + 86_400, None));
+        assert!(deadline_passed("demain", Lang::Fr, mon_9, thu, None));
+        // A named day or a window is not judged.
+        assert!(!deadline_passed("by Friday 4 December", Lang::En, mon_9, thu, None));
+        assert!(!deadline_passed("within 48 hours", Lang::En, mon_9, thu, None));
+        assert!(!deadline_passed("innerhalb von 14 Tagen", Lang::De, mon_9, thu, None));
+    }
+
+    #[test]
+    fn a_deadline_reads_mid_sentence() {
+        assert_eq!(lower_first("Bis 11 Uhr"), "bis 11 Uhr");
+        assert_eq!(lower_first("AVANT 11h"), "avant 11h");
+        assert_eq!(lower_first("by Friday"), "by Friday");
+        assert_eq!(lower_first("Vóór 12:00"), "vóór 12:00");
     }
 
     #[test]
