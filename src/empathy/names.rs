@@ -1003,7 +1003,7 @@ pub fn salutation(s: &Salutation, name: Option<&PersonName>) -> String {
         };
     };
     let has_tv = !crate::empathy::locale::locale(s.lang).t_pronouns.is_empty();
-    let full = name.full();
+    let full = greeting_full(name);
     let register = if s.polite && has_tv && s.register == Register::Casual { Register::Neutral } else { s.register };
     if register == Register::Formal || (s.polite && has_tv && register == Register::Neutral) {
         if name.has_title() && name.surname.is_some() {
@@ -1035,7 +1035,7 @@ pub fn salutation(s: &Salutation, name: Option<&PersonName>) -> String {
         }
         return formal_greeting(s.lang, name, &full);
     }
-    let given = name.given.clone().unwrap_or_else(|| full.clone());
+    let given = name.given.clone().filter(|g| !is_initial(g)).unwrap_or_else(|| full.clone());
     match (s.lang, register) {
         (Lang::Pt, Register::Casual) if pt_pt => format!("Olá, {given},"),
         (Lang::Pt, Register::Casual) => format!("Oi, {given},"),
@@ -1047,11 +1047,7 @@ pub fn greeting(lang: Lang, register: Register, name: Option<&PersonName>) -> St
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         return nameless_greeting(lang, register).to_string();
     };
-    // "Kevin D.": an initial surname is not one to greet by.
-    let full = match (&name.given, &name.surname) {
-        (Some(g), Some(sur)) if is_initial(sur) && !is_initial(g) => g.clone(),
-        _ => name.full(),
-    };
+    let full = greeting_full(name);
     // "Hello G.," greets no one: an initial is not a name to call someone by.
     let given = name.given.clone().filter(|g| !is_initial(g)).unwrap_or_else(|| full.clone());
     match register {
@@ -1059,7 +1055,8 @@ pub fn greeting(lang: Lang, register: Register, name: Option<&PersonName>) -> St
             Lang::En => format!("Hi {given},"),
             Lang::De => format!("Hallo {given},"),
             Lang::Fr => format!("Salut {given},"),
-            Lang::Es => format!("Hola {given},"),
+            // The vocative comma and the letter colon, as Spanish writes them even casually.
+            Lang::Es => format!("Hola, {given}:"),
             Lang::It => format!("Ciao {given},"),
             Lang::Nl => format!("Hoi {given},"),
             Lang::Pt => format!("Oi {given},"),
@@ -1207,6 +1204,15 @@ pub fn expected_greeting_name(register: Register, name: &PersonName) -> String {
     }
 }
 
+/// The whole name to greet by: "Kevin D." and "Ricardo T." are greeted by the given name,
+/// since an initial surname is not one to greet with.
+fn greeting_full(name: &PersonName) -> String {
+    match (&name.given, &name.surname) {
+        (Some(g), Some(sur)) if is_initial(sur) && !is_initial(g) => g.clone(),
+        _ => name.full(),
+    }
+}
+
 /// "G." or "G": an initial, not a given name.
 fn is_initial(word: &str) -> bool {
     let w = word.trim_end_matches('.');
@@ -1338,7 +1344,7 @@ mod tests {
             (Lang::It, "Gentile Jane Doe,", "Buongiorno Jane,", "Ciao Jane,"),
             (Lang::Nl, "Geachte Jane Doe,", "Beste Jane,", "Hoi Jane,"),
             (Lang::Pt, "Bom dia, Jane Doe,", "Olá, Jane,", "Oi Jane,"),
-            (Lang::Es, "Buenos días, Jane Doe:", "Hola, Jane:", "Hola Jane,"),
+            (Lang::Es, "Buenos días, Jane Doe:", "Hola, Jane:", "Hola, Jane:"),
             (Lang::Fr, "Bonjour Jane Doe,", "Bonjour Jane,", "Salut Jane,"),
         ];
         for (lang, f, n, c) in rows {
