@@ -992,20 +992,26 @@ fn time_of_day(lang: Lang, hour: Option<u32>) -> Option<&'static str> {
 pub fn salutation(s: &Salutation, name: Option<&PersonName>) -> String {
     use crate::domain::PtVariant;
     let pt_pt = s.lang == Lang::Pt && s.variant == Some(PtVariant::Pt);
+    let nameless = || match (s.lang, s.register) {
+        (Lang::Pt, Register::Casual) if pt_pt => "Olá,".to_string(),
+        (Lang::Pt | Lang::Es, Register::Formal) => match time_of_day(s.lang, s.local_hour) {
+            Some(t) => format!("{t}{}", if s.lang == Lang::Es { ":" } else { "," }),
+            None => nameless_greeting(s.lang, Register::Neutral).to_string(),
+        },
+        _ => nameless_greeting(s.lang, s.register).to_string(),
+    };
     let Some(name) = name.filter(|n| !n.is_empty()) else {
-        return match (s.lang, s.register) {
-            (Lang::Pt, Register::Casual) if pt_pt => "Olá,".to_string(),
-            (Lang::Pt | Lang::Es, Register::Formal) => match time_of_day(s.lang, s.local_hour) {
-                Some(t) => format!("{t}{}", if s.lang == Lang::Es { ":" } else { "," }),
-                None => nameless_greeting(s.lang, Register::Neutral).to_string(),
-            },
-            _ => nameless_greeting(s.lang, s.register).to_string(),
-        };
+        return nameless();
     };
     let has_tv = !crate::empathy::locale::locale(s.lang).t_pronouns.is_empty();
     let full = greeting_full(name);
     let register = if s.polite && has_tv && s.register == Register::Casual { Register::Neutral } else { s.register };
     if register == Register::Formal || (s.polite && has_tv && register == Register::Neutral) {
+        // "Kevin D." writing "vous": the first name alone would be too familiar and the
+        // initial is no surname to greet by, so no name.
+        if !name.has_title() && name.surname.as_deref().is_some_and(is_initial) {
+            return nameless();
+        }
         if name.has_title() && name.surname.is_some() {
             let g = formal_greeting(s.lang, name, &full);
             if pt_pt {
