@@ -44,6 +44,9 @@ pub struct Facts {
     /// Which Portuguese they write (pt only).
     #[serde(default)]
     pub variant: Option<PtVariant>,
+    /// Swiss German (a .ch or .li address, "Grüezi", "Grüsse"): the reply writes ss, never ß.
+    #[serde(default)]
+    pub swiss: bool,
     /// What they are going through, with the evidence, and what an agent corrected.
     #[serde(default)]
     pub situations: SituationReading,
@@ -138,6 +141,7 @@ impl Facts {
             details: reading.details.clone(),
             topic: reading.topic.clone(),
             variant: reading.variant,
+            swiss: reading.swiss,
             situations: reading.situations.clone(),
             sentiment_reason: reading.sentiment_reason.clone(),
             utc_offset_secs: reading.utc_offset_secs,
@@ -181,6 +185,7 @@ pub struct CustomerReading {
     pub details: Vec<Detail>,
     pub topic: Option<String>,
     pub variant: Option<PtVariant>,
+    pub swiss: bool,
     pub situations: SituationReading,
     pub sentiment_reason: Option<String>,
     pub utc_offset_secs: Option<i32>,
@@ -235,6 +240,7 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
         );
     }
     let (sentiment, sentiment_reason) = agree(sentiment::classify(score), &situations);
+    let swiss = lang.lang == Lang::De && is_swiss(&stripped, m.reply_target().address.domain());
     CustomerReading {
         stripped,
         name: finding.name,
@@ -248,6 +254,7 @@ pub fn read_customer(config: &Config, m: &Inbound, correction: Option<&str>) -> 
         topic: crate::empathy::topic::read(&m.subject, lang.lang),
         details: all_details,
         variant,
+        swiss,
         situations,
         sentiment_reason,
         utc_offset_secs: m.headers.iter().find(|(k, _)| k == "date").and_then(|(_, v)| date_offset(v)),
@@ -447,7 +454,21 @@ pub fn render_apology(templates: &Templates, c: &Context<'_>) -> Result<String, 
 pub fn render(templates: &Templates, c: &Context<'_>) -> Result<String, TemplateError> {
     let apology = render_apology(templates, c)?;
     let ctx = template_context(c, &apology);
-    templates.render(&c.facts.template_key(), &ctx)
+    let body = templates.render(&c.facts.template_key(), &ctx)?;
+    // Swiss Standard German has no ß: "Freundliche Grüsse", "gross".
+    Ok(if c.facts.swiss && c.facts.language == Lang::De { body.replace('ß', "ss") } else { body })
+}
+
+/// A Swiss (or Liechtenstein) writer of German: their address, their greeting, or the ss
+/// they write where Germany writes ß.
+fn is_swiss(stripped: &str, domain: &str) -> bool {
+    let d = domain.to_lowercase();
+    let norm = crate::text::normalize(stripped);
+    d.ends_with(".ch")
+        || d.ends_with(".li")
+        || ["grüezi", "grüessech", "grüsse", "gruss", "grüss", "freundliche grüsse", "liebe grüsse"]
+            .iter()
+            .any(|w| crate::text::contains_phrase(&norm, w))
 }
 
 pub fn lint_body(
@@ -526,6 +547,7 @@ mod tests {
             details: Vec::new(),
             topic: None,
             variant: None,
+            swiss: false,
             situations: SituationReading::default(),
             sentiment_reason: None,
             utc_offset_secs: None,

@@ -90,6 +90,7 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
         details: Vec::new(),
         topic: None,
         variant: key.locale.variant,
+        swiss: false,
         situations: SituationReading::default(),
         sentiment_reason: None,
         utc_offset_secs: None,
