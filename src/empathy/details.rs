@@ -72,8 +72,10 @@ static ERROR_CODE: LazyLock<Regex> = LazyLock::new(|| {
 static ERROR_NAMED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i:\b(?:error|erro|fehler|fehlercode|erreur|errore|fout|foutcode|código|codice|code))\s+(?:(?i:code)\s+)?([A-Z][A-Z0-9]{1,9}[-_][A-Z0-9]{2,10})\b").expect("static regex")
 });
+/// "Fehler 502", "error code 403": the number alone, since every reply already says "the
+/// error" ("zur Fehlermeldung „502“", not „Fehler 502“ twice over).
 static ERROR_HTTP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b((?:error|fehler|erreur|errore|fout|erro)\s+(?:code\s+)?[1-9]\d{2,4})\b").expect("static regex")
+    Regex::new(r"(?i)\b(?:error|fehler|erreur|errore|fout|erro)\s+(?:code\s+)?([1-9]\d{2,4})\b").expect("static regex")
 });
 
 const CONNECTOR: &str = r"(?:\s*(?:number|no\.?|nr\.?|n\.|n°|n\.?º|nº|num\.?|nummer|número|numero|id|ref\.?|reference|code)\s*)?\s*(?::|-|#)?\s*";
@@ -187,6 +189,7 @@ mod tests {
             Some((DetailKind::Error, "Sync failed: token expired".into()))
         );
         assert_eq!(v("it shows ERR_CONNECTION_REFUSED"), Some((DetailKind::Error, "ERR_CONNECTION_REFUSED".into())));
+        assert_eq!(v("der Shop zeigt nur Fehler 502"), Some((DetailKind::Error, "502".into())));
         assert_eq!(
             v("Customers get a \"503 Service Unavailable\" page. Your status page says \"All systems operational\"."),
             Some((DetailKind::Error, "503 Service Unavailable".into()))

@@ -106,6 +106,10 @@ pub struct SituationsFile {
     pub technical: SituationLists,
     #[serde(default)]
     pub continuing: SituationLists,
+    /// Only `not`: courtesy questions ("tudo bem?", "how are you?") that are not questions
+    /// to answer.
+    #[serde(default)]
+    pub multiple_questions: SituationLists,
 }
 
 /// What the lint looks for in a draft of this language.

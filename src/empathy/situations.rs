@@ -358,6 +358,7 @@ struct Compiled {
     not_near: Vec<(usize, NearPair)>,
     described: Vec<String>,
     untouched: Vec<String>,
+    courtesy: Vec<String>,
     conditional: Vec<String>,
     not_conditional: Vec<String>,
 }
@@ -507,6 +508,7 @@ fn compile(lang: Lang) -> Compiled {
         near,
         not_near,
         described: file.technical.described.iter().map(|p| crate::text::normalize(p)).collect(),
+        courtesy: file.multiple_questions.not.iter().map(|p| crate::text::normalize(p)).collect(),
         untouched: file.security_worry.untouched.iter().map(|p| crate::text::normalize(p)).collect(),
         conditional: file.cancellation.conditional.iter().map(|p| crate::text::normalize(p)).collect(),
         not_conditional: file.cancellation.not_conditional.iter().map(|p| crate::text::normalize(p)).collect(),
@@ -768,7 +770,19 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
     }
 
     // Questions: three or more is confident, two is unsure.
-    let questions = count_questions(clues.text);
+    // "Tudo bem?", "how are you?": a courtesy, not a question to answer.
+    let courtesies = crate::text::sentences(clues.text)
+        .iter()
+        .filter(|q| q.trim_end().ends_with('?'))
+        .filter(|q| {
+            // The courtesy and at most two words more ("Oi, tudo bem?"), never "Como está o
+            // meu pedido?".
+            let n = crate::text::normalize(q);
+            let words = crate::text::word_count(&n);
+            c.courtesy.iter().any(|p| crate::text::contains_phrase(&n, p) && words <= crate::text::word_count(p) + 2)
+        })
+        .count() as u32;
+    let questions = count_questions(clues.text).saturating_sub(courtesies);
     reading.question_count = questions;
     if questions >= 2 {
         reading.found.push(Situation {
@@ -1108,6 +1122,17 @@ mod tests {
         assert!(!deadline_passed("by Friday 4 December", Lang::En, mon_9, thu, None));
         assert!(!deadline_passed("within 48 hours", Lang::En, mon_9, thu, None));
         assert!(!deadline_passed("innerhalb von 14 Tagen", Lang::De, mon_9, thu, None));
+    }
+
+    #[test]
+    fn courtesy_questions_are_not_questions_to_answer() {
+        let r = read_in(
+            Lang::Pt,
+            "Oi, tudo bem? Recebi o pedido errado. Vocês podem trocar? Quem paga o frete? Quando chega?",
+        );
+        assert_eq!(r.question_count, 3, "{r:?}");
+        let r = read_in(Lang::Pt, "Como está o meu pedido? E a fatura?");
+        assert_eq!(r.question_count, 2, "{r:?}");
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn the_demo_runs_twice_and_leaves_one_copy_of_everything() {
         ("Sehr geehrte Frau Dr. Schmidt,", "de"),
         ("Hallo Max,", "de"),
         ("Bonjour François Dupont,", "fr"),
-        ("Hola Lucía,", "es"),
+        ("Hola, Lucía:", "es"),
         ("Gentile Dott.ssa Rossi,", "it"),
         ("Oi, João,", "pt"),
         ("Hello Tom,", "en"),
