@@ -423,10 +423,7 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
     if let Some(map) = ctx.as_object_mut() {
         let described = s.described && s.is(SituationName::Technical);
         let worry = s.is(SituationName::SecurityWorry);
-        map.insert(
-            "suspect_domain".into(),
-            serde_json::Value::String(s.suspect_domain.clone().filter(|_| worry).unwrap_or_default()),
-        );
+        map.insert("suspect_domain".into(), serde_json::Value::String(s.not_ours_suspect().unwrap_or("").into()));
         map.insert("untouched".into(), serde_json::Value::Bool(worry && s.untouched));
         map.insert("deadline_passed".into(), serde_json::Value::Bool(s.deadline.is_some() && s.deadline_passed));
         // Earlier mails we hold are ours to admit ("I can see you wrote…"); those we only

@@ -15,7 +15,7 @@ use crate::domain::{Kind, Lang, PtVariant, Register, Sentiment};
 use crate::empathy::details::Detail;
 use crate::empathy::lateness::Lateness;
 use crate::empathy::locale::{Locale, locale};
-use crate::empathy::names::{PersonName, expected_greeting_name, is_role};
+use crate::empathy::names::{PersonName, expected_greeting_name, is_initial, is_role};
 use crate::empathy::register::{self, RegisterReading};
 use crate::empathy::situations::{SituationName, SituationReading};
 use crate::empathy::{language, sentiment};
@@ -263,7 +263,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         None if only_thanks => {
             push(8, Outcome::NotApplicable, "praise or an idea: passed on, nothing to work on".into())
         }
-        None if sit.is(SituationName::SecurityWorry) && sit.suspect_domain.is_some() => push(
+        None if sit.not_ours_suspect().is_some() => push(
             8,
             Outcome::NotApplicable,
             "a message that is not ours: the answer is that it is not, nothing to work on".into(),
@@ -300,7 +300,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         push(11, Outcome::Pass, format!("says when (\"{t}\")"));
     } else if thanked_for {
         push(11, Outcome::NotApplicable, "praise or an idea: nothing to schedule".into());
-    } else if sit.is(SituationName::SecurityWorry) && sit.suspect_domain.is_some() {
+    } else if sit.not_ours_suspect().is_some() {
         push(11, Outcome::NotApplicable, "a message that is not ours: nothing to schedule".into());
     } else {
         push(11, Outcome::Fail, "does not say what happens next and when".into());
@@ -709,9 +709,7 @@ fn check_greeting(input: &LintInput<'_>, loc: &Locale, register: Register) -> (O
             }
             // "Kevin D." writing the polite form: the first name alone is too familiar and an
             // initial is no surname, so a name-free greeting is the right one.
-            let initial_only = rest.is_empty()
-                && !name.has_title()
-                && name.surname.as_deref().is_some_and(|s| s.trim_end_matches('.').chars().count() == 1);
+            let initial_only = rest.is_empty() && !name.has_title() && name.surname.as_deref().is_some_and(is_initial);
             if rest.contains(&expected) || given_ok || full_ok {
                 (Outcome::Pass, format!("greets {} as they write it", rest))
             } else if initial_only {

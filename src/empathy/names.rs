@@ -1220,7 +1220,7 @@ fn greeting_full(name: &PersonName) -> String {
 }
 
 /// "G." or "G": an initial, not a given name.
-fn is_initial(word: &str) -> bool {
+pub fn is_initial(word: &str) -> bool {
     let w = word.trim_end_matches('.');
     w.chars().count() == 1 && w.chars().all(char::is_alphabetic)
 }

@@ -267,6 +267,12 @@ impl SituationReading {
             .any(|n| self.is(n))
     }
 
+    /// The look-alike domain of a message a worried customer asks about, while the worry
+    /// stands (an agent may remove it): the reply then says the message is not ours.
+    pub fn not_ours_suspect(&self) -> Option<&str> {
+        self.suspect_domain.as_deref().filter(|_| self.is(SituationName::SecurityWorry))
+    }
+
     pub fn confident(&self) -> impl Iterator<Item = &Situation> {
         self.found.iter().filter(|s| s.confidence >= CONFIDENT)
     }
@@ -361,6 +367,11 @@ struct Compiled {
     courtesy: Vec<String>,
     conditional: Vec<String>,
     not_conditional: Vec<String>,
+    /// Deadline words (`urgent.same_day`, `next_day`, `dated`) and the month names.
+    same_day: Vec<String>,
+    next_day: Vec<String>,
+    dated: Vec<String>,
+    months: Vec<String>,
 }
 
 /// Words between the two halves of a `near` pair, at most.
@@ -512,6 +523,10 @@ fn compile(lang: Lang) -> Compiled {
         untouched: file.security_worry.untouched.iter().map(|p| crate::text::normalize(p)).collect(),
         conditional: file.cancellation.conditional.iter().map(|p| crate::text::normalize(p)).collect(),
         not_conditional: file.cancellation.not_conditional.iter().map(|p| crate::text::normalize(p)).collect(),
+        same_day: file.urgent.same_day.iter().map(|p| crate::text::normalize(p)).collect(),
+        next_day: file.urgent.next_day.iter().map(|p| crate::text::normalize(p)).collect(),
+        dated: file.urgent.dated.iter().map(|p| crate::text::normalize(p)).collect(),
+        months: langdata::data(lang).calendar.read_months.keys().cloned().collect(),
     }
 }
 
@@ -594,15 +609,16 @@ pub fn suspect_domain(text: &str, ours: &[&str], customer_domain: &str) -> Optio
 /// their time zone. A deadline that names a weekday or a date is not judged (None stays
 /// "not passed"): precision over recall.
 pub fn deadline_passed(deadline: &str, lang: Lang, written_at: i64, now: i64, offset_secs: Option<i32>) -> bool {
-    let lists = &langdata::data(lang).situations.urgent;
+    let Some(c) = COMPILED.get(&lang) else {
+        return false;
+    };
     let norm = crate::text::normalize(deadline);
-    let has = |list: &[String]| list.iter().any(|w| crate::text::contains_stem(&norm, &crate::text::normalize(w)));
-    let months = &langdata::data(lang).calendar.read_months;
-    let dated = has(&lists.dated) || months.keys().any(|m| crate::text::contains_phrase(&norm, m));
+    let has = |list: &[String]| list.iter().any(|w| crate::text::contains_stem(&norm, w));
+    let dated = has(&c.dated) || c.months.iter().any(|m| crate::text::contains_phrase(&norm, m));
     let clock_only = !dated && norm.chars().any(|c| c.is_ascii_digit());
-    let days_after = if has(&lists.next_day) && !dated {
+    let days_after = if has(&c.next_day) && !dated {
         1
-    } else if (has(&lists.same_day) && !dated) || clock_only {
+    } else if (has(&c.same_day) && !dated) || clock_only {
         0
     } else {
         return false;
