@@ -394,9 +394,17 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
         "error": detail_of(DetailKind::Error),
         "product": detail_of(DetailKind::Product),
         // The subject names the matter only where no reference does, and never to the
-        // grieving or to a notice to end: there the reply answers the person, not a subject line.
+        // grieving, to a notice to end or to a fault we admit: there the reply answers the
+        // person (or says what went wrong), not a subject line.
         "topic": match &f.topic {
-            Some(t) if details.is_empty() && !f.is(SituationName::Bereavement) && !f.is(SituationName::Cancellation) => t.clone(),
+            Some(t)
+                if details.is_empty()
+                    && ![SituationName::Bereavement, SituationName::Cancellation, SituationName::OurFault]
+                        .iter()
+                        .any(|s| f.is(*s)) =>
+            {
+                t.clone()
+            }
             _ => String::new(),
         },
         "ticket_ref": f.ticket_ref,
@@ -425,6 +433,9 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
         let worry = s.is(SituationName::SecurityWorry);
         map.insert("suspect_domain".into(), serde_json::Value::String(s.not_ours_suspect().unwrap_or("").into()));
         map.insert("untouched".into(), serde_json::Value::Bool(worry && s.untouched));
+        map.insert("asks_secret".into(), serde_json::Value::Bool(worry && s.asks_secret));
+        map.insert("case".into(), serde_json::Value::String(detail_of(DetailKind::Case)));
+        map.insert("request".into(), serde_json::Value::String(s.request.map_or("", |r| r.as_str()).into()));
         map.insert("deadline_passed".into(), serde_json::Value::Bool(s.deadline.is_some() && s.deadline_passed));
         // Earlier mails we hold are ours to admit ("I can see you wrote…"); those we only
         // know of from their words are theirs to tell ("You wrote to us on…").

@@ -15,7 +15,7 @@ use crate::empathy::lint::{self, Outcome};
 use crate::empathy::locale::locale;
 use crate::empathy::names::{NameSource, parse_person};
 use crate::empathy::register::RegisterReading;
-use crate::empathy::situations::{FaultKind, SituationName, SituationReading, Source};
+use crate::empathy::situations::{FaultKind, RequestKind, SituationName, SituationReading, Source};
 use crate::templates::{Letter, TemplateError, TemplateKey, Templates};
 
 pub struct TemplateReport {
@@ -179,6 +179,10 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
                 s.suspect_domain = Some("examp1e-billing.com".into());
                 s.untouched = true;
             }
+            // The worried customer alone got a message asking for card details.
+            if mix == [SituationName::SecurityWorry] {
+                s.asks_secret = true;
+            }
             if mix == [SituationName::Technical] {
                 s.described = true;
             }
@@ -192,6 +196,31 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
             let label =
                 format!("Jane Doe, {wait_label}, {}", mix.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" + "));
             out.push((label, facts));
+        }
+    }
+    // Each everyday request, with and without the order it names, on time and late, and
+    // once from someone writing again.
+    for request in RequestKind::ALL {
+        for (wait_label, lateness) in &waits {
+            for (with_order, repeated) in [(true, false), (false, false), (true, true)] {
+                let mut facts = base(&jane, lateness, Sentiment::Neutral);
+                if with_order {
+                    facts.details = vec![order.clone()];
+                    facts.detail = Some(order.clone());
+                }
+                facts.situations.request = Some(request);
+                if repeated {
+                    facts.situations.set(SituationName::RepeatedContact, vec!["sample".into()], Source::Text);
+                    facts.situations.earlier_unanswered = 1;
+                }
+                let label = format!(
+                    "Jane Doe, {wait_label}, request {}{}{}",
+                    request.as_str(),
+                    if with_order { ", with order" } else { "" },
+                    if repeated { ", writing again" } else { "" }
+                );
+                out.push((label, facts));
+            }
         }
     }
     out

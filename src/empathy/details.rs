@@ -22,6 +22,8 @@ pub enum DetailKind {
     Booking,
     /// A voucher or discount code ("WINTER10").
     Voucher,
+    /// A case or ticket number from an earlier exchange ("case CS-20931", "Ticket #48213").
+    Case,
     Error,
     Product,
 }
@@ -91,6 +93,18 @@ static CONTRACT_RE: LazyLock<Regex> = LazyLock::new(|| {
 static BOOKING_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?i)\b(?:booking|reservation|buchungsnummer|buchung|réservation|reserva|prenotazione|boeking|reservering){CONNECTOR}{ID}\b")).expect("static regex")
 });
+/// "case CS-20931", "Ihr Ticket #48213", "caso #20461", "dossier n° 58213", "chamado 1234".
+static CASE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)\b(?:case|ticket|support request|vorgangsnummer|vorgang|dossier|caso|ticket|pratica|segnalazione|melding|chamado|protocolo){CONNECTOR}{ID}\b")).expect("static regex")
+});
+/// "RE: [Pedido #38417] Fatura", "[Ticket #4471]": a number in brackets after a hash in the
+/// subject is another help desk's (or our colleague's) case, whatever word comes before it.
+static BRACKETED_CASE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[[^\]\n]{0,30}#\s?([A-Za-z0-9][A-Za-z0-9-]{2,20})\]").expect("static regex"));
+/// "Error 502" quoted as it appears: the number is the error ("the error “502”").
+static QUOTED_ERROR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:error|erro|fehler|erreur|errore|fout)\s+([1-9]\d{2,4})$").expect("static regex")
+});
 /// The keyword is read in any case; the code itself is written in capitals or digits.
 static VOUCHER_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i:\b(?:voucher|discount code|promo code|promotional code|coupon|code promo|code de réduction|bon de réduction|gutscheincode|gutschein|rabattcode|cupón|cupon|código de descuento|código promocional|codice sconto|codice promozionale|kortingscode|actiecode|waardebon|cupom|código de desconto)(?:\s+code)?)[\s:"“„«']*\b([A-Z][A-Z0-9-]{3,19}|[0-9]+[A-Z][A-Z0-9-]{2,19})\b"#).expect("static regex")
@@ -107,7 +121,7 @@ fn first_capture(re: &Regex, text: &str) -> Option<String> {
 
 /// Every kind of reference the customer wrote (the first of each kind), exactly as written,
 /// in the order the reply names them: order, invoice, return, contract, booking, voucher,
-/// error, product.
+/// case, error, product.
 pub fn all(text: &str, products: &[String]) -> Vec<Detail> {
     let mut out = Vec::new();
     let mut push = |kind: DetailKind, value: Option<String>| {
@@ -116,19 +130,29 @@ pub fn all(text: &str, products: &[String]) -> Vec<Detail> {
         }
     };
     let rma = first_capture(&RMA_TOKEN, text).or_else(|| first_capture(&RMA_RE, text));
-    let order = ORDER_RE.iter().find_map(|re| first_capture(re, text)).filter(|o| rma.as_deref() != Some(o.as_str()));
-    push(DetailKind::Order, order);
+    let bracketed = first_capture(&BRACKETED_CASE, text);
+    let order = ORDER_RE
+        .iter()
+        .find_map(|re| first_capture(re, text))
+        .filter(|o| rma.as_deref() != Some(o.as_str()) && bracketed.as_deref() != Some(o.as_str()));
+    push(DetailKind::Order, order.clone());
     push(DetailKind::Invoice, INVOICE_RE.iter().find_map(|re| first_capture(re, text)));
     push(DetailKind::Rma, rma);
     push(DetailKind::Contract, first_capture(&CONTRACT_RE, text));
     push(DetailKind::Booking, first_capture(&BOOKING_RE, text));
     push(DetailKind::Voucher, first_capture(&VOUCHER_RE, text));
+    push(
+        DetailKind::Case,
+        bracketed.or_else(|| first_capture(&CASE_RE, text)).filter(|c| order.as_deref() != Some(c.as_str())),
+    );
     let error = first_capture(&ERROR_QUOTED, text)
         .or_else(|| first_capture(&ERROR_STATUS_QUOTED, text))
         .or_else(|| first_capture(&ERROR_NAMED, text))
         .or_else(|| first_capture(&ERROR_CODE, text))
         .or_else(|| first_capture(&ERROR_HTTP, text))
-        .or_else(|| first_capture(&SAYS_QUOTED, text));
+        // One word quoted after "says" ("operational") is a state, not an error message.
+        .or_else(|| first_capture(&SAYS_QUOTED, text).filter(|q| q.split_whitespace().count() >= 2))
+        .map(|e| QUOTED_ERROR_NUMBER.captures(&e).and_then(|c| c.get(1)).map_or(e.clone(), |n| n.as_str().to_string()));
     push(DetailKind::Error, error);
     push(DetailKind::Product, product(text, products));
     out
@@ -196,6 +220,11 @@ mod tests {
         );
         assert_eq!(v("code E-1042 again"), Some((DetailKind::Error, "E-1042".into())));
         assert_eq!(v("my router x2 keeps rebooting"), Some((DetailKind::Product, "router x2".into())));
+        assert_eq!(v("Following up on case CS-20931 from last week"), Some((DetailKind::Case, "CS-20931".into())));
+        assert_eq!(v("AW: Ihr Ticket #48213 - Rechnungskorrektur"), Some((DetailKind::Case, "48213".into())));
+        assert_eq!(v("Your status page says everything is \"operational\" today"), None);
+        assert_eq!(v("RE: [Pedido #38417] Fatura com NIF errado"), Some((DetailKind::Case, "38417".into())));
+        assert_eq!(v("se queda en blanco y luego sale \"Error 502\""), Some((DetailKind::Error, "502".into())));
         assert_eq!(v("I ordered something and it's late"), None);
         assert_eq!(v("order of magnitude"), None);
     }

@@ -68,6 +68,11 @@ pub struct SituationLists {
     /// ask whether they did.
     #[serde(default)]
     pub untouched: Vec<String>,
+    /// security_worry only: the message they got asks for what we never ask for by mail
+    /// (card details, a password, a PIN, a payment by link), so the reply can say at once
+    /// that it did not come from us.
+    #[serde(default)]
+    pub asks_secret: Vec<String>,
     /// cancellation only: conditional words that set no condition ("if possible").
     #[serde(default)]
     pub not_conditional: Vec<String>,
@@ -84,6 +89,9 @@ pub struct SituationsFile {
     pub repeated_contact: SituationLists,
     #[serde(default)]
     pub our_fault: BTreeMap<String, SituationLists>,
+    /// Everyday requests the reply names (`address_change`, `invoice`, `order_status`).
+    #[serde(default)]
+    pub request: BTreeMap<String, SituationLists>,
     #[serde(default)]
     pub cancellation: SituationLists,
     #[serde(default)]

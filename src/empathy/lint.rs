@@ -263,7 +263,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         None if only_thanks => {
             push(8, Outcome::NotApplicable, "praise or an idea: passed on, nothing to work on".into())
         }
-        None if sit.not_ours_suspect().is_some() => push(
+        None if sit.answered_not_ours() => push(
             8,
             Outcome::NotApplicable,
             "a message that is not ours: the answer is that it is not, nothing to work on".into(),
@@ -300,7 +300,7 @@ pub fn lint(input: &LintInput<'_>) -> Vec<Finding> {
         push(11, Outcome::Pass, format!("says when (\"{t}\")"));
     } else if thanked_for {
         push(11, Outcome::NotApplicable, "praise or an idea: nothing to schedule".into());
-    } else if sit.not_ours_suspect().is_some() {
+    } else if sit.answered_not_ours() {
         push(11, Outcome::NotApplicable, "a message that is not ours: nothing to schedule".into());
     } else {
         push(11, Outcome::Fail, "does not say what happens next and when".into());

@@ -513,10 +513,11 @@ pub fn parse_person(raw: &str) -> Option<PersonName> {
     } else if tokens.len() == 1 {
         person.given = Some(tokens[0].to_string());
     } else {
-        // Surname particles belong to the surname: "Ludwig van Beethoven".
+        // Surname particles belong to the surname: "Ludwig van Beethoven", "Fatima El Amrani",
+        // "Karim Ben Salah".
         let particles = [
             "van", "von", "de", "der", "den", "da", "di", "del", "della", "du", "le", "la", "dos", "das", "do", "ten",
-            "ter", "zu",
+            "ter", "zu", "el", "al", "ben", "bin", "ibn", "abu", "abou", "ait", "aït", "ould",
         ];
         let mut split = tokens.len() - 1;
         while split > 1 && particles.contains(&tokens[split - 1].to_lowercase().as_str()) {
@@ -780,6 +781,8 @@ fn looks_like_name_line(line: &str) -> bool {
         first.is_some_and(|c| c.is_uppercase())
             || ["van", "von", "de", "der", "den", "da", "di", "del", "du", "le", "la", "dos", "das", "do"]
                 .contains(&w.to_lowercase().as_str())
+            // "mevr. T. Jansen-Bakker", "dhr. P. de Wit": a title written in lower case.
+            || honorific_of(w).is_some()
     }) || (words.len() == 1
         && words[0].chars().all(|c| c.is_lowercase() && c.is_alphabetic())
         && words[0].chars().count() >= 2)
@@ -827,6 +830,9 @@ fn signs_short_form(display: &PersonName, sign: &PersonName) -> bool {
 
 /// Do two names refer to the same person as far as spelling goes? The sign-off "agrees"
 /// with the display name when one of its names is one of the display name's names.
+/// The first word of a display name that makes it a family's, not a person's.
+const FAMILY_WORDS: [&str; 6] = ["fam", "familie", "family", "famille", "familia", "famiglia"];
+
 fn agrees(display: &PersonName, sign: &PersonName) -> bool {
     let d: Vec<String> = display.full().split_whitespace().map(fold).collect();
     let s: Vec<String> = sign.full().split_whitespace().map(fold).collect();
@@ -879,14 +885,21 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
         input.display_name.filter(|d| !is_company_display(d, input.local_part, input.domain)).and_then(parse_person);
     let sign = from_sign_off(input.stripped_body)
         .or_else(|| display.as_ref().and_then(|d| lone_short_form(input.stripped_body, d, input.local_part)));
-    let shared = input.local_part.is_some_and(is_role_address);
+    // A family's address ("Fam. Jansen", "Familie Müller") is shared too: greet who signed.
+    let family = input.display_name.is_some_and(|d| {
+        let first = d.split_whitespace().next().map(fold).unwrap_or_default();
+        FAMILY_WORDS.contains(&first.trim_end_matches('.'))
+    });
+    let shared = family || input.local_part.is_some_and(is_role_address);
     let sign = sign.filter(|s| !s.given.as_deref().is_some_and(|g| CLOSING_ABBREVIATIONS.contains(&fold(g).as_str())));
     match (display, sign) {
         (Some(d), Some(s)) if agrees(&d, &s) || signs_short_form(&d, &s) => {
             NameFinding { name: Some(merge(&d, &s)), source: NameSource::DisplayNameAndSignOff }
         }
         // A shared or company address signed by a person: greet the person.
-        (Some(_), Some(s)) if shared && s.given.is_some() => NameFinding { name: Some(s), source: NameSource::SignOff },
+        (Some(_), Some(s)) if shared && (s.given.is_some() || s.has_title()) => {
+            NameFinding { name: Some(s), source: NameSource::SignOff }
+        }
         (Some(d), None) if shared && d.surname.is_none() => NameFinding { name: None, source: NameSource::None },
         (Some(d), _) => {
             NameFinding { name: Some(d), source: if via { NameSource::ViaForm } else { NameSource::DisplayName } }
@@ -1250,6 +1263,8 @@ mod tests {
         assert_eq!(find(Some("JANE MCDONALD"), "x", "").name.unwrap().full(), "Jane McDonald");
         assert_eq!(find(Some("SEAN O'BRIEN"), "x", "").name.unwrap().full(), "Sean O'Brien");
         assert_eq!(find(Some("LUDWIG VAN BEETHOVEN"), "x", "").name.unwrap().full(), "Ludwig van Beethoven");
+        assert_eq!(given(&find(Some("Fatima El Amrani"), "fatima.elamrani", "")), Some("Fatima".into()));
+        assert_eq!(given(&find(Some("Karim Ben Salah"), "kbs", "")), Some("Karim".into()));
         let via = find(Some("Jane Roe via Contact Form"), "forms", "");
         assert_eq!(via.name.unwrap().full(), "Jane Roe");
         assert_eq!(via.source, NameSource::ViaForm);
@@ -1308,6 +1323,14 @@ mod tests {
         assert_eq!(f.name.unwrap().full(), "Marcos Vieira");
         let f = find(Some("Margaret Hughes"), "m.hughes", "Thank you.\n\nYours faithfully,\nMargaret Hughes (Mrs)");
         assert_eq!(f.name.unwrap().honorific, Some(Honorific::Mrs));
+        // A family's address signed by one of them greets the one who signed.
+        let f = find(
+            Some("Fam. Jansen"),
+            "fam.jansen56",
+            "Is dat van u?\n\nMet vriendelijke groet,\n\nmevr. T. Jansen-Bakker\nZwolle",
+        );
+        let name = f.name.unwrap();
+        assert_eq!((name.honorific, name.surname.as_deref()), (Some(Honorific::Ms), Some("Jansen-Bakker")));
         // No display name: the sign-off.
         let f = find(None, "rs1977", "Hello,\nplease help.\n\nKind regards,\nAnna Schmidt");
         assert_eq!(f.source, NameSource::SignOff);

@@ -200,6 +200,35 @@ impl FaultKind {
     }
 }
 
+/// What they ask us to do, when it is one of the everyday requests a reply can name
+/// ("change the delivery address"), so the acknowledgment says what we are doing about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// Change the delivery address of an order.
+    AddressChange,
+    /// Send an invoice: a copy, a corrected one, one in another name.
+    Invoice,
+    /// Where is my order.
+    OrderStatus,
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 3] = [RequestKind::AddressChange, RequestKind::Invoice, RequestKind::OrderStatus];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::AddressChange => "address_change",
+            RequestKind::Invoice => "invoice",
+            RequestKind::OrderStatus => "order_status",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RequestKind> {
+        RequestKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// Everything read about the customer's situation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SituationReading {
@@ -217,6 +246,9 @@ pub struct SituationReading {
     pub impact: Option<String>,
     #[serde(default)]
     pub fault: Option<FaultKind>,
+    /// The everyday request they make, when one is read confidently.
+    #[serde(default)]
+    pub request: Option<RequestKind>,
     /// When they say they first wrote (day, month).
     #[serde(default)]
     pub first_contact: Option<(u32, u32)>,
@@ -240,6 +272,10 @@ pub struct SituationReading {
     /// A security worry from someone who says they clicked and entered nothing.
     #[serde(default)]
     pub untouched: bool,
+    /// A security worry about a message that asks for card details, a password or a
+    /// payment by link: we never ask for those by mail, so it is not ours.
+    #[serde(default)]
+    pub asks_secret: bool,
     /// Their deadline ("by 2pm", "heute", "tomorrow morning") was over before we answered.
     #[serde(default)]
     pub deadline_passed: bool,
@@ -271,6 +307,12 @@ impl SituationReading {
     /// stands (an agent may remove it): the reply then says the message is not ours.
     pub fn not_ours_suspect(&self) -> Option<&str> {
         self.suspect_domain.as_deref().filter(|_| self.is(SituationName::SecurityWorry))
+    }
+
+    /// A worried customer whose message the reply can call not ours outright: it came from
+    /// a domain that is not ours, or it asks for what we never ask for by mail.
+    pub fn answered_not_ours(&self) -> bool {
+        self.is(SituationName::SecurityWorry) && (self.suspect_domain.is_some() || self.asks_secret)
     }
 
     pub fn confident(&self) -> impl Iterator<Item = &Situation> {
@@ -342,11 +384,12 @@ struct Entry {
     stem: bool,
 }
 
-/// A situation, or one kind of our fault.
+/// A situation, one kind of our fault, or one everyday request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Target {
     Situation(SituationName),
     Fault(FaultKind),
+    Request(RequestKind),
 }
 
 struct Compiled {
@@ -364,6 +407,7 @@ struct Compiled {
     not_near: Vec<(usize, NearPair)>,
     described: Vec<String>,
     untouched: Vec<String>,
+    asks_secret: Vec<String>,
     courtesy: Vec<String>,
     conditional: Vec<String>,
     not_conditional: Vec<String>,
@@ -496,6 +540,11 @@ fn compile(lang: Lang) -> Compiled {
             add(Target::Fault(k), lists);
         }
     }
+    for (kind, lists) in &file.request {
+        if let Some(k) = RequestKind::parse(kind) {
+            add(Target::Request(k), lists);
+        }
+    }
     // A contiguous NFA: compact (seven languages of word lists stay a few megabytes) and
     // quick enough over a short mail.
     let automaton = AhoCorasickBuilder::new()
@@ -521,6 +570,7 @@ fn compile(lang: Lang) -> Compiled {
         described: file.technical.described.iter().map(|p| crate::text::normalize(p)).collect(),
         courtesy: file.multiple_questions.not.iter().map(|p| crate::text::normalize(p)).collect(),
         untouched: file.security_worry.untouched.iter().map(|p| crate::text::normalize(p)).collect(),
+        asks_secret: file.security_worry.asks_secret.iter().map(|p| crate::text::normalize(p)).collect(),
         conditional: file.cancellation.conditional.iter().map(|p| crate::text::normalize(p)).collect(),
         not_conditional: file.cancellation.not_conditional.iter().map(|p| crate::text::normalize(p)).collect(),
         same_day: file.urgent.same_day.iter().map(|p| crate::text::normalize(p)).collect(),
@@ -591,17 +641,24 @@ pub fn suspect_domain(text: &str, ours: &[&str], customer_domain: &str) -> Optio
         .filter_map(|d| d.split('.').max_by_key(|l| l.len()).map(str::to_lowercase))
         .filter(|l| l.chars().count() >= 4)
         .collect();
+    // An address they quote ("it came from an address ending in @parcel-fees.info") is the
+    // sender's: any domain of it that is not ours did not come from us, brand or not.
     DOMAIN
         .captures_iter(text)
-        .filter_map(|c| c.get(1).map(|m| m.as_str().trim_end_matches('.').to_lowercase()))
-        .filter(|d| {
+        .filter_map(|c| {
+            let m = c.get(1)?;
+            let quoted_address = text[..m.start()].ends_with('@');
+            Some((m.as_str().trim_end_matches('.').to_lowercase(), quoted_address))
+        })
+        .filter(|(d, _)| {
             let is_ours = ours.iter().any(|o| {
                 let o = o.to_lowercase();
                 *d == o || d.ends_with(&format!(".{o}"))
             });
             !is_ours && !d.eq_ignore_ascii_case(customer_domain)
         })
-        .find(|d| brands.iter().any(|b| plain(d).contains(b.as_str())))
+        .find(|(d, quoted_address)| *quoted_address || brands.iter().any(|b| plain(d).contains(b.as_str())))
+        .map(|(d, _)| d)
 }
 
 /// Whether a deadline as they wrote it was over when we answer: one for the day they wrote
@@ -759,6 +816,12 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
                     fault_best = Some((confidence, *kind, evidence));
                 }
             }
+            // The first confident request in the file's order: one a reply can name.
+            Target::Request(kind) => {
+                if confidence >= CONFIDENT && reading.request.is_none() {
+                    reading.request = Some(*kind);
+                }
+            }
         }
     }
     if let Some((confidence, kind, evidence)) = fault_best {
@@ -846,6 +909,19 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
     if call_requested {
         reading.phone = find_phone(&body_plain);
     }
+    // Something of ours that stopped working, with a deadline they set or a call they ask
+    // for, is a sign of hurry; with one more ("urgent", "my customers", a 502) they are in a
+    // hurry. Elsewhere a deadline is the scam's, the lawyer's or the refund's, not an outage.
+    let failing = reading.is(SituationName::Technical)
+        && ![SituationName::SecurityWorry, SituationName::Legal, SituationName::Chargeback, SituationName::OurFault]
+            .iter()
+            .any(|n| reading.is(*n));
+    if failing && let Some(d) = reading.deadline.clone() {
+        upgrade_weakly(&mut reading, SituationName::Urgent, crate::text::normalize(&d));
+    }
+    if failing && let Some(phone) = reading.phone.clone() {
+        upgrade_weakly(&mut reading, SituationName::Urgent, phone);
+    }
     if reading.is(SituationName::Urgent) {
         reading.impact = impact_sentence(clues.text, &reading, &c.phrases_for_calls());
     }
@@ -866,6 +942,7 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
     }
     if reading.is(SituationName::SecurityWorry) {
         reading.untouched = c.untouched.iter().any(|p| crate::text::contains_phrase(&norm, p));
+        reading.asks_secret = c.asks_secret.iter().any(|p| crate::text::contains_phrase(&norm, p));
     }
     // Steps written out (two numbered lines or more) or words that say what they tried.
     if reading.is(SituationName::Technical) {
@@ -1087,6 +1164,7 @@ mod tests {
                 .iter()
                 .filter_map(|n| n.lists(file))
                 .chain(file.our_fault.values())
+                .chain(file.request.values())
                 .map(|l| l.near.len() + l.not_near.len())
                 .sum::<usize>();
             assert_eq!(
@@ -1095,6 +1173,39 @@ mod tests {
                 "{lang}: a near pair without '~' or that does not compile"
             );
         }
+    }
+
+    #[test]
+    fn everyday_requests_are_read_in_every_language() {
+        let cases = [
+            (
+                Lang::En,
+                "Could you change the delivery address on order #48213? I've just moved.",
+                RequestKind::AddressChange,
+            ),
+            (
+                Lang::De,
+                "Können Sie bitte die Lieferadresse meiner Bestellung 10482 ändern?",
+                RequestKind::AddressChange,
+            ),
+            (
+                Lang::Fr,
+                "Pourriez-vous m'envoyer une copie de la facture de ma commande n°10482 ?",
+                RequestKind::Invoice,
+            ),
+            (
+                Lang::Es,
+                "Necesito una copia de la factura del pedido 48213 a nombre de mi empresa.",
+                RequestKind::Invoice,
+            ),
+            (Lang::It, "Potreste cambiare l'indirizzo di consegna dell'ordine 10482?", RequestKind::AddressChange),
+            (Lang::Nl, "Kunt u het bezorgadres van mijn bestelling 100482 aanpassen?", RequestKind::AddressChange),
+            (Lang::Pt, "Onde está o meu pedido 48213? Ainda não chegou.", RequestKind::OrderStatus),
+        ];
+        for (lang, text, want) in cases {
+            assert_eq!(read_in(lang, text).request, Some(want), "{lang}: {text}");
+        }
+        assert_eq!(read_en("The app crashes when I open the camera.").request, None);
     }
 
     #[test]
@@ -1120,6 +1231,10 @@ mod tests {
             suspect_domain("from support@example.com or mail.example.com, or gmail.com", &ours, "gmail.com"),
             None
         );
+        // The domain of an address they quote is the sender's, whatever its name.
+        let quoted = "De mail komt van een adres wat eindigt op \"@pakketservice-bezorging.info\". Is dat van u?";
+        assert_eq!(suspect_domain(quoted, &ours, "kpnmail.nl").as_deref(), Some("pakketservice-bezorging.info"));
+        assert_eq!(suspect_domain("it said it was from parcel-fees.info", &ours, "x.nl"), None);
         let r = read_en("Is this email really from you? I haven't clicked anything.");
         assert!(r.is(SituationName::SecurityWorry) && r.untouched, "{r:?}");
     }
