@@ -434,6 +434,7 @@ pub fn template_context(c: &Context<'_>, apology: &str) -> serde_json::Value {
         map.insert("suspect_domain".into(), serde_json::Value::String(s.not_ours_suspect().unwrap_or("").into()));
         map.insert("untouched".into(), serde_json::Value::Bool(worry && s.untouched));
         map.insert("asks_secret".into(), serde_json::Value::Bool(worry && s.asks_secret));
+        map.insert("to_manager".into(), serde_json::Value::Bool(s.is(SituationName::Praise) && s.to_manager));
         map.insert("case".into(), serde_json::Value::String(detail_of(DetailKind::Case)));
         map.insert("request".into(), serde_json::Value::String(s.request.map_or("", |r| r.as_str()).into()));
         map.insert("deadline_passed".into(), serde_json::Value::Bool(s.deadline.is_some() && s.deadline_passed));

@@ -192,6 +192,7 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
             }
             if mix.contains(&SituationName::Praise) {
                 s.colleague = Some("Sarah".into());
+                s.to_manager = mix.len() == 1;
             }
             let label =
                 format!("Jane Doe, {wait_label}, {}", mix.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" + "));

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use handlebars::{Handlebars, no_escape};
 use serde::Serialize;
@@ -162,6 +162,7 @@ pub enum Origin {
 }
 
 pub struct Templates {
+    /// The admin's overrides, compiled; shipped templates compile on first use.
     registry: Handlebars<'static>,
     sources: BTreeMap<TemplateKey, (String, Origin)>,
 }
@@ -199,28 +200,41 @@ fn compile_error(key: &TemplateKey, e: &handlebars::TemplateError) -> TemplateEr
     }
 }
 
-/// The shipped templates, compiled once per process: parsing them is a quarter of a second
-/// (the parser finds line numbers by rescanning), and every load starts from them.
+/// The shipped templates, each compiled once per process and only when first rendered:
+/// parsing all of them is a quarter of a second (the parser finds line numbers by
+/// rescanning), and a command or an ingest uses a handful. The tests compile every one.
 static SHIPPED_COMPILED: LazyLock<
-    Result<(Handlebars<'static>, BTreeMap<TemplateKey, (String, Origin)>), TemplateError>,
+    BTreeMap<TemplateKey, (&'static str, OnceLock<Result<Handlebars<'static>, TemplateError>>)>,
 > = LazyLock::new(|| {
-    let mut registry = new_registry();
-    let mut sources = BTreeMap::new();
-    for (key, source) in SHIPPED {
-        let Some(k) = TemplateKey::parse(key) else {
-            continue;
-        };
-        registry.register_template_string(key, keep_block_lines(source)).map_err(|e| compile_error(&k, &e))?;
-        sources.insert(k, (source.to_string(), Origin::Shipped));
-    }
-    Ok((registry, sources))
+    SHIPPED
+        .iter()
+        .filter_map(|(key, source)| TemplateKey::parse(key).map(|k| (k, (*source, OnceLock::new()))))
+        .collect()
 });
 
+/// The compiled shipped template `key`, compiled now if this is its first use.
+fn shipped_compiled(key: &TemplateKey) -> Result<&'static Handlebars<'static>, TemplateError> {
+    let (source, compiled) = SHIPPED_COMPILED.get(key).ok_or_else(|| TemplateError::Missing(key.to_string()))?;
+    compiled
+        .get_or_init(|| {
+            let mut registry = new_registry();
+            registry
+                .register_template_string(&key.to_string(), keep_block_lines(source))
+                .map_err(|e| compile_error(key, &e))?;
+            Ok(registry)
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 impl Templates {
-    /// The shipped templates plus the admin's overrides (which win).
+    /// The shipped templates plus the admin's overrides (which win). Overrides are compiled
+    /// here, so a broken one is refused at once; shipped ones when first rendered.
     pub fn load(overrides: &[(TemplateKey, String)]) -> Result<Templates, TemplateError> {
-        let (registry, sources) = SHIPPED_COMPILED.as_ref().map_err(Clone::clone)?;
-        let mut t = Templates { registry: registry.clone(), sources: sources.clone() };
+        let mut t = Templates {
+            registry: new_registry(),
+            sources: SHIPPED_COMPILED.iter().map(|(k, (s, _))| (*k, (s.to_string(), Origin::Shipped))).collect(),
+        };
         for (k, source) in overrides {
             t.registry
                 .register_template_string(&k.to_string(), keep_block_lines(source))
@@ -251,7 +265,11 @@ impl Templates {
         if !self.has(key) {
             return Err(TemplateError::Missing(key.to_string()));
         }
-        self.registry.render(&key.to_string(), ctx).map(|s| tidy(&s)).map_err(|e| TemplateError::Render {
+        let registry = match self.sources.get(key) {
+            Some((_, Origin::Override)) => &self.registry,
+            _ => shipped_compiled(key)?,
+        };
+        registry.render(&key.to_string(), ctx).map(|s| tidy(&s)).map_err(|e| TemplateError::Render {
             key: key.to_string(),
             reason: match e.line_no {
                 Some(l) => format!("line {l}: {}", e.reason()),

@@ -73,6 +73,9 @@ pub struct SituationLists {
     /// that it did not come from us.
     #[serde(default)]
     pub asks_secret: Vec<String>,
+    /// praise only: words that ask for the praise to reach the colleague's manager.
+    #[serde(default)]
+    pub manager: Vec<String>,
     /// cancellation only: conditional words that set no condition ("if possible").
     #[serde(default)]
     pub not_conditional: Vec<String>,

@@ -1017,7 +1017,7 @@ pub fn salutation(s: &Salutation, name: Option<&PersonName>) -> String {
         return nameless();
     };
     let has_tv = !crate::empathy::locale::locale(s.lang).t_pronouns.is_empty();
-    let full = greeting_full(name);
+    let full = greeting_full(name, s.lang);
     let register = if s.polite && has_tv && s.register == Register::Casual { Register::Neutral } else { s.register };
     if register == Register::Formal || (s.polite && has_tv && register == Register::Neutral) {
         // "Kevin D." writing "vous": the first name alone would be too familiar and the
@@ -1066,7 +1066,7 @@ pub fn greeting(lang: Lang, register: Register, name: Option<&PersonName>) -> St
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         return nameless_greeting(lang, register).to_string();
     };
-    let full = greeting_full(name);
+    let full = greeting_full(name, lang);
     // "Hello G.," greets no one: an initial is not a name to call someone by.
     let given = name.given.clone().filter(|g| !is_initial(g)).unwrap_or_else(|| full.clone());
     match register {
@@ -1225,12 +1225,63 @@ pub fn expected_greeting_name(register: Register, name: &PersonName) -> String {
 
 /// The whole name to greet by: "Kevin D." and "Ricardo T." are greeted by the given name,
 /// since an initial surname is not one to greet with.
-fn greeting_full(name: &PersonName) -> String {
-    match (&name.given, &name.surname) {
-        (Some(g), Some(sur)) if is_initial(sur) && !is_initial(g) => g.clone(),
+fn greeting_full(name: &PersonName, lang: Lang) -> String {
+    let full = match (&name.given, &name.surname) {
+        (Some(g), Some(sur)) if is_initial(sur) && !is_initial(g) => return g.clone(),
         _ => name.full(),
+    };
+    // "Héctor A. Bianchi": a middle initial is dropped from a greeting.
+    let words: Vec<&str> = full.split_whitespace().collect();
+    let n = words.len();
+    let words: Vec<&str> =
+        words.iter().enumerate().filter(|(i, w)| *i == 0 || *i + 1 == n || !is_initial(w)).map(|(_, w)| *w).collect();
+    // "Ricardo Salgado Treviño": Spanish speakers are greeted by the given name and the first
+    // of their two surnames, unless the second word is a second given name ("José Luis Pérez").
+    if lang == Lang::Es
+        && words.len() >= 3
+        && !SECOND_GIVEN_NAMES.contains(&fold(words[1]).as_str())
+        && words.iter().skip(1).all(|w| w.chars().next().is_some_and(char::is_uppercase))
+    {
+        return words[..words.len() - 1].join(" ");
     }
+    words.join(" ")
 }
+
+/// Given names that come second in Spanish compound given names ("María José", "Juan
+/// Carlos"), folded.
+const SECOND_GIVEN_NAMES: &[&str] = &[
+    "jose",
+    "maria",
+    "luis",
+    "carlos",
+    "antonio",
+    "manuel",
+    "angel",
+    "jesus",
+    "miguel",
+    "pablo",
+    "ignacio",
+    "javier",
+    "elena",
+    "isabel",
+    "carmen",
+    "teresa",
+    "pilar",
+    "fernanda",
+    "eugenia",
+    "victoria",
+    "cristina",
+    "andres",
+    "alberto",
+    "enrique",
+    "francisco",
+    "ramon",
+    "rosa",
+    "laura",
+    "belen",
+    "mercedes",
+    "dolores",
+];
 
 /// "G." or "G": an initial, not a given name.
 pub fn is_initial(word: &str) -> bool {

@@ -276,6 +276,9 @@ pub struct SituationReading {
     /// payment by link: we never ask for those by mail, so it is not ours.
     #[serde(default)]
     pub asks_secret: bool,
+    /// Praise they ask us to pass on to the colleague's manager.
+    #[serde(default)]
+    pub to_manager: bool,
     /// Their deadline ("by 2pm", "heute", "tomorrow morning") was over before we answered.
     #[serde(default)]
     pub deadline_passed: bool,
@@ -408,6 +411,7 @@ struct Compiled {
     described: Vec<String>,
     untouched: Vec<String>,
     asks_secret: Vec<String>,
+    manager: Vec<String>,
     courtesy: Vec<String>,
     conditional: Vec<String>,
     not_conditional: Vec<String>,
@@ -571,6 +575,7 @@ fn compile(lang: Lang) -> Compiled {
         courtesy: file.multiple_questions.not.iter().map(|p| crate::text::normalize(p)).collect(),
         untouched: file.security_worry.untouched.iter().map(|p| crate::text::normalize(p)).collect(),
         asks_secret: file.security_worry.asks_secret.iter().map(|p| crate::text::normalize(p)).collect(),
+        manager: file.praise.manager.iter().map(|p| crate::text::normalize(p)).collect(),
         conditional: file.cancellation.conditional.iter().map(|p| crate::text::normalize(p)).collect(),
         not_conditional: file.cancellation.not_conditional.iter().map(|p| crate::text::normalize(p)).collect(),
         same_day: file.urgent.same_day.iter().map(|p| crate::text::normalize(p)).collect(),
@@ -861,7 +866,12 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
             c.courtesy.iter().any(|p| crate::text::contains_phrase(&n, p) && words <= crate::text::word_count(p) + 2)
         })
         .count() as u32;
-    let questions = count_questions(clues.text).saturating_sub(courtesies);
+    // Numbered points ("1) … 2) …") are what they count as their questions: one point may
+    // hold two question marks, another a request without one.
+    let questions = match (count_questions(clues.text).saturating_sub(courtesies), numbered_lines(clues.text)) {
+        (asked, points) if asked >= 2 && points >= 2 => points,
+        (asked, _) => asked,
+    };
     reading.question_count = questions;
     if questions >= 2 {
         reading.found.push(Situation {
@@ -939,6 +949,7 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
     }
     if reading.is(SituationName::Praise) {
         reading.colleague = colleague();
+        reading.to_manager = c.manager.iter().any(|p| crate::text::contains_phrase(&norm, p));
     }
     if reading.is(SituationName::SecurityWorry) {
         reading.untouched = c.untouched.iter().any(|p| crate::text::contains_phrase(&norm, p));
@@ -946,15 +957,7 @@ pub fn read(clues: &Clues<'_>) -> SituationReading {
     }
     // Steps written out (two numbered lines or more) or words that say what they tried.
     if reading.is(SituationName::Technical) {
-        let numbered = clues
-            .text
-            .lines()
-            .filter(|l| {
-                let l = l.trim_start();
-                let digits = l.chars().take_while(char::is_ascii_digit).count();
-                (1..=2).contains(&digits) && l[digits..].starts_with(['.', ')'])
-            })
-            .count();
+        let numbered = numbered_lines(clues.text);
         reading.described = numbered >= 2 || c.described.iter().any(|p| crate::text::contains_phrase(&norm, p));
     }
     reading.sort();
@@ -1053,6 +1056,18 @@ fn find_phone(text: &str) -> Option<String> {
         let date_like = s.matches(['.', '/']).count() >= 2 && !s.contains(' ');
         ((8..=15).contains(&digits) && !glued && !date_like).then(|| s.to_string())
     })
+}
+
+/// Lines that start a numbered point: "1.", "2)", "10." (digits are ASCII, so the slice
+/// after them is on a char boundary).
+fn numbered_lines(text: &str) -> u32 {
+    text.lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            let digits = l.chars().take_while(char::is_ascii_digit).count();
+            (1..=2).contains(&digits) && l[digits..].starts_with(['.', ')'])
+        })
+        .count() as u32
 }
 
 /// Sentences ending in a question mark (a run of "???" counts once).
@@ -1337,6 +1352,10 @@ mod tests {
         let r = read_en("Do you ship to Ireland? How long does it take? Can I pay by invoice??");
         assert_eq!(r.question_count, 3);
         assert!(r.is(SituationName::MultipleQuestions));
+        // Four numbered points, five question marks: four questions.
+        let points = "1) Could you reissue the invoice? In our name?\n2) What would two more users cost?\n\
+                      3) Can we pay by direct debit?\n4) And ticket #58213, any date for the fix?";
+        assert_eq!(read_en(points).question_count, 4);
     }
 
     #[test]
