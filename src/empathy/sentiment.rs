@@ -2,6 +2,9 @@
 //! lexicon per language, negation within three words, boosters, ALL CAPS emphasis on
 //! negative words and "!" amplification, normalised to a compound score in [-1, 1].
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::domain::{Lang, Sentiment};
 use crate::text::{normalize, words};
 
@@ -563,7 +566,56 @@ pub fn has_lexicon(_lang: Lang) -> bool {
     true
 }
 
-fn valence(lexicon: Lexicon, word: &str) -> Option<f64> {
+/// A lexicon indexed for lookup: the first entry that matches a word wins, as in a scan of
+/// the list, but a word costs a hash lookup and one per prefix instead of a pass over
+/// every entry (the lexicons hold hundreds; a mail, hundreds of words).
+struct ValenceIndex {
+    /// Whole words: (position in the lexicon, valence), the first occurrence.
+    exact: HashMap<&'static str, (usize, f64)>,
+    /// Stems ("frustrat*") without the star.
+    stems: HashMap<&'static str, (usize, f64)>,
+    longest_stem: usize,
+}
+
+impl ValenceIndex {
+    fn new(lexicon: Lexicon) -> ValenceIndex {
+        let mut index = ValenceIndex { exact: HashMap::new(), stems: HashMap::new(), longest_stem: 0 };
+        for (position, (entry, v)) in lexicon.iter().enumerate() {
+            match entry.strip_suffix('*') {
+                Some(stem) if !stem.is_empty() => {
+                    index.longest_stem = index.longest_stem.max(stem.len());
+                    index.stems.entry(stem).or_insert((position, *v));
+                }
+                Some(_) => {}
+                None => {
+                    index.exact.entry(entry).or_insert((position, *v));
+                }
+            }
+        }
+        index
+    }
+
+    fn valence(&self, word: &str) -> Option<f64> {
+        let mut best = self.exact.get(word).copied();
+        // Every prefix that ends on a char boundary, up to the longest stem.
+        let ends = word.char_indices().map(|(i, _)| i).skip(1).chain(std::iter::once(word.len()));
+        for end in ends.take_while(|end| *end <= self.longest_stem) {
+            if let Some(&(position, v)) = self.stems.get(&word[..end])
+                && best.is_none_or(|(b, _)| position < b)
+            {
+                best = Some((position, v));
+            }
+        }
+        best.map(|(_, v)| v)
+    }
+}
+
+static INDEXES: LazyLock<HashMap<Lang, ValenceIndex>> =
+    LazyLock::new(|| Lang::ALL.iter().map(|l| (*l, ValenceIndex::new(tables(*l).lexicon))).collect());
+
+/// The scan the index stands for (kept for the test that they agree).
+#[cfg(test)]
+fn valence_by_scan(lexicon: Lexicon, word: &str) -> Option<f64> {
     for (entry, v) in lexicon {
         if let Some(stem) = entry.strip_suffix('*') {
             if word.starts_with(stem) {
@@ -579,6 +631,7 @@ fn valence(lexicon: Lexicon, word: &str) -> Option<f64> {
 /// VADER's compound score in [-1, 1].
 pub fn compound(text: &str, lang: Lang) -> f64 {
     let t = tables(lang);
+    let index = &INDEXES[&lang];
     let mut sum = 0.0;
     // Negation and boosters reach back within a sentence, never across one.
     for sentence in crate::text::sentences(text) {
@@ -589,7 +642,7 @@ pub fn compound(text: &str, lang: Lang) -> f64 {
         // word's length; then there is no caps emphasis.
         let aligned = original_words.len() == lower_words.len();
         for (i, w) in lower_words.iter().enumerate() {
-            let Some(mut v) = valence(t.lexicon, w) else {
+            let Some(mut v) = index.valence(w) else {
                 continue;
             };
             if i > 0 && t.boosters.contains(&lower_words[i - 1]) {
@@ -628,6 +681,19 @@ pub fn classify(compound: f64) -> Sentiment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_finds_what_a_scan_of_the_lexicon_finds() {
+        for lang in Lang::ALL {
+            let lexicon = tables(lang).lexicon;
+            let mut words: Vec<String> = lexicon.iter().map(|(e, _)| e.trim_end_matches('*').to_string()).collect();
+            words.extend(lexicon.iter().map(|(e, _)| format!("{}ungen", e.trim_end_matches('*'))));
+            words.extend(["", "x", "é", "naïve", "überraschend", "ok"].map(String::from));
+            for w in &words {
+                assert_eq!(INDEXES[&lang].valence(w), valence_by_scan(lexicon, w), "{lang}: {w}");
+            }
+        }
+    }
 
     #[test]
     fn angry_mail_is_negative() {
