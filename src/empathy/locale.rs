@@ -526,9 +526,9 @@ pub static EN: Locale = Locale {
     week: ("week", "weeks"),
     minute: ("minute", "minutes"),
     within: "within {n} {unit}",
-    business_day: ("business day", "business days"),
-    business_hour: ("business hour", "business hours"),
-    within_one: ("within one business day", "within one business hour"),
+    business_day: ("working day", "working days"),
+    business_hour: ("working hour", "working hours"),
+    within_one: ("within one working day", "within one working hour"),
     thank_you_only: &[
         "thanks",
         "thank you",
@@ -2534,7 +2534,7 @@ mod tests {
 
     #[test]
     fn next_update_phrases() {
-        assert_eq!(EN.within_business(86_400, 86_400), "within one business day");
+        assert_eq!(EN.within_business(86_400, 86_400), "within one working day");
         assert_eq!(EN.within_business(4 * 3600, 8 * 3600), "within four business hours");
         assert_eq!(DE.within_business(8 * 3600, 8 * 3600), "innerhalb eines Werktags");
         assert_eq!(DE.within_business(2 * 8 * 3600, 8 * 3600), "innerhalb von zwei Werktagen");

@@ -881,8 +881,32 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
         return NameFinding { name: Some(p), source: NameSource::Correction };
     }
     let via = input.display_name.is_some_and(|d| d.to_lowercase().contains(" via "));
+    // "Kita Regenbogen - Anja Behrens", "ACME | Jane Doe": a company and a person; the person
+    // is the part that reads as a given name and a surname, the last such part.
+    let display_name = input.display_name.map(|d| {
+        let parts: Vec<&str> = d
+            .split(" - ")
+            .flat_map(|p| p.split(" – "))
+            .flat_map(|p| p.split(" | "))
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.len() < 2 {
+            return d;
+        }
+        parts
+            .iter()
+            .rev()
+            .find(|p| {
+                !is_role(p)
+                    && !is_company_display(p, input.local_part, input.domain)
+                    && parse_person(p).is_some_and(|n| n.given.is_some() && n.surname.is_some())
+            })
+            .copied()
+            .unwrap_or(d)
+    });
     let display =
-        input.display_name.filter(|d| !is_company_display(d, input.local_part, input.domain)).and_then(parse_person);
+        display_name.filter(|d| !is_company_display(d, input.local_part, input.domain)).and_then(parse_person);
     let sign = from_sign_off(input.stripped_body)
         .or_else(|| display.as_ref().and_then(|d| lone_short_form(input.stripped_body, d, input.local_part)));
     // A family's address ("Fam. Jansen", "Familie Müller") is shared too: greet who signed.
@@ -1374,6 +1398,13 @@ mod tests {
         assert_eq!(f.name.unwrap().full(), "Marcos Vieira");
         let f = find(Some("Margaret Hughes"), "m.hughes", "Thank you.\n\nYours faithfully,\nMargaret Hughes (Mrs)");
         assert_eq!(f.name.unwrap().honorific, Some(Honorific::Mrs));
+        // A company and a person in one display name: the person.
+        let f = find(
+            Some("Kita Regenbogen - Anja Behrens"),
+            "leitung",
+            "Danke.\n\nViele Grüße\nAnja Behrens\nKita-Leitung",
+        );
+        assert_eq!(f.name.unwrap().full(), "Anja Behrens");
         // A family's address signed by one of them greets the one who signed.
         let f = find(
             Some("Fam. Jansen"),
