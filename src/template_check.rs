@@ -190,6 +190,10 @@ pub fn sample_facts(key: &TemplateKey, config: &Config, calendar: &Calendar) -> 
             if mix == [SituationName::Urgent, SituationName::Technical] {
                 s.deadline_passed = true;
             }
+            // The grieving customer who wants to keep the late one's account.
+            if mix == [SituationName::Bereavement] {
+                s.request = Some(RequestKind::AccountTransfer);
+            }
             if mix.contains(&SituationName::Praise) {
                 s.colleague = Some("Sarah".into());
                 s.to_manager = mix.len() == 1;

@@ -2535,7 +2535,7 @@ mod tests {
     #[test]
     fn next_update_phrases() {
         assert_eq!(EN.within_business(86_400, 86_400), "within one working day");
-        assert_eq!(EN.within_business(4 * 3600, 8 * 3600), "within four business hours");
+        assert_eq!(EN.within_business(4 * 3600, 8 * 3600), "within four working hours");
         assert_eq!(DE.within_business(8 * 3600, 8 * 3600), "innerhalb eines Werktags");
         assert_eq!(DE.within_business(2 * 8 * 3600, 8 * 3600), "innerhalb von zwei Werktagen");
         assert_eq!(FR.within_business(3600, 8 * 3600), "sous une heure ouvrée");

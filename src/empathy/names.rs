@@ -918,7 +918,7 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
     let sign = sign.filter(|s| !s.given.as_deref().is_some_and(|g| CLOSING_ABBREVIATIONS.contains(&fold(g).as_str())));
     match (display, sign) {
         (Some(d), Some(s)) if agrees(&d, &s) || signs_short_form(&d, &s) => {
-            NameFinding { name: Some(merge(&d, &s)), source: NameSource::DisplayNameAndSignOff }
+            NameFinding { name: Some(merge(&d, &s, input.local_part)), source: NameSource::DisplayNameAndSignOff }
         }
         // A shared or company address signed by a person: greet the person.
         (Some(_), Some(s)) if shared && (s.given.is_some() || s.has_title()) => {
@@ -938,15 +938,29 @@ pub fn find_name(input: &NameInputs<'_>) -> NameFinding {
 
 /// The sign-off's spelling wins (people sign with the name they want to be called);
 /// what it leaves out comes from the display name.
-fn merge(display: &PersonName, sign: &PersonName) -> PersonName {
+fn merge(display: &PersonName, sign: &PersonName, local_part: Option<&str>) -> PersonName {
     let mut out = display.clone();
     // "Iannone Anna Maria" under "Anna Maria Iannone": the same words, surname first as on
     // forms; the display name's order is the one to greet by, the sign-off's titles count.
+    // Unless the address says which word is the surname: "Claes Jozef" (surname first, as
+    // Belgian directories write it) signed "Jozef Claes" from jef.claes45@ is Jozef Claes.
     let mut d_words: Vec<String> = display.full().split_whitespace().map(fold).collect();
     let mut s_words: Vec<String> = sign.full().split_whitespace().map(fold).collect();
     d_words.sort();
     s_words.sort();
     if d_words == s_words && d_words.len() >= 2 {
+        let surname_in_address = |surname: Option<&str>| {
+            surname.zip(local_part).is_some_and(|(surname, local)| {
+                let (surname, local) = (fold(surname), fold(local));
+                local
+                    .split(['.', '_', '-'])
+                    .skip(1)
+                    .any(|part| part.trim_end_matches(|c: char| c.is_ascii_digit()) == surname)
+            })
+        };
+        if surname_in_address(sign.surname.as_deref()) && !surname_in_address(display.surname.as_deref()) {
+            out = sign.clone();
+        }
         out.honorific = sign.honorific.or(display.honorific);
         out.academic = sign.academic.or(display.academic);
         return out;
@@ -1398,6 +1412,10 @@ mod tests {
         assert_eq!(f.name.unwrap().full(), "Marcos Vieira");
         let f = find(Some("Margaret Hughes"), "m.hughes", "Thank you.\n\nYours faithfully,\nMargaret Hughes (Mrs)");
         assert_eq!(f.name.unwrap().honorific, Some(Honorific::Mrs));
+        // Surname first in the display name, given name first under the mail: the address
+        // (jef.claes45@) says which is the surname.
+        let f = find(Some("Claes Jozef"), "jef.claes45", "Dank u.\n\nMet vriendelijke groeten,\nJozef Claes");
+        assert_eq!(f.name.unwrap().given.as_deref(), Some("Jozef"));
         // A company and a person in one display name: the person.
         let f = find(
             Some("Kita Regenbogen - Anja Behrens"),

@@ -205,6 +205,8 @@ impl FaultKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
+    /// Put an account or subscription into their name (a late parent's, a handed-over firm's).
+    AccountTransfer,
     /// Change the delivery address of an order.
     AddressChange,
     /// Send an invoice: a copy, a corrected one, one in another name.
@@ -214,10 +216,12 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 3] = [RequestKind::AddressChange, RequestKind::Invoice, RequestKind::OrderStatus];
+    pub const ALL: [RequestKind; 4] =
+        [RequestKind::AccountTransfer, RequestKind::AddressChange, RequestKind::Invoice, RequestKind::OrderStatus];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            RequestKind::AccountTransfer => "account_transfer",
             RequestKind::AddressChange => "address_change",
             RequestKind::Invoice => "invoice",
             RequestKind::OrderStatus => "order_status",
@@ -1216,6 +1220,8 @@ mod tests {
             (Lang::It, "Potreste cambiare l'indirizzo di consegna dell'ordine 10482?", RequestKind::AddressChange),
             (Lang::Nl, "Kunt u het bezorgadres van mijn bestelling 100482 aanpassen?", RequestKind::AddressChange),
             (Lang::Pt, "Onde está o meu pedido 48213? Ainda não chegou.", RequestKind::OrderStatus),
+            (Lang::En, "Margaret died in September. Can the club be put into my name?", RequestKind::AccountTransfer),
+            (Lang::Fr, "Je voudrais une facture à mon nom pour la commande 10482.", RequestKind::Invoice),
         ];
         for (lang, text, want) in cases {
             assert_eq!(read_in(lang, text).request, Some(want), "{lang}: {text}");
