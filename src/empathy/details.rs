@@ -95,7 +95,7 @@ static BOOKING_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// "case CS-20931", "Ihr Ticket #48213", "caso #20461", "dossier n° 58213", "chamado 1234".
 static CASE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b(?:case|ticket|support request|vorgangsnummer|vorgang|dossier|caso|ticket|pratica|segnalazione|melding|chamado|protocolo){CONNECTOR}{ID}\b")).expect("static regex")
+    Regex::new(&format!(r"(?i)\b(?:case|ticket|support request|vorgangsnummer|vorgang|dossier|caso|pratica|segnalazione|melding|chamado|protocolo){CONNECTOR}{ID}\b")).expect("static regex")
 });
 /// "RE: [Pedido #38417] Fatura", "[Ticket #4471]": a number in brackets after a hash in the
 /// subject is another help desk's (or our colleague's) case, whatever word comes before it.

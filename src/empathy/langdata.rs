@@ -92,7 +92,8 @@ pub struct SituationsFile {
     pub repeated_contact: SituationLists,
     #[serde(default)]
     pub our_fault: BTreeMap<String, SituationLists>,
-    /// Everyday requests the reply names (`address_change`, `invoice`, `order_status`).
+    /// Everyday requests the reply names (`account_transfer`, `address_change`, `invoice`,
+    /// `order_status`), in that order of precedence.
     #[serde(default)]
     pub request: BTreeMap<String, SituationLists>,
     #[serde(default)]
